@@ -1,0 +1,407 @@
+//! Contract test suites for the ports. Every adapter crate runs the same suite against its
+//! own adapters with [`crate::contract_suite!`], so SQLite and AWS behave alike.
+
+#![allow(clippy::missing_panics_doc)]
+
+use crate::error::StoreError;
+use crate::ids::{EndpointId, MessageId, TenantId};
+use crate::model::{now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, Message};
+use crate::ports::Inserted;
+use crate::services::Stores;
+use crate::signing::Secret;
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::TimeDelta;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Lets the suite see what a [`crate::ports::TaskQueue`] holds.
+#[async_trait]
+pub trait QueueProbe: Send + Sync {
+    /// Removes and returns every task currently due.
+    async fn drain(&self) -> Vec<DeliveryTask>;
+}
+
+/// Fresh, empty adapters for one test.
+pub struct Harness {
+    pub stores: Stores,
+    pub probe: Arc<dyn QueueProbe>,
+}
+
+/// Generates one `#[tokio::test]` per contract test, each on a harness from `$make`
+/// (an expression evaluating to a `Future<Output = Harness>`).
+#[macro_export]
+macro_rules! contract_suite {
+    ($make:expr) => {
+        $crate::contract_suite!(@each $make;
+            endpoints_crud_and_isolation,
+            endpoint_update_is_optimistic,
+            subscribed_filters_type_enabled_and_tenant,
+            secrets_put_rotate_delete,
+            messages_and_idempotency,
+            delivery_log_lifecycle_and_counters,
+            log_pagination_filter_and_isolation,
+            hourly_stats_count_attempts,
+            queue_round_trip
+        );
+    };
+    (@each $make:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let h = $make.await;
+                $crate::contract::$name(&h).await;
+            }
+        )*
+    };
+}
+
+fn tenant(s: &str) -> TenantId {
+    TenantId::parse(s).unwrap()
+}
+
+fn endpoint(t: &TenantId, types: &[&str], enabled: bool) -> Endpoint {
+    let at = now();
+    Endpoint {
+        id: EndpointId::generate(),
+        tenant: t.clone(),
+        url: "https://receiver.example/hook".into(),
+        description: "contract test".into(),
+        event_types: types.iter().map(|s| s.to_string()).collect(),
+        enabled,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        counters: Counters::default(),
+    }
+}
+
+fn message(t: &TenantId, event_id: Option<&str>) -> Message {
+    let id = MessageId::generate();
+    Message {
+        body: Bytes::from(format!(r#"{{"event_id":"{id}","event_data":{{"é":1}}}}"#)),
+        id,
+        tenant: t.clone(),
+        event_type: "INVOICE_VALIDATED".into(),
+        event_id: event_id.map(str::to_owned),
+        created_at: now(),
+    }
+}
+
+fn attempt(number: u32, status: u16) -> Attempt {
+    Attempt {
+        number,
+        started_at: now(),
+        duration_ms: 12,
+        status_code: Some(status),
+        error: (!(200..300).contains(&status)).then(|| "http_status".to_owned()),
+        response_excerpt: Some(format!("réponse {number}")),
+    }
+}
+
+pub async fn endpoints_crud_and_isolation(h: &Harness) {
+    let s = &h.stores.endpoints;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let ep1 = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    let ep2 = endpoint(&b, &["CONTRACT_CREATED"], true);
+    s.create(&ep1).await.unwrap();
+    s.create(&ep2).await.unwrap();
+    assert!(matches!(s.create(&ep1).await, Err(StoreError::Conflict)));
+
+    assert_eq!(s.get(&a, &ep1.id).await.unwrap().as_ref(), Some(&ep1));
+    assert_eq!(s.get(&b, &ep1.id).await.unwrap(), None, "tenant B must not see A's endpoint");
+    assert_eq!(s.list(&a).await.unwrap(), vec![ep1.clone()]);
+    assert_eq!(s.list(&b).await.unwrap(), vec![ep2.clone()]);
+
+    assert!(!s.delete(&b, &ep1.id).await.unwrap(), "B cannot delete A's endpoint");
+    assert!(s.get(&a, &ep1.id).await.unwrap().is_some());
+    assert!(s.delete(&a, &ep1.id).await.unwrap());
+    assert_eq!(s.get(&a, &ep1.id).await.unwrap(), None);
+    assert!(!s.delete(&a, &ep1.id).await.unwrap());
+    assert!(s.list(&a).await.unwrap().is_empty());
+}
+
+pub async fn endpoint_update_is_optimistic(h: &Harness) {
+    let s = &h.stores.endpoints;
+    let a = tenant("A");
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    s.create(&ep).await.unwrap();
+
+    let mut v2 = ep.clone();
+    v2.version = 2;
+    v2.url = "https://new.example/hook".into();
+    v2.event_types = vec!["CONTRACT_CREATED".into(), "INVOICE_PAID".into()];
+    v2.enabled = false;
+    v2.updated_at = now();
+    s.update(&v2).await.unwrap();
+
+    let mut stale = ep.clone();
+    stale.version = 2;
+    stale.description = "lost update".into();
+    assert!(matches!(s.update(&stale).await, Err(StoreError::Conflict)));
+    assert_eq!(s.get(&a, &ep.id).await.unwrap(), Some(v2.clone()));
+
+    let mut other_tenant = v2.clone();
+    other_tenant.tenant = tenant("B");
+    other_tenant.version = 3;
+    assert!(matches!(s.update(&other_tenant).await, Err(StoreError::Conflict)));
+    assert_eq!(s.get(&a, &ep.id).await.unwrap(), Some(v2));
+}
+
+pub async fn subscribed_filters_type_enabled_and_tenant(h: &Harness) {
+    let s = &h.stores.endpoints;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let ep1 = endpoint(&a, &["INVOICE_VALIDATED", "CONTRACT_CREATED"], true);
+    let ep2 = endpoint(&a, &["CONTRACT_CREATED"], false);
+    let ep3 = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    let ep4 = endpoint(&b, &["INVOICE_VALIDATED"], true);
+    let ep5 = endpoint(&a, &["INVOICE_VALIDATED_LATE"], true);
+    for e in [&ep1, &ep2, &ep3, &ep4, &ep5] {
+        s.create(e).await.unwrap();
+    }
+    let ids = |v: Vec<Endpoint>| v.into_iter().map(|e| e.id).collect::<HashSet<_>>();
+    assert_eq!(
+        ids(s.subscribed(&a, "INVOICE_VALIDATED").await.unwrap()),
+        HashSet::from([ep1.id.clone(), ep3.id.clone()])
+    );
+    assert_eq!(ids(s.subscribed(&a, "CONTRACT_CREATED").await.unwrap()), HashSet::from([ep1.id.clone()]));
+    assert_eq!(ids(s.subscribed(&b, "INVOICE_VALIDATED").await.unwrap()), HashSet::from([ep4.id.clone()]));
+    assert!(s.subscribed(&a, "INVOICE").await.unwrap().is_empty());
+
+    // Changing the subscription changes the fan-out.
+    let mut ep3b = ep3.clone();
+    ep3b.version = 2;
+    ep3b.event_types = vec!["ORDER_CREATED".into()];
+    s.update(&ep3b).await.unwrap();
+    assert_eq!(ids(s.subscribed(&a, "INVOICE_VALIDATED").await.unwrap()), HashSet::from([ep1.id.clone()]));
+    assert_eq!(ids(s.subscribed(&a, "ORDER_CREATED").await.unwrap()), HashSet::from([ep3.id]));
+}
+
+pub async fn secrets_put_rotate_delete(h: &Harness) {
+    let s = &h.stores.secrets;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let ep = EndpointId::generate();
+    let first = Secret::generate();
+    s.put(&a, &ep, &first).await.unwrap();
+    let got = s.get(&a, &ep).await.unwrap().unwrap();
+    assert_eq!(got.current, first);
+    assert_eq!(got.previous, None);
+    assert_eq!(s.get(&b, &ep).await.unwrap(), None, "secrets are scoped by tenant");
+
+    let second = Secret::generate();
+    let until = now() + TimeDelta::hours(24);
+    s.rotate(&a, &ep, &second, until).await.unwrap();
+    let got = s.get(&a, &ep).await.unwrap().unwrap();
+    assert_eq!(got.current, second);
+    assert_eq!(got.previous, Some((first.clone(), until)));
+    assert_eq!(got.signing_keys(now()), vec![second.clone(), first]);
+    assert_eq!(got.signing_keys(until + TimeDelta::seconds(1)), vec![second]);
+
+    s.delete(&a, &ep).await.unwrap();
+    assert_eq!(s.get(&a, &ep).await.unwrap(), None);
+    s.delete(&a, &ep).await.unwrap();
+}
+
+pub async fn messages_and_idempotency(h: &Harness) {
+    let s = &h.stores.messages;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let m1 = message(&a, None);
+    assert_eq!(s.insert(&m1).await.unwrap(), Inserted::Created);
+    assert_eq!(s.get(&a, &m1.id).await.unwrap().as_ref(), Some(&m1));
+    assert_eq!(s.get(&b, &m1.id).await.unwrap(), None);
+    // Without an event id, the same content is simply another message.
+    assert_eq!(s.insert(&message(&a, None)).await.unwrap(), Inserted::Created);
+
+    let m2 = message(&a, Some("evt-1"));
+    assert_eq!(s.insert(&m2).await.unwrap(), Inserted::Created);
+    let m3 = message(&a, Some("evt-1"));
+    assert_eq!(
+        s.insert(&m3).await.unwrap(),
+        Inserted::Duplicate { id: m2.id.clone(), fanned_out: false }
+    );
+    assert_eq!(s.get(&a, &m3.id).await.unwrap(), None, "a duplicate is not stored");
+    s.mark_fanned_out(&a, &m2.id).await.unwrap();
+    assert_eq!(
+        s.insert(&message(&a, Some("evt-1"))).await.unwrap(),
+        Inserted::Duplicate { id: m2.id.clone(), fanned_out: true }
+    );
+    // The same key from another tenant is unrelated.
+    assert_eq!(s.insert(&message(&b, Some("evt-1"))).await.unwrap(), Inserted::Created);
+}
+
+pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
+    let st = &h.stores;
+    let a = tenant("A");
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    st.endpoints.create(&ep).await.unwrap();
+    let m = message(&a, None);
+    st.messages.insert(&m).await.unwrap();
+
+    assert_eq!(st.log.create(&m, &[ep.id.clone()]).await.unwrap(), vec![ep.id.clone()]);
+    assert!(st.log.create(&m, &[ep.id.clone()]).await.unwrap().is_empty(), "create is idempotent");
+    let counters = || async { st.endpoints.get(&a, &ep.id).await.unwrap().unwrap().counters };
+    assert_eq!(counters().await, Counters { in_flight: 1, ..Default::default() });
+
+    let entry = st.log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    assert_eq!((entry.status, entry.attempt_count), (DeliveryStatus::Pending, 0));
+    assert_eq!(entry.message_id, m.id);
+    assert_eq!(entry.event_type, m.event_type);
+
+    let log = &st.log;
+    let rec = |a1: Attempt, s: DeliveryStatus| {
+        let (a, ep, m) = (a.clone(), ep.id.clone(), m.id.clone());
+        async move { log.record_attempt(&a, &ep, &m, &a1, s, None).await }
+    };
+    assert!(matches!(rec(attempt(2, 500), DeliveryStatus::Pending).await, Err(StoreError::Conflict)));
+    let first = attempt(1, 500);
+    let next_at = now() + TimeDelta::minutes(1);
+    log.record_attempt(&a, &ep.id, &m.id, &first, DeliveryStatus::Pending, Some(next_at))
+        .await
+        .unwrap();
+    let entry = log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    assert_eq!((entry.status, entry.attempt_count), (DeliveryStatus::Pending, 1));
+    assert_eq!(entry.next_attempt_at, Some(next_at));
+    assert_eq!(entry.last_attempt_at, Some(first.started_at));
+    assert_eq!(counters().await, Counters { in_flight: 1, failed_attempts: 1, ..Default::default() });
+    assert!(matches!(rec(attempt(1, 500), DeliveryStatus::Pending).await, Err(StoreError::Conflict)));
+
+    let second = attempt(2, 200);
+    rec(second.clone(), DeliveryStatus::Delivered).await.unwrap();
+    assert_eq!(counters().await, Counters { delivered: 1, failed_attempts: 1, ..Default::default() });
+    let entry = log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    assert_eq!((entry.status, entry.attempt_count, entry.next_attempt_at), (DeliveryStatus::Delivered, 2, None));
+    assert!(
+        matches!(rec(attempt(3, 200), DeliveryStatus::Delivered).await, Err(StoreError::Conflict)),
+        "a final entry takes no more attempts"
+    );
+    assert_eq!(log.attempts(&a, &ep.id, &m.id).await.unwrap(), vec![first, second]);
+
+    // Exhaustion counts a failed message.
+    let m2 = message(&a, None);
+    st.messages.insert(&m2).await.unwrap();
+    log.create(&m2, &[ep.id.clone()]).await.unwrap();
+    log.record_attempt(&a, &ep.id, &m2.id, &attempt(1, 503), DeliveryStatus::Failed, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        counters().await,
+        Counters { delivered: 1, failed_attempts: 2, failed_messages: 1, in_flight: 0 }
+    );
+
+    let b = tenant("B");
+    assert_eq!(log.get(&b, &ep.id, &m.id).await.unwrap(), None);
+    assert!(log.attempts(&b, &ep.id, &m.id).await.unwrap().is_empty());
+    assert!(matches!(
+        log.record_attempt(&b, &ep.id, &m2.id, &attempt(2, 200), DeliveryStatus::Delivered, None).await,
+        Err(StoreError::Conflict)
+    ));
+}
+
+pub async fn log_pagination_filter_and_isolation(h: &Harness) {
+    let st = &h.stores;
+    let a = tenant("A");
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    let other = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    st.endpoints.create(&ep).await.unwrap();
+    st.endpoints.create(&other).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let m = message(&a, None);
+        st.messages.insert(&m).await.unwrap();
+        st.log.create(&m, &[ep.id.clone(), other.id.clone()]).await.unwrap();
+        if i % 3 == 0 {
+            st.log
+                .record_attempt(&a, &ep.id, &m.id, &attempt(1, 200), DeliveryStatus::Delivered, None)
+                .await
+                .unwrap();
+        }
+        ids.push(m.id);
+    }
+    ids.reverse();
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = st.log.list(&a, &ep.id, None, cursor.as_deref(), 10).await.unwrap();
+        assert!(page.data.len() <= 10);
+        seen.extend(page.data.into_iter().map(|e| e.message_id));
+        pages += 1;
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+        assert!(pages < 10, "pagination does not end");
+    }
+    assert_eq!(seen, ids, "every entry once, newest first");
+
+    let delivered = st.log.list(&a, &ep.id, Some(DeliveryStatus::Delivered), None, 100).await.unwrap();
+    assert_eq!(delivered.data.len(), 9);
+    assert!(delivered.data.iter().all(|e| e.status == DeliveryStatus::Delivered));
+    let pending = st.log.list(&a, &ep.id, Some(DeliveryStatus::Pending), None, 5).await.unwrap();
+    assert_eq!(pending.data.len(), 5);
+    assert!(pending.data.iter().all(|e| e.status == DeliveryStatus::Pending));
+    let rest = st.log
+        .list(&a, &ep.id, Some(DeliveryStatus::Pending), pending.next_cursor.as_deref(), 100)
+        .await
+        .unwrap();
+    assert_eq!(pending.data.len() + rest.data.len(), 16);
+
+    // Another tenant sees nothing, even with a valid cursor of ours.
+    let b = tenant("B");
+    let first = st.log.list(&a, &ep.id, None, None, 10).await.unwrap();
+    assert!(st.log.list(&b, &ep.id, None, None, 10).await.unwrap().data.is_empty());
+    match st.log.list(&b, &ep.id, None, first.next_cursor.as_deref(), 10).await {
+        Ok(p) => assert!(p.data.is_empty()),
+        Err(e) => assert!(matches!(e, StoreError::InvalidCursor)),
+    }
+    assert!(matches!(
+        st.log.list(&a, &ep.id, None, Some("garbage!"), 10).await,
+        Err(StoreError::InvalidCursor)
+    ));
+}
+
+pub async fn hourly_stats_count_attempts(h: &Harness) {
+    let st = &h.stores;
+    let a = tenant("A");
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    st.endpoints.create(&ep).await.unwrap();
+    for ok in [true, false] {
+        let m = message(&a, None);
+        st.messages.insert(&m).await.unwrap();
+        st.log.create(&m, &[ep.id.clone()]).await.unwrap();
+        st.log
+            .record_attempt(&a, &ep.id, &m.id, &attempt(1, 500), DeliveryStatus::Pending, None)
+            .await
+            .unwrap();
+        if ok {
+            st.log
+                .record_attempt(&a, &ep.id, &m.id, &attempt(2, 200), DeliveryStatus::Delivered, None)
+                .await
+                .unwrap();
+        }
+    }
+    let since = now() - TimeDelta::hours(2);
+    let buckets = st.log.hourly_stats(&a, &ep.id, since).await.unwrap();
+    let delivered: u64 = buckets.iter().map(|b| b.delivered).sum();
+    let failed: u64 = buckets.iter().map(|b| b.failed).sum();
+    assert_eq!((delivered, failed), (1, 2));
+    assert!(buckets.iter().all(|b| b.hour.timestamp() % 3600 == 0));
+    assert!(st.log.hourly_stats(&tenant("B"), &ep.id, since).await.unwrap().is_empty());
+}
+
+pub async fn queue_round_trip(h: &Harness) {
+    h.stores.queue.enqueue(&[]).await.unwrap();
+    let a = tenant("A");
+    let tasks: Vec<DeliveryTask> = (0..25)
+        .map(|_| DeliveryTask {
+            tenant: a.clone(),
+            message_id: MessageId::generate(),
+            endpoint_id: EndpointId::generate(),
+        })
+        .collect();
+    h.stores.queue.enqueue(&tasks).await.unwrap();
+    let got: HashSet<_> = h.probe.drain().await.into_iter().collect();
+    assert_eq!(got, tasks.into_iter().collect::<HashSet<_>>());
+    assert!(h.probe.drain().await.is_empty());
+}

@@ -1,0 +1,299 @@
+//! Domain types (endpoints, messages, deliveries, attempts, counters) and the DTOs the
+//! admin API exchanges (`EndpointIn`, `EndpointPatch`, `EndpointOut`, pages).
+
+use crate::ids::{EndpointId, MessageId, TenantId};
+use bytes::Bytes;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Now, truncated to the millisecond: every store keeps milliseconds, so values
+/// read back compare equal to what was written.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    t.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(t)
+}
+
+/// A receiver registered by an admin of a tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub id: EndpointId,
+    pub tenant: TenantId,
+    pub url: String,
+    pub description: String,
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    /// Optimistic-concurrency version, bumped by every update.
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Read-only: maintained by the delivery log, ignored on writes.
+    pub counters: Counters,
+}
+
+/// Per-endpoint delivery counters shown in the endpoint list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Messages delivered (a 2xx was received).
+    pub delivered: i64,
+    /// Attempts that did not get a 2xx.
+    pub failed_attempts: i64,
+    /// Messages that exhausted their attempts (or were stopped by a 410).
+    pub failed_messages: i64,
+    /// Messages still waiting for a successful or final attempt.
+    pub in_flight: i64,
+}
+
+impl Counters {
+    /// The change a state transition of one delivery makes to its endpoint's counters.
+    pub fn delta(attempt_succeeded: bool, status_after: DeliveryStatus) -> Counters {
+        let done = status_after != DeliveryStatus::Pending;
+        Counters {
+            delivered: i64::from(status_after == DeliveryStatus::Delivered),
+            failed_attempts: i64::from(!attempt_succeeded),
+            failed_messages: i64::from(status_after == DeliveryStatus::Failed),
+            in_flight: -i64::from(done),
+        }
+    }
+}
+
+/// Body of `POST /v1/endpoints`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointIn {
+    pub url: String,
+    #[serde(default)]
+    pub description: String,
+    pub event_types: Vec<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Body of `PATCH /v1/endpoints/{id}`: every field optional, absent means unchanged.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointPatch {
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint as the admin API returns it. `secret` is set only in the creation response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EndpointOut {
+    pub id: EndpointId,
+    pub url: String,
+    pub description: String,
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub counters: Counters,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub secret: Option<String>,
+}
+
+impl From<Endpoint> for EndpointOut {
+    fn from(e: Endpoint) -> Self {
+        Self {
+            id: e.id,
+            url: e.url,
+            description: e.description,
+            event_types: e.event_types,
+            enabled: e.enabled,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+            counters: e.counters,
+            secret: None,
+        }
+    }
+}
+
+/// An event as a Peopulse service publishes it (SQS body, or `POST /v1/events` locally).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InboundEvent {
+    pub tenant_id: String,
+    pub event_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    pub event_data: serde_json::Value,
+}
+
+/// One accepted event. `body` is the exact outbound JSON, fixed at creation and sent
+/// unchanged on every attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: MessageId,
+    pub tenant: TenantId,
+    pub event_type: String,
+    /// The publisher's idempotency key, if it gave one.
+    pub event_id: Option<String>,
+    pub body: Bytes,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where the delivery of one message to one endpoint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "delivered" => Some(Self::Delivered),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One row of an endpoint's delivery log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub message_id: MessageId,
+    pub event_type: String,
+    pub created_at: DateTime<Utc>,
+    pub status: DeliveryStatus,
+    pub attempt_count: u32,
+    #[serde(default)]
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// Why an attempt failed without (or despite) an HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The receiver answered with a non-2xx status (including 3xx: redirects are not followed).
+    HttpStatus,
+    Timeout,
+    Connect,
+    Tls,
+    Dns,
+    /// The target address is not allowed (private, loopback, metadata…).
+    Blocked,
+    /// The endpoint was disabled when the attempt was due; nothing was sent.
+    EndpointDisabled,
+    /// The connection broke while sending or reading.
+    Io,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HttpStatus => "http_status",
+            Self::Timeout => "timeout",
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::Dns => "dns",
+            Self::Blocked => "blocked",
+            Self::EndpointDisabled => "endpoint_disabled",
+            Self::Io => "io",
+        }
+    }
+}
+
+/// One delivery attempt, as recorded in the log and shown to admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// 1-based; at most the configured maximum (5).
+    pub number: u32,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub status_code: Option<u16>,
+    /// `None` on success; a short machine-readable cause otherwise.
+    pub error: Option<String>,
+    /// First KiB of the response body, lossily decoded as UTF-8.
+    pub response_excerpt: Option<String>,
+}
+
+impl Attempt {
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none() && self.status_code.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// Work item on the task queue: attempt to deliver `message` to `endpoint`.
+/// The attempt number is read from the delivery log, never trusted from the task, so a
+/// redelivered task cannot skip or repeat a number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DeliveryTask {
+    pub tenant: TenantId,
+    pub message_id: MessageId,
+    pub endpoint_id: EndpointId,
+}
+
+/// A page of a listing; `next_cursor` is opaque and absent on the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Delivered and failed attempts in one hour, for the detail screen's chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourBucket {
+    pub hour: DateTime<Utc>,
+    pub delivered: u64,
+    pub failed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_deltas_follow_transitions() {
+        let d = Counters::delta(true, DeliveryStatus::Delivered);
+        assert_eq!((d.delivered, d.failed_attempts, d.failed_messages, d.in_flight), (1, 0, 0, -1));
+        let d = Counters::delta(false, DeliveryStatus::Pending);
+        assert_eq!((d.delivered, d.failed_attempts, d.failed_messages, d.in_flight), (0, 1, 0, 0));
+        let d = Counters::delta(false, DeliveryStatus::Failed);
+        assert_eq!((d.delivered, d.failed_attempts, d.failed_messages, d.in_flight), (0, 1, 1, -1));
+    }
+
+    #[test]
+    fn attempt_success_needs_2xx_and_no_error() {
+        let mut a = Attempt {
+            number: 1,
+            started_at: now(),
+            duration_ms: 3,
+            status_code: Some(204),
+            error: None,
+            response_excerpt: None,
+        };
+        assert!(a.succeeded());
+        a.status_code = Some(301);
+        assert!(!a.succeeded());
+        a.status_code = None;
+        a.error = Some("timeout".into());
+        assert!(!a.succeeded());
+    }
+
+    #[test]
+    fn endpoint_in_rejects_unknown_fields() {
+        let e = serde_json::from_str::<EndpointIn>(
+            r#"{"url":"https://x","event_types":[],"event_type":"A"}"#,
+        );
+        assert!(e.is_err());
+    }
+}

@@ -1,0 +1,176 @@
+//! Ports: the traits the services need from the outside world, named by role. Adapters
+//! (SQLite locally, DynamoDB/SQS/Secrets Manager on AWS, reqwest for HTTP) implement them.
+//! Every storage call is scoped by tenant: an id from another tenant reads as absent.
+
+use crate::error::StoreError;
+use crate::ids::{EndpointId, MessageId, TenantId};
+use crate::model::{
+    Attempt, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry, Message, Page,
+};
+use crate::signing::Secret;
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Endpoints of each tenant, with their counters.
+#[async_trait]
+pub trait EndpointStore: Send + Sync {
+    /// Inserts a new endpoint (version 1). `Conflict` if the id exists.
+    async fn create(&self, endpoint: &Endpoint) -> StoreResult<()>;
+    /// The endpoint with its counters, or `None` (also for another tenant's id).
+    async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>>;
+    /// All endpoints of the tenant, oldest first, with counters.
+    async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>>;
+    /// Replaces the mutable fields if the stored version is `endpoint.version - 1`;
+    /// `Conflict` otherwise (including when it was deleted).
+    async fn update(&self, endpoint: &Endpoint) -> StoreResult<()>;
+    /// Deletes the endpoint; `false` if it did not exist.
+    async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool>;
+    /// Enabled endpoints of the tenant subscribed to `event_type` (the fan-out query).
+    async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>>;
+}
+
+/// The signing secrets of one endpoint: the current one, plus the previous one while a
+/// rotation's grace period lasts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretSet {
+    pub current: Secret,
+    pub previous: Option<(Secret, DateTime<Utc>)>,
+}
+
+impl SecretSet {
+    /// The secrets to sign with at `now`: current first, then the previous one if still valid.
+    pub fn signing_keys(&self, now: DateTime<Utc>) -> Vec<Secret> {
+        let mut keys = vec![self.current.clone()];
+        if let Some((prev, until)) = &self.previous {
+            if *until > now {
+                keys.push(prev.clone());
+            }
+        }
+        keys
+    }
+}
+
+/// One secret per endpoint. Implementations never log secret values.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// Stores the endpoint's first secret (or replaces it entirely).
+    async fn put(&self, tenant: &TenantId, endpoint: &EndpointId, secret: &Secret) -> StoreResult<()>;
+    async fn get(&self, tenant: &TenantId, endpoint: &EndpointId) -> StoreResult<Option<SecretSet>>;
+    /// Makes `secret` current; the old current stays valid for signing until `grace_until`.
+    async fn rotate(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        secret: &Secret,
+        grace_until: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn delete(&self, tenant: &TenantId, endpoint: &EndpointId) -> StoreResult<()>;
+}
+
+/// What happened when a message was inserted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    Created,
+    /// The tenant already sent this `event_id`: here is the message it produced, and
+    /// whether its fan-out had completed (if not, the caller finishes it).
+    Duplicate { id: MessageId, fanned_out: bool },
+}
+
+/// Accepted events (payloads) and their idempotency keys.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores the message; with an `event_id`, atomically checks it was not seen before.
+    async fn insert(&self, message: &Message) -> StoreResult<Inserted>;
+    /// Records that every delivery task of the message was enqueued.
+    async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()>;
+    async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>>;
+}
+
+/// The delivery log: one entry per (message, endpoint) and its attempts. Adapters keep
+/// the endpoint counters in step with every transition, in the same atomic write.
+#[async_trait]
+pub trait DeliveryLog: Send + Sync {
+    /// Creates pending entries for `endpoints` (idempotent: existing entries are left
+    /// alone); `in_flight` grows by one per entry created. Returns the new entries' endpoints.
+    async fn create(&self, message: &Message, endpoints: &[EndpointId]) -> StoreResult<Vec<EndpointId>>;
+    async fn get(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        message: &MessageId,
+    ) -> StoreResult<Option<LogEntry>>;
+    /// Appends `attempt` and moves the entry to `status_after`, updating counters with
+    /// [`crate::model::Counters::delta`]. `Conflict` unless `attempt.number` is exactly
+    /// one more than the recorded count and the entry is still pending, so a duplicate
+    /// task can never record the same attempt twice.
+    async fn record_attempt(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        message: &MessageId,
+        attempt: &Attempt,
+        status_after: DeliveryStatus,
+        next_attempt_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    /// Entries of an endpoint, newest message first, optionally of one status.
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        status: Option<DeliveryStatus>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<LogEntry>>;
+    /// Attempts of one entry, in order.
+    async fn attempts(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        message: &MessageId,
+    ) -> StoreResult<Vec<Attempt>>;
+    /// Successful and failed attempts per hour since `since` (hours with none omitted).
+    async fn hourly_stats(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<HourBucket>>;
+}
+
+/// Where delivery tasks wait for a worker. Retries are scheduled by the consumer
+/// (local worker or delivery Lambda) from the delivery service's outcome.
+#[async_trait]
+pub trait TaskQueue: Send + Sync {
+    /// Enqueues tasks due now. All or error: on error the caller may retry the whole call.
+    async fn enqueue(&self, tasks: &[DeliveryTask]) -> StoreResult<()>;
+}
+
+/// One outbound webhook request.
+#[derive(Debug, Clone)]
+pub struct OutboundRequest {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
+}
+
+/// What the receiver did. Transport failures carry `error` and no status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendResult {
+    pub status: Option<u16>,
+    pub error: Option<crate::model::FailureKind>,
+    /// Parsed `Retry-After`, only present on 429 and 503.
+    pub retry_after: Option<Duration>,
+    /// At most the first KiB of the response body.
+    pub excerpt: Option<String>,
+    pub duration: Duration,
+}
+
+/// Sends signed webhook requests. Never follows redirects; bounded by a timeout.
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    async fn send(&self, request: OutboundRequest) -> SendResult;
+}

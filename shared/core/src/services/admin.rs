@@ -1,0 +1,232 @@
+//! Admin use cases: endpoint management (secret shown once) and reads of the delivery log.
+
+use super::Stores;
+use crate::catalog::{Catalog, EventType};
+use crate::error::{CoreError, StoreError};
+use crate::ids::{EndpointId, MessageId, TenantId};
+use crate::model::{
+    now, Attempt, DeliveryStatus, Endpoint, EndpointIn, EndpointOut, EndpointPatch, HourBucket,
+    LogEntry, Page,
+};
+use crate::signing::Secret;
+use crate::validation::{validate_endpoint_in, validate_endpoint_patch};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// How many times an update is retried when another writer changed the endpoint meanwhile.
+const UPDATE_RETRIES: usize = 3;
+pub const MAX_PAGE: usize = 100;
+pub const MAX_STATS_HOURS: u32 = 24 * 7;
+
+/// A message's payload as the admin sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageOut {
+    pub id: MessageId,
+    pub event_type: String,
+    pub created_at: DateTime<Utc>,
+    /// The exact JSON body sent to endpoints.
+    pub payload: serde_json::Value,
+}
+
+/// Endpoint management and delivery-log reads for a tenant's admins.
+#[derive(Clone)]
+pub struct AdminService {
+    stores: Stores,
+    catalog: Arc<Catalog>,
+    require_https: bool,
+}
+
+fn endpoint_id(raw: &str) -> Result<EndpointId, CoreError> {
+    // A malformed id cannot name an existing endpoint.
+    EndpointId::parse(raw).map_err(|_| CoreError::NotFound("endpoint"))
+}
+
+fn message_id(raw: &str) -> Result<MessageId, CoreError> {
+    MessageId::parse(raw).map_err(|_| CoreError::NotFound("message"))
+}
+
+impl AdminService {
+    pub fn new(stores: Stores, catalog: Arc<Catalog>, require_https: bool) -> Self {
+        Self {
+            stores,
+            catalog,
+            require_https,
+        }
+    }
+
+    pub fn event_types(&self) -> Vec<EventType> {
+        self.catalog.all().cloned().collect()
+    }
+
+    /// Creates an endpoint and its secret; the returned `secret` is the only time it is shown.
+    pub async fn create_endpoint(&self, tenant: &TenantId, input: EndpointIn) -> Result<EndpointOut, CoreError> {
+        let input = validate_endpoint_in(input, &self.catalog, self.require_https)?;
+        let at = now();
+        let endpoint = Endpoint {
+            id: EndpointId::generate(),
+            tenant: tenant.clone(),
+            url: input.url,
+            description: input.description,
+            event_types: input.event_types,
+            enabled: input.enabled,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            counters: Default::default(),
+        };
+        let secret = Secret::generate();
+        // Secret first: an endpoint must never exist without one.
+        self.stores.secrets.put(tenant, &endpoint.id, &secret).await?;
+        if let Err(e) = self.stores.endpoints.create(&endpoint).await {
+            if let Err(cleanup) = self.stores.secrets.delete(tenant, &endpoint.id).await {
+                tracing::warn!(endpoint_id = %endpoint.id, error = %cleanup, "orphan secret left after failed create");
+            }
+            return Err(e.into());
+        }
+        tracing::info!(tenant = %tenant, endpoint_id = %endpoint.id, "endpoint created");
+        let mut out = EndpointOut::from(endpoint);
+        out.secret = Some(secret.expose().to_owned());
+        Ok(out)
+    }
+
+    pub async fn list_endpoints(&self, tenant: &TenantId) -> Result<Vec<EndpointOut>, CoreError> {
+        let list = self.stores.endpoints.list(tenant).await?;
+        Ok(list.into_iter().map(EndpointOut::from).collect())
+    }
+
+    async fn load(&self, tenant: &TenantId, id: &EndpointId) -> Result<Endpoint, CoreError> {
+        self.stores
+            .endpoints
+            .get(tenant, id)
+            .await?
+            .ok_or(CoreError::NotFound("endpoint"))
+    }
+
+    pub async fn get_endpoint(&self, tenant: &TenantId, id: &str) -> Result<EndpointOut, CoreError> {
+        Ok(self.load(tenant, &endpoint_id(id)?).await?.into())
+    }
+
+    /// Applies a patch with optimistic concurrency, retrying a few times on a lost race.
+    pub async fn update_endpoint(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        patch: EndpointPatch,
+    ) -> Result<EndpointOut, CoreError> {
+        let id = endpoint_id(id)?;
+        let patch = validate_endpoint_patch(patch, &self.catalog, self.require_https)?;
+        for _ in 0..UPDATE_RETRIES {
+            let mut ep = self.load(tenant, &id).await?;
+            if let Some(url) = &patch.url {
+                ep.url.clone_from(url);
+            }
+            if let Some(d) = &patch.description {
+                ep.description.clone_from(d);
+            }
+            if let Some(t) = &patch.event_types {
+                ep.event_types.clone_from(t);
+            }
+            if let Some(e) = patch.enabled {
+                ep.enabled = e;
+            }
+            ep.version += 1;
+            ep.updated_at = now();
+            match self.stores.endpoints.update(&ep).await {
+                Ok(()) => return Ok(ep.into()),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CoreError::Conflict)
+    }
+
+    /// Deletes the endpoint and its secret. Pending deliveries to it are dropped by the worker.
+    pub async fn delete_endpoint(&self, tenant: &TenantId, id: &str) -> Result<(), CoreError> {
+        let id = endpoint_id(id)?;
+        if !self.stores.endpoints.delete(tenant, &id).await? {
+            return Err(CoreError::NotFound("endpoint"));
+        }
+        self.stores.secrets.delete(tenant, &id).await?;
+        tracing::info!(tenant = %tenant, endpoint_id = %id, "endpoint deleted");
+        Ok(())
+    }
+
+    /// One page of an endpoint's delivery log, newest first.
+    pub async fn list_messages(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        status: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Page<LogEntry>, CoreError> {
+        let id = endpoint_id(id)?;
+        let status = status
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                DeliveryStatus::parse(s)
+                    .ok_or_else(|| CoreError::field("status", "must be pending, delivered or failed"))
+            })
+            .transpose()?;
+        let limit = limit.unwrap_or(20);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(CoreError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+        }
+        self.load(tenant, &id).await?;
+        match self.stores.log.list(tenant, &id, status, cursor, limit).await {
+            Err(StoreError::InvalidCursor) => Err(CoreError::field("cursor", "is not a cursor returned by this listing")),
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn list_attempts(&self, tenant: &TenantId, id: &str, msg: &str) -> Result<Vec<Attempt>, CoreError> {
+        let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
+        if self.stores.log.get(tenant, &id, &msg).await?.is_none() {
+            return Err(CoreError::NotFound("message"));
+        }
+        Ok(self.stores.log.attempts(tenant, &id, &msg).await?)
+    }
+
+    /// Hourly delivered/failed attempt counts for the last `hours` hours, oldest first,
+    /// with empty hours filled in so a chart can draw them directly.
+    pub async fn stats(&self, tenant: &TenantId, id: &str, hours: Option<u32>) -> Result<Vec<HourBucket>, CoreError> {
+        let id = endpoint_id(id)?;
+        let hours = hours.unwrap_or(24);
+        if !(1..=MAX_STATS_HOURS).contains(&hours) {
+            return Err(CoreError::field("hours", format!("must be between 1 and {MAX_STATS_HOURS}")));
+        }
+        self.load(tenant, &id).await?;
+        let t = now();
+        let this_hour = t.duration_trunc(TimeDelta::hours(1)).unwrap_or(t);
+        let since = this_hour - TimeDelta::hours(i64::from(hours) - 1);
+        let found = self.stores.log.hourly_stats(tenant, &id, since).await?;
+        Ok((0..i64::from(hours))
+            .map(|h| {
+                let hour = since + TimeDelta::hours(h);
+                found.iter().find(|b| b.hour == hour).copied().unwrap_or(HourBucket {
+                    hour,
+                    delivered: 0,
+                    failed: 0,
+                })
+            })
+            .collect())
+    }
+
+    pub async fn get_message(&self, tenant: &TenantId, msg: &str) -> Result<MessageOut, CoreError> {
+        let msg = message_id(msg)?;
+        let m = self
+            .stores
+            .messages
+            .get(tenant, &msg)
+            .await?
+            .ok_or(CoreError::NotFound("message"))?;
+        let payload = serde_json::from_slice(&m.body).map_err(|e| StoreError::backend(format!("stored body of {} is not JSON: {e}", m.id)))?;
+        Ok(MessageOut {
+            id: m.id,
+            event_type: m.event_type,
+            created_at: m.created_at,
+            payload,
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! Delivery: one attempt of one task — load, sign, send, record — and the decision
+//! about what comes next, which the queue consumer (local worker or Lambda) carries out.
+
+use super::Stores;
+use crate::error::{CoreError, StoreError};
+use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, FailureKind};
+use crate::ports::{OutboundRequest, WebhookSender};
+use crate::retry::{AttemptOutcome, RetryPolicy};
+use crate::signing::signature_headers;
+use chrono::TimeDelta;
+use rand::Rng;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the queue consumer should do with the task after [`DeliveryService::deliver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// 2xx received: remove the task.
+    Delivered,
+    /// Attempt failed: make the task due again after this delay.
+    RetryIn(Duration),
+    /// Final failure (attempts exhausted, 410, or endpoint disabled): remove the task;
+    /// the log shows the message as failed.
+    Failed,
+    /// Nothing to do (duplicate task, already final, endpoint deleted): remove the task.
+    Skipped(&'static str),
+}
+
+#[derive(Clone)]
+pub struct DeliveryService {
+    stores: Stores,
+    sender: Arc<dyn WebhookSender>,
+    policy: RetryPolicy,
+}
+
+impl DeliveryService {
+    pub fn new(stores: Stores, sender: Arc<dyn WebhookSender>, policy: RetryPolicy) -> Self {
+        Self {
+            stores,
+            sender,
+            policy,
+        }
+    }
+
+    /// Makes the next attempt of `task`. An `Err` means no attempt was recorded (storage
+    /// trouble): the consumer should leave the task to come back later.
+    pub async fn deliver(&self, task: &DeliveryTask) -> Result<DeliveryOutcome, CoreError> {
+        let (tenant, ep_id, msg_id) = (&task.tenant, &task.endpoint_id, &task.message_id);
+        let Some(entry) = self.stores.log.get(tenant, ep_id, msg_id).await? else {
+            return Ok(DeliveryOutcome::Skipped("no delivery log entry"));
+        };
+        if entry.status != DeliveryStatus::Pending {
+            return Ok(DeliveryOutcome::Skipped("already final"));
+        }
+        let Some(endpoint) = self.stores.endpoints.get(tenant, ep_id).await? else {
+            return Ok(DeliveryOutcome::Skipped("endpoint deleted"));
+        };
+        let number = entry.attempt_count + 1;
+        let started_at = now();
+
+        let (attempt, outcome) = if !endpoint.enabled {
+            let attempt = Attempt {
+                number,
+                started_at,
+                duration_ms: 0,
+                status_code: None,
+                error: Some(FailureKind::EndpointDisabled.as_str().to_owned()),
+                response_excerpt: None,
+            };
+            (attempt, AttemptOutcome::Gone)
+        } else {
+            let message = self
+                .stores
+                .messages
+                .get(tenant, msg_id)
+                .await?
+                .ok_or_else(|| StoreError::backend(format!("log entry for missing message {msg_id}")))?;
+            let secrets = self
+                .stores
+                .secrets
+                .get(tenant, ep_id)
+                .await?
+                .ok_or_else(|| StoreError::backend(format!("endpoint {ep_id} has no secret")))?;
+            let keys = secrets.signing_keys(started_at);
+            let headers = signature_headers(&keys, msg_id.as_str(), started_at.timestamp(), &message.body);
+            let clock = Instant::now();
+            let result = self
+                .sender
+                .send(OutboundRequest {
+                    url: endpoint.url.clone(),
+                    headers: headers.into(),
+                    body: message.body.clone(),
+                })
+                .await;
+            let duration = result.duration.max(clock.elapsed());
+            let outcome = match result.error {
+                Some(_) => AttemptOutcome::Failed { retry_after: None },
+                None => AttemptOutcome::classify(result.status, result.retry_after),
+            };
+            let attempt = Attempt {
+                number,
+                started_at,
+                duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+                status_code: result.status,
+                error: result
+                    .error
+                    .or((outcome != AttemptOutcome::Success).then_some(FailureKind::HttpStatus))
+                    .map(|k| k.as_str().to_owned()),
+                response_excerpt: result.excerpt,
+            };
+            (attempt, outcome)
+        };
+
+        let next = self
+            .policy
+            .next_delay(number, outcome, rand::thread_rng().gen_range(-1.0..=1.0));
+        let (status_after, result) = match (outcome, next) {
+            (AttemptOutcome::Success, _) => (DeliveryStatus::Delivered, DeliveryOutcome::Delivered),
+            (_, Some(delay)) => (DeliveryStatus::Pending, DeliveryOutcome::RetryIn(delay)),
+            (_, None) => (DeliveryStatus::Failed, DeliveryOutcome::Failed),
+        };
+        let next_at = next.and_then(|d| TimeDelta::from_std(d).ok()).map(|d| now() + d);
+        match self
+            .stores
+            .log
+            .record_attempt(tenant, ep_id, msg_id, &attempt, status_after, next_at)
+            .await
+        {
+            Ok(()) => {}
+            // Another consumer recorded this attempt number first (duplicate task).
+            Err(StoreError::Conflict) => return Ok(DeliveryOutcome::Skipped("attempt recorded concurrently")),
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(
+            tenant = %tenant,
+            message_id = %msg_id,
+            endpoint_id = %ep_id,
+            attempt = number,
+            status_code = attempt.status_code,
+            error = attempt.error.as_deref(),
+            duration_ms = attempt.duration_ms,
+            outcome = ?result,
+            "delivery attempt"
+        );
+        Ok(result)
+    }
+}

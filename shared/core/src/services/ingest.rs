@@ -1,0 +1,121 @@
+//! Ingest: validate an inbound event, dedupe by `event_id`, store the message and fan it
+//! out as one delivery task per subscribed endpoint.
+
+use super::Stores;
+use crate::catalog::Catalog;
+use crate::error::{CoreError, StoreError};
+use crate::ids::MessageId;
+use crate::model::{now, DeliveryTask, Message};
+use crate::ports::Inserted;
+use crate::validation::{decode_event, ValidEvent};
+use bytes::Bytes;
+use chrono::SecondsFormat;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What ingesting one event did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngestReceipt {
+    pub message_id: MessageId,
+    /// Number of endpoints the message was fanned out to.
+    pub endpoints: usize,
+    /// True when the `event_id` had been seen before: nothing new was sent.
+    pub duplicate: bool,
+}
+
+/// The exact JSON sent to receivers (DESIGN.md §2).
+#[derive(Serialize)]
+struct OutboundBody<'a> {
+    event_id: &'a str,
+    event_type: &'a str,
+    created_at: String,
+    event_data: &'a serde_json::Value,
+}
+
+#[derive(Clone)]
+pub struct IngestService {
+    stores: Stores,
+    catalog: Arc<Catalog>,
+}
+
+impl IngestService {
+    pub fn new(stores: Stores, catalog: Arc<Catalog>) -> Self {
+        Self { stores, catalog }
+    }
+
+    /// Decodes raw bytes (an SQS body or an HTTP request body) and ingests the event.
+    pub async fn ingest_bytes(&self, raw: &[u8]) -> Result<IngestReceipt, CoreError> {
+        self.ingest(decode_event(raw, &self.catalog)?).await
+    }
+
+    /// Ingests a validated event. Safe to call again after a failure: with an
+    /// `event_id`, a half-finished fan-out is completed rather than repeated.
+    pub async fn ingest(&self, event: ValidEvent) -> Result<IngestReceipt, CoreError> {
+        let created_at = now();
+        let id = MessageId::generate();
+        let body = serde_json::to_vec(&OutboundBody {
+            event_id: id.as_str(),
+            event_type: &event.event_type,
+            created_at: created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            event_data: &event.event_data,
+        })
+        .map_err(StoreError::backend)?;
+        let message = Message {
+            id,
+            tenant: event.tenant,
+            event_type: event.event_type,
+            event_id: event.event_id,
+            body: Bytes::from(body),
+            created_at,
+        };
+        let message = match self.stores.messages.insert(&message).await? {
+            Inserted::Created => message,
+            Inserted::Duplicate { id, fanned_out: true } => {
+                return Ok(IngestReceipt {
+                    message_id: id,
+                    endpoints: 0,
+                    duplicate: true,
+                })
+            }
+            Inserted::Duplicate { id, fanned_out: false } => {
+                tracing::info!(message_id = %id, "completing an interrupted fan-out");
+                self.stores
+                    .messages
+                    .get(&message.tenant, &id)
+                    .await?
+                    .ok_or_else(|| StoreError::backend(format!("idempotency record points to missing {id}")))?
+            }
+        };
+        let endpoints: Vec<_> = self
+            .stores
+            .endpoints
+            .subscribed(&message.tenant, &message.event_type)
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        self.stores.log.create(&message, &endpoints).await?;
+        let tasks: Vec<DeliveryTask> = endpoints
+            .iter()
+            .map(|ep| DeliveryTask {
+                tenant: message.tenant.clone(),
+                message_id: message.id.clone(),
+                endpoint_id: ep.clone(),
+            })
+            .collect();
+        self.stores.queue.enqueue(&tasks).await?;
+        self.stores.messages.mark_fanned_out(&message.tenant, &message.id).await?;
+        tracing::info!(
+            tenant = %message.tenant,
+            message_id = %message.id,
+            event_type = %message.event_type,
+            endpoints = endpoints.len(),
+            "event accepted"
+        );
+        Ok(IngestReceipt {
+            message_id: message.id,
+            endpoints: endpoints.len(),
+            duplicate: false,
+        })
+    }
+}

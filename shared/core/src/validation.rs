@@ -1,0 +1,261 @@
+//! Input validation with field-level errors: endpoint DTOs and inbound events.
+
+use crate::catalog::Catalog;
+use crate::error::{CoreError, FieldError};
+use crate::ids::TenantId;
+use crate::model::{EndpointIn, EndpointPatch, InboundEvent};
+use serde::de::DeserializeOwned;
+
+pub const MAX_URL_LEN: usize = 2048;
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_EVENT_TYPES: usize = 50;
+/// Largest accepted inbound event, in bytes of JSON.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+pub const MAX_EVENT_ID_LEN: usize = 255;
+
+/// Deserializes a JSON body, naming the offending field on failure.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.to_string();
+        // serde reports a missing or unknown field at the parent's path; name the field itself.
+        let field = message
+            .split('`')
+            .nth(1)
+            .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"))
+            .map(str::to_owned)
+            .unwrap_or(if path == "." { "body".to_owned() } else { path });
+        CoreError::field(field, strip_position(&message))
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Checks an endpoint URL: absolute http(s), a host, no credentials, at most 2,048 chars.
+pub fn check_url(url: &str, require_https: bool) -> Result<(), String> {
+    if url.len() > MAX_URL_LEN {
+        return Err(format!("must be at most {MAX_URL_LEN} characters"));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| format!("must be an absolute URL ({e})"))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if !require_https => {}
+        "http" => return Err("must use https".into()),
+        _ => return Err("must be an http(s) URL".into()),
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("must have a host".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must not contain credentials".into());
+    }
+    if parsed.fragment().is_some() {
+        return Err("must not contain a fragment".into());
+    }
+    Ok(())
+}
+
+fn check_event_types(types: &[String], catalog: &Catalog, errors: &mut Vec<FieldError>) -> Vec<String> {
+    if types.is_empty() || types.len() > MAX_EVENT_TYPES {
+        errors.push(FieldError::new(
+            "event_types",
+            format!("must list between 1 and {MAX_EVENT_TYPES} event types"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(types.len());
+    for (i, t) in types.iter().enumerate() {
+        if !catalog.contains(t) {
+            errors.push(FieldError::new(
+                format!("event_types[{i}]"),
+                format!("unknown event type {t:?}"),
+            ));
+        } else if !out.contains(t) {
+            out.push(t.clone());
+        }
+    }
+    out
+}
+
+fn check_description(d: &str, errors: &mut Vec<FieldError>) {
+    if d.chars().count() > MAX_DESCRIPTION_CHARS {
+        errors.push(FieldError::new(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+}
+
+/// Validates a creation request; returns it normalised (event types de-duplicated).
+pub fn validate_endpoint_in(
+    mut input: EndpointIn,
+    catalog: &Catalog,
+    require_https: bool,
+) -> Result<EndpointIn, CoreError> {
+    let mut errors = Vec::new();
+    if let Err(m) = check_url(&input.url, require_https) {
+        errors.push(FieldError::new("url", m));
+    }
+    check_description(&input.description, &mut errors);
+    input.event_types = check_event_types(&input.event_types, catalog, &mut errors);
+    if errors.is_empty() {
+        Ok(input)
+    } else {
+        Err(CoreError::Validation(errors))
+    }
+}
+
+/// Validates the fields a patch sets; returns it normalised.
+pub fn validate_endpoint_patch(
+    mut patch: EndpointPatch,
+    catalog: &Catalog,
+    require_https: bool,
+) -> Result<EndpointPatch, CoreError> {
+    let mut errors = Vec::new();
+    if let Some(url) = &patch.url {
+        if let Err(m) = check_url(url, require_https) {
+            errors.push(FieldError::new("url", m));
+        }
+    }
+    if let Some(d) = &patch.description {
+        check_description(d, &mut errors);
+    }
+    if let Some(types) = &patch.event_types {
+        patch.event_types = Some(check_event_types(types, catalog, &mut errors));
+    }
+    if errors.is_empty() {
+        Ok(patch)
+    } else {
+        Err(CoreError::Validation(errors))
+    }
+}
+
+/// A decoded, checked inbound event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidEvent {
+    pub tenant: TenantId,
+    pub event_type: String,
+    pub event_id: Option<String>,
+    pub event_data: serde_json::Value,
+}
+
+/// Decodes and checks an inbound event (DESIGN.md §2) from its raw bytes.
+pub fn decode_event(bytes: &[u8], catalog: &Catalog) -> Result<ValidEvent, CoreError> {
+    if bytes.len() > MAX_EVENT_BYTES {
+        return Err(CoreError::TooLarge {
+            field: "body",
+            limit: MAX_EVENT_BYTES,
+        });
+    }
+    let ev: InboundEvent = decode_json(bytes)?;
+    validate_event(ev, catalog)
+}
+
+/// Checks an already-decoded inbound event.
+pub fn validate_event(ev: InboundEvent, catalog: &Catalog) -> Result<ValidEvent, CoreError> {
+    let mut errors = Vec::new();
+    let tenant = TenantId::parse(&ev.tenant_id)
+        .map_err(|_| errors.push(FieldError::new("tenant_id", "must be 1–64 characters of A-Z a-z 0-9 _ . -")))
+        .ok();
+    if !catalog.contains(&ev.event_type) {
+        errors.push(FieldError::new(
+            "event_type",
+            format!("unknown event type {:?}", ev.event_type),
+        ));
+    }
+    if let Some(id) = &ev.event_id {
+        if id.is_empty() || id.len() > MAX_EVENT_ID_LEN || id.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                "event_id",
+                format!("must be 1–{MAX_EVENT_ID_LEN} printable characters"),
+            ));
+        }
+    }
+    if !ev.event_data.is_object() {
+        errors.push(FieldError::new("event_data", "must be a JSON object"));
+    }
+    match tenant {
+        Some(tenant) if errors.is_empty() => Ok(ValidEvent {
+            tenant,
+            event_type: ev.event_type,
+            event_id: ev.event_id,
+            event_data: ev.event_data,
+        }),
+        _ => Err(CoreError::Validation(errors)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(e: CoreError) -> Vec<String> {
+        match e {
+            CoreError::Validation(v) => v.into_iter().map(|f| f.field).collect(),
+            other => panic!("expected validation error, got {other:?}"),
+        }
+    }
+
+    fn ep(url: &str, types: &[&str]) -> EndpointIn {
+        EndpointIn {
+            url: url.into(),
+            description: String::new(),
+            event_types: types.iter().map(|s| s.to_string()).collect(),
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn urls() {
+        assert!(check_url("https://example.com/hook", true).is_ok());
+        assert!(check_url("http://example.com/hook", false).is_ok());
+        assert!(check_url("http://example.com/hook", true).is_err());
+        assert!(check_url("ftp://example.com", false).is_err());
+        assert!(check_url("/relative", false).is_err());
+        assert!(check_url("https://user:pw@example.com", false).is_err());
+        assert!(check_url(&format!("https://e.com/{}", "a".repeat(2048)), false).is_err());
+    }
+
+    #[test]
+    fn endpoint_errors_name_each_field() {
+        let c = Catalog::built_in();
+        let mut input = ep("nope", &["INVOICE_VALIDATED", "NOPE"]);
+        input.description = "x".repeat(501);
+        let f = fields(validate_endpoint_in(input, &c, false).unwrap_err());
+        assert_eq!(f, ["url", "description", "event_types[1]"]);
+        assert_eq!(fields(validate_endpoint_in(ep("https://a.b", &[]), &c, false).unwrap_err()), ["event_types"]);
+        let ok = validate_endpoint_in(
+            ep("https://a.b", &["INVOICE_VALIDATED", "INVOICE_VALIDATED", "CONTRACT_CREATED"]),
+            &c,
+            true,
+        )
+        .unwrap();
+        assert_eq!(ok.event_types, ["INVOICE_VALIDATED", "CONTRACT_CREATED"]);
+    }
+
+    #[test]
+    fn events() {
+        let c = Catalog::built_in();
+        let ok = decode_event(
+            br#"{"tenant_id":"ENS1","event_type":"INVOICE_VALIDATED","event_id":"k1","event_data":{"a":1}}"#,
+            &c,
+        )
+        .unwrap();
+        assert_eq!(ok.tenant.as_str(), "ENS1");
+        let bad = |b: &str| fields(decode_event(b.as_bytes(), &c).unwrap_err());
+        assert_eq!(bad(r#"{"event_type":"INVOICE_VALIDATED","event_data":{}}"#), ["tenant_id"]);
+        assert_eq!(bad(r#"{"tenant_id":"E","event_type":"X","event_data":[]}"#), ["event_type", "event_data"]);
+        assert_eq!(bad(r#"{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_data":{},"extra":1}"#), ["extra"]);
+        assert_eq!(bad(r#"{"tenant_id":5,"event_type":"INVOICE_VALIDATED","event_data":{}}"#), ["tenant_id"]);
+        assert_eq!(bad("not json"), ["body"]);
+        assert_eq!(bad(r#"{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_id":"","event_data":{}}"#), ["event_id"]);
+        let big = format!(r#"{{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_data":{{"x":"{}"}}}}"#, "a".repeat(MAX_EVENT_BYTES));
+        assert!(matches!(decode_event(big.as_bytes(), &c), Err(CoreError::TooLarge { .. })));
+    }
+}
