@@ -1,0 +1,188 @@
+//! `EndpointStore` on SQLite: the endpoints table and its subscription index.
+
+use crate::db::{from_ms, ms, parse_col, sql, Db};
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use webhooks_core::model::{Counters, Endpoint};
+use webhooks_core::ports::{EndpointStore, StoreResult};
+use webhooks_core::{EndpointId, StoreError, TenantId};
+
+#[derive(Clone)]
+pub struct SqliteEndpointStore {
+    db: Db,
+}
+
+impl SqliteEndpointStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+const COLUMNS: &str = "tenant, id, url, description, event_types, enabled, version, created_at, \
+                       updated_at, delivered, failed_attempts, failed_messages, in_flight";
+
+fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
+    let types: String = r.get(4)?;
+    Ok(Endpoint {
+        tenant: parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
+        id: parse_col(1, EndpointId::parse(&r.get::<_, String>(1)?))?,
+        url: r.get(2)?,
+        description: r.get(3)?,
+        event_types: parse_col(4, serde_json::from_str(&types))?,
+        enabled: r.get(5)?,
+        version: r.get(6)?,
+        created_at: from_ms(r.get(7)?),
+        updated_at: from_ms(r.get(8)?),
+        counters: Counters {
+            delivered: r.get(9)?,
+            failed_attempts: r.get(10)?,
+            failed_messages: r.get(11)?,
+            in_flight: r.get(12)?,
+        },
+    })
+}
+
+fn write_subscriptions(tx: &Transaction<'_>, e: &Endpoint) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
+        params![e.tenant.as_str(), e.id.as_str()],
+    )?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO subscriptions (tenant, event_type, endpoint_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for t in &e.event_types {
+        ins.execute(params![e.tenant.as_str(), t, e.id.as_str()])?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl EndpointStore for SqliteEndpointStore {
+    async fn create(&self, e: &Endpoint) -> StoreResult<()> {
+        let e = e.clone();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                tx.execute(
+                    "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        e.tenant.as_str(),
+                        e.id.as_str(),
+                        e.url,
+                        e.description,
+                        serde_json::to_string(&e.event_types).map_err(StoreError::backend)?,
+                        e.enabled,
+                        e.version,
+                        ms(e.created_at),
+                        ms(e.updated_at)
+                    ],
+                )
+                .map_err(sql)?;
+                write_subscriptions(&tx, &e).map_err(sql)?;
+                tx.commit().map_err(sql)
+            })
+            .await
+    }
+
+    async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.db
+            .call(move |c| {
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 AND id = ?2"))
+                    .and_then(|mut s| s.query_row(params![tenant.as_str(), id.as_str()], row_to_endpoint).optional())
+                    .map_err(sql)
+            })
+            .await
+    }
+
+    async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>> {
+        let tenant = tenant.clone();
+        self.db
+            .call(move |c| {
+                let mut s = c
+                    .prepare_cached(&format!("SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 ORDER BY id"))
+                    .map_err(sql)?;
+                let rows = s.query_map([tenant.as_str()], row_to_endpoint).map_err(sql)?;
+                rows.collect::<Result<_, _>>().map_err(sql)
+            })
+            .await
+    }
+
+    async fn update(&self, e: &Endpoint) -> StoreResult<()> {
+        let e = e.clone();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                let changed = tx
+                    .execute(
+                        "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
+                                version = ?7, updated_at = ?8
+                         WHERE tenant = ?1 AND id = ?2 AND version = ?7 - 1",
+                        params![
+                            e.tenant.as_str(),
+                            e.id.as_str(),
+                            e.url,
+                            e.description,
+                            serde_json::to_string(&e.event_types).map_err(StoreError::backend)?,
+                            e.enabled,
+                            e.version,
+                            ms(e.updated_at)
+                        ],
+                    )
+                    .map_err(sql)?;
+                if changed == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                write_subscriptions(&tx, &e).map_err(sql)?;
+                tx.commit().map_err(sql)
+            })
+            .await
+    }
+
+    async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                let n = tx
+                    .execute(
+                        "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
+                        params![tenant.as_str(), id.as_str()],
+                    )
+                    .map_err(sql)?;
+                tx.execute(
+                    "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
+                    params![tenant.as_str(), id.as_str()],
+                )
+                .map_err(sql)?;
+                tx.commit().map_err(sql)?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>> {
+        let (tenant, event_type) = (tenant.clone(), event_type.to_owned());
+        self.db
+            .call(move |c| {
+                let cols = COLUMNS
+                    .split(", ")
+                    .map(|col| format!("e.{}", col.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut s = c
+                    .prepare_cached(&format!(
+                        "SELECT {cols} FROM subscriptions s
+                         JOIN endpoints e ON e.tenant = s.tenant AND e.id = s.endpoint_id
+                         WHERE s.tenant = ?1 AND s.event_type = ?2 AND e.enabled = 1"
+                    ))
+                    .map_err(sql)?;
+                let rows = s
+                    .query_map(params![tenant.as_str(), event_type], row_to_endpoint)
+                    .map_err(sql)?;
+                rows.collect::<Result<_, _>>().map_err(sql)
+            })
+            .await
+    }
+}

@@ -1,0 +1,264 @@
+//! `DeliveryLog` on SQLite: delivery entries, attempts, and the endpoint counters, which
+//! change in the same transaction as the entry they count.
+
+use crate::db::{from_ms, ms, parse_col, sql, Db};
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use webhooks_core::model::{Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, Message, Page};
+use webhooks_core::ports::{DeliveryLog, StoreResult};
+use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
+
+#[derive(Clone)]
+pub struct SqliteDeliveryLog {
+    db: Db,
+}
+
+impl SqliteDeliveryLog {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+const ENTRY_COLUMNS: &str =
+    "message_id, event_type, created_at, status, attempt_count, last_attempt_at, next_attempt_at";
+
+fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
+    let status: String = r.get(3)?;
+    Ok(LogEntry {
+        message_id: parse_col(0, MessageId::parse(&r.get::<_, String>(0)?))?,
+        event_type: r.get(1)?,
+        created_at: from_ms(r.get(2)?),
+        status: parse_col(3, DeliveryStatus::parse(&status).ok_or("bad status"))?,
+        attempt_count: r.get(4)?,
+        last_attempt_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+        next_attempt_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+    })
+}
+
+/// Cursors are the last message id seen, wrapped so clients treat them as opaque.
+fn encode_cursor(id: &MessageId) -> String {
+    B64.encode(format!("v1:{id}"))
+}
+
+fn decode_cursor(c: &str) -> StoreResult<MessageId> {
+    let raw = B64.decode(c).map_err(|_| StoreError::InvalidCursor)?;
+    let text = std::str::from_utf8(&raw).map_err(|_| StoreError::InvalidCursor)?;
+    let id = text.strip_prefix("v1:").ok_or(StoreError::InvalidCursor)?;
+    MessageId::parse(id).map_err(|_| StoreError::InvalidCursor)
+}
+
+#[async_trait]
+impl DeliveryLog for SqliteDeliveryLog {
+    async fn create(&self, m: &Message, endpoints: &[EndpointId]) -> StoreResult<Vec<EndpointId>> {
+        let (m, endpoints) = (m.clone(), endpoints.to_vec());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                let mut created = Vec::new();
+                {
+                    let mut ins = tx
+                        .prepare_cached(
+                            "INSERT INTO deliveries (tenant, endpoint_id, message_id, event_type, created_at, status)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 'pending') ON CONFLICT DO NOTHING",
+                        )
+                        .map_err(sql)?;
+                    let mut bump = tx
+                        .prepare_cached("UPDATE endpoints SET in_flight = in_flight + 1 WHERE tenant = ?1 AND id = ?2")
+                        .map_err(sql)?;
+                    for ep in endpoints {
+                        let n = ins
+                            .execute(params![
+                                m.tenant.as_str(),
+                                ep.as_str(),
+                                m.id.as_str(),
+                                m.event_type,
+                                ms(m.created_at)
+                            ])
+                            .map_err(sql)?;
+                        if n > 0 {
+                            bump.execute(params![m.tenant.as_str(), ep.as_str()]).map_err(sql)?;
+                            created.push(ep);
+                        }
+                    }
+                }
+                tx.commit().map_err(sql)?;
+                Ok(created)
+            })
+            .await
+    }
+
+    async fn get(&self, tenant: &TenantId, ep: &EndpointId, msg: &MessageId) -> StoreResult<Option<LogEntry>> {
+        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        self.db
+            .call(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM deliveries WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3"
+                ))
+                .and_then(|mut s| s.query_row(params![t, ep, msg], row_to_entry).optional())
+                .map_err(sql)
+            })
+            .await
+    }
+
+    async fn record_attempt(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        msg: &MessageId,
+        a: &Attempt,
+        status_after: DeliveryStatus,
+        next_attempt_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let (t, ep, msg, a) = (tenant.to_string(), ep.to_string(), msg.to_string(), a.clone());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                let changed = tx
+                    .prepare_cached(
+                        "UPDATE deliveries SET attempt_count = ?4, status = ?5, last_attempt_at = ?6, next_attempt_at = ?7
+                         WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3
+                           AND attempt_count = ?4 - 1 AND status = 'pending'",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            t,
+                            ep,
+                            msg,
+                            a.number,
+                            status_after.as_str(),
+                            ms(a.started_at),
+                            next_attempt_at.map(ms)
+                        ])
+                    })
+                    .map_err(sql)?;
+                if changed == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                let ok = a.succeeded();
+                tx.prepare_cached(
+                    "INSERT INTO attempts (tenant, endpoint_id, message_id, number, started_at, duration_ms,
+                                           status_code, error, response_excerpt, succeeded)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        t,
+                        ep,
+                        msg,
+                        a.number,
+                        ms(a.started_at),
+                        a.duration_ms,
+                        a.status_code,
+                        a.error,
+                        a.response_excerpt,
+                        ok
+                    ])
+                })
+                .map_err(sql)?;
+                let d = Counters::delta(ok, status_after);
+                tx.prepare_cached(
+                    "UPDATE endpoints SET delivered = delivered + ?3, failed_attempts = failed_attempts + ?4,
+                            failed_messages = failed_messages + ?5, in_flight = in_flight + ?6
+                     WHERE tenant = ?1 AND id = ?2",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![t, ep, d.delivered, d.failed_attempts, d.failed_messages, d.in_flight])
+                })
+                .map_err(sql)?;
+                tx.commit().map_err(sql)
+            })
+            .await
+    }
+
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        status: Option<DeliveryStatus>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<LogEntry>> {
+        let after = cursor.map(decode_cursor).transpose()?;
+        let (t, ep) = (tenant.to_string(), ep.to_string());
+        self.db
+            .call(move |c| {
+                // The sentinel sorts after every message id, so "no cursor" needs no other query.
+                let before = after.map_or_else(|| "msg_~".to_owned(), |id| id.to_string());
+                let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+                let mut s = c
+                    .prepare_cached(&format!(
+                        "SELECT {ENTRY_COLUMNS} FROM deliveries
+                         WHERE tenant = ?1 AND endpoint_id = ?2 AND (?3 IS NULL OR status = ?3) AND message_id < ?4
+                         ORDER BY message_id DESC LIMIT ?5"
+                    ))
+                    .map_err(sql)?;
+                let rows = s
+                    .query_map(params![t, ep, status.map(DeliveryStatus::as_str), before, fetch], row_to_entry)
+                    .map_err(sql)?;
+                let mut data: Vec<LogEntry> = rows.collect::<Result<_, _>>().map_err(sql)?;
+                let next_cursor = if data.len() > limit {
+                    data.truncate(limit);
+                    data.last().map(|e| encode_cursor(&e.message_id))
+                } else {
+                    None
+                };
+                Ok(Page { data, next_cursor })
+            })
+            .await
+    }
+
+    async fn attempts(&self, tenant: &TenantId, ep: &EndpointId, msg: &MessageId) -> StoreResult<Vec<Attempt>> {
+        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        self.db
+            .call(move |c| {
+                let mut s = c
+                    .prepare_cached(
+                        "SELECT number, started_at, duration_ms, status_code, error, response_excerpt FROM attempts
+                         WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3 ORDER BY number",
+                    )
+                    .map_err(sql)?;
+                let rows = s
+                    .query_map(params![t, ep, msg], |r| {
+                        Ok(Attempt {
+                            number: r.get(0)?,
+                            started_at: from_ms(r.get(1)?),
+                            duration_ms: r.get(2)?,
+                            status_code: r.get(3)?,
+                            error: r.get(4)?,
+                            response_excerpt: r.get(5)?,
+                        })
+                    })
+                    .map_err(sql)?;
+                rows.collect::<Result<_, _>>().map_err(sql)
+            })
+            .await
+    }
+
+    async fn hourly_stats(&self, tenant: &TenantId, ep: &EndpointId, since: DateTime<Utc>) -> StoreResult<Vec<HourBucket>> {
+        let (t, ep) = (tenant.to_string(), ep.to_string());
+        self.db
+            .call(move |c| {
+                let mut s = c
+                    .prepare_cached(
+                        "SELECT (started_at / 3600000) * 3600000 AS hour, SUM(succeeded), SUM(1 - succeeded)
+                         FROM attempts WHERE tenant = ?1 AND endpoint_id = ?2 AND started_at >= ?3
+                         GROUP BY hour ORDER BY hour",
+                    )
+                    .map_err(sql)?;
+                let rows = s
+                    .query_map(params![t, ep, ms(since)], |r| {
+                        Ok(HourBucket {
+                            hour: from_ms(r.get(0)?),
+                            delivered: r.get(1)?,
+                            failed: r.get(2)?,
+                        })
+                    })
+                    .map_err(sql)?;
+                rows.collect::<Result<_, _>>().map_err(sql)
+            })
+            .await
+    }
+}

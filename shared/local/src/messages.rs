@@ -1,0 +1,100 @@
+//! `MessageStore` on SQLite; idempotency is a unique index on (tenant, event_id).
+
+use crate::db::{from_ms, ms, parse_col, sql, Db};
+use async_trait::async_trait;
+use bytes::Bytes;
+use rusqlite::{params, OptionalExtension};
+use webhooks_core::model::Message;
+use webhooks_core::ports::{Inserted, MessageStore, StoreResult};
+use webhooks_core::{MessageId, TenantId};
+
+#[derive(Clone)]
+pub struct SqliteMessageStore {
+    db: Db,
+}
+
+impl SqliteMessageStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl MessageStore for SqliteMessageStore {
+    async fn insert(&self, m: &Message) -> StoreResult<Inserted> {
+        let m = m.clone();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                if let Some(event_id) = &m.event_id {
+                    let existing = tx
+                        .query_row(
+                            "SELECT id, fanned_out FROM messages WHERE tenant = ?1 AND event_id = ?2",
+                            params![m.tenant.as_str(), event_id],
+                            |r| Ok((parse_col(0, MessageId::parse(&r.get::<_, String>(0)?))?, r.get(1)?)),
+                        )
+                        .optional()
+                        .map_err(sql)?;
+                    if let Some((id, fanned_out)) = existing {
+                        return Ok(Inserted::Duplicate { id, fanned_out });
+                    }
+                }
+                tx.execute(
+                    "INSERT INTO messages (tenant, id, event_type, event_id, body, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        m.tenant.as_str(),
+                        m.id.as_str(),
+                        m.event_type,
+                        m.event_id,
+                        &m.body[..],
+                        ms(m.created_at)
+                    ],
+                )
+                .map_err(sql)?;
+                tx.commit().map_err(sql)?;
+                Ok(Inserted::Created)
+            })
+            .await
+    }
+
+    async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()> {
+        let (t, id) = (tenant.to_string(), id.to_string());
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "UPDATE messages SET fanned_out = 1 WHERE tenant = ?1 AND id = ?2",
+                    params![t, id],
+                )
+                .map(drop)
+                .map_err(sql)
+            })
+            .await
+    }
+
+    async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>> {
+        let (t, id) = (tenant.clone(), id.clone());
+        self.db
+            .call(move |c| {
+                c.prepare_cached(
+                    "SELECT event_type, event_id, body, created_at FROM messages WHERE tenant = ?1 AND id = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![t.as_str(), id.as_str()], |r| {
+                        Ok(Message {
+                            id: id.clone(),
+                            tenant: t.clone(),
+                            event_type: r.get(0)?,
+                            event_id: r.get(1)?,
+                            body: Bytes::from(r.get::<_, Vec<u8>>(2)?),
+                            created_at: from_ms(r.get(3)?),
+                        })
+                    })
+                    .optional()
+                })
+                .map_err(sql)
+            })
+            .await
+    }
+}
+

@@ -1,0 +1,155 @@
+//! The durable local task queue: a SQLite table of (message, endpoint) tasks with a
+//! `not_before` time. Leasing hides a task while a worker holds it; a process killed
+//! mid-delivery releases its leases at the next start, so nothing is lost.
+
+use crate::db::{ms, parse_col, sql, Db};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use webhooks_core::model::{now, DeliveryTask};
+use webhooks_core::ports::{StoreResult, TaskQueue};
+use webhooks_core::{EndpointId, MessageId, TenantId};
+
+#[derive(Clone)]
+pub struct SqliteTaskQueue {
+    db: Db,
+    wake: Arc<Notify>,
+}
+
+impl SqliteTaskQueue {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Resolves when new tasks were enqueued since the last call.
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// Takes up to `limit` due tasks, oldest first, hiding them for `lease`.
+    pub async fn lease(&self, limit: usize, lease: Duration) -> StoreResult<Vec<DeliveryTask>> {
+        let until = ms(now()) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db
+            .call(move |c| {
+                let mut s = c
+                    .prepare_cached(
+                        "UPDATE tasks SET leased = 1, not_before = ?1
+                         WHERE (message_id, endpoint_id) IN (
+                             SELECT message_id, endpoint_id FROM tasks
+                             WHERE leased = 0 AND not_before <= ?2 ORDER BY not_before LIMIT ?3)
+                         RETURNING tenant, message_id, endpoint_id",
+                    )
+                    .map_err(sql)?;
+                let rows = s
+                    .query_map(params![until, ms(now()), limit], |r| {
+                        Ok(DeliveryTask {
+                            tenant: parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
+                            message_id: parse_col(1, MessageId::parse(&r.get::<_, String>(1)?))?,
+                            endpoint_id: parse_col(2, EndpointId::parse(&r.get::<_, String>(2)?))?,
+                        })
+                    })
+                    .map_err(sql)?;
+                rows.collect::<Result<_, _>>().map_err(sql)
+            })
+            .await
+    }
+
+    /// Removes a finished task.
+    pub async fn complete(&self, task: &DeliveryTask) -> StoreResult<()> {
+        let (m, e) = (task.message_id.to_string(), task.endpoint_id.to_string());
+        self.db
+            .call(move |c| {
+                c.prepare_cached("DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2")
+                    .and_then(|mut s| s.execute(params![m, e]))
+                    .map(drop)
+                    .map_err(sql)
+            })
+            .await
+    }
+
+    /// Releases a task and makes it due again at `at`.
+    pub async fn retry_at(&self, task: &DeliveryTask, at: DateTime<Utc>) -> StoreResult<()> {
+        let (m, e) = (task.message_id.to_string(), task.endpoint_id.to_string());
+        self.db
+            .call(move |c| {
+                c.prepare_cached(
+                    "UPDATE tasks SET leased = 0, not_before = ?3 WHERE message_id = ?1 AND endpoint_id = ?2",
+                )
+                .and_then(|mut s| s.execute(params![m, e, ms(at)]))
+                .map(drop)
+                .map_err(sql)
+            })
+            .await
+    }
+
+    /// Makes every leased task due now: run once at start-up, when no worker can hold a
+    /// lease, so deliveries interrupted by a crash resume at once.
+    pub async fn release_all_leases(&self) -> StoreResult<usize> {
+        self.db
+            .call(move |c| {
+                c.execute("UPDATE tasks SET leased = 0, not_before = ?1 WHERE leased = 1", [ms(now())])
+                    .map_err(sql)
+            })
+            .await
+    }
+
+    /// When the earliest unleased task becomes due, if any.
+    pub async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        self.db
+            .call(move |c| {
+                c.query_row("SELECT MIN(not_before) FROM tasks WHERE leased = 0", [], |r| {
+                    r.get::<_, Option<i64>>(0)
+                })
+                .map(|v| v.map(crate::db::from_ms))
+                .map_err(sql)
+            })
+            .await
+    }
+
+    /// Number of tasks waiting or in progress.
+    pub async fn depth(&self) -> StoreResult<u64> {
+        self.db
+            .call(move |c| c.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0)).map_err(sql))
+            .await
+    }
+}
+
+#[async_trait]
+impl TaskQueue for SqliteTaskQueue {
+    async fn enqueue(&self, tasks: &[DeliveryTask]) -> StoreResult<()> {
+        if tasks.is_empty() {
+            return Ok(());
+        }
+        let tasks = tasks.to_vec();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                {
+                    // A task already queued for the same (message, endpoint) stays as it is:
+                    // the queue holds at most one task per delivery.
+                    let mut ins = tx
+                        .prepare_cached(
+                            "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before)
+                             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                        )
+                        .map_err(sql)?;
+                    let at = ms(now());
+                    for t in &tasks {
+                        ins.execute(params![t.message_id.as_str(), t.endpoint_id.as_str(), t.tenant.as_str(), at])
+                            .map_err(sql)?;
+                    }
+                }
+                tx.commit().map_err(sql)
+            })
+            .await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+}

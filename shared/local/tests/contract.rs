@@ -1,0 +1,32 @@
+//! The port contract suites, run against the SQLite adapters.
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+use webhooks_core::contract::{Harness, QueueProbe};
+use webhooks_core::model::DeliveryTask;
+use webhooks_local::{sqlite_stores, Db, SqliteTaskQueue};
+
+struct Probe(SqliteTaskQueue);
+
+#[async_trait]
+impl QueueProbe for Probe {
+    async fn drain(&self) -> Vec<DeliveryTask> {
+        let tasks = self.0.lease(1000, Duration::from_secs(60)).await.unwrap();
+        for t in &tasks {
+            self.0.complete(t).await.unwrap();
+        }
+        tasks
+    }
+}
+
+async fn harness() -> Harness {
+    let db = Db::in_memory().unwrap();
+    let (stores, queue) = sqlite_stores(&db);
+    Harness {
+        stores,
+        probe: Arc::new(Probe(queue)),
+    }
+}
+
+webhooks_core::contract_suite!(harness());
