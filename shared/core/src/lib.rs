@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod net;
 pub mod ports;
 pub mod retry;
 pub mod services;

@@ -4,6 +4,7 @@ use crate::catalog::Catalog;
 use crate::error::{CoreError, FieldError};
 use crate::ids::TenantId;
 use crate::model::{EndpointIn, EndpointPatch, InboundEvent};
+use crate::net::{forbidden_host_name, forbidden_reason};
 use serde::de::DeserializeOwned;
 
 pub const MAX_URL_LEN: usize = 2048;
@@ -38,15 +39,26 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// Checks an endpoint URL: absolute http(s), a host, no credentials, at most 2,048 chars.
-pub fn check_url(url: &str, require_https: bool) -> Result<(), String> {
+/// What endpoint URLs may point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlPolicy {
+    /// Reject plain `http://` URLs.
+    pub require_https: bool,
+    /// Allow loopback, private and other non-public targets (local development only).
+    pub allow_private: bool,
+}
+
+/// Checks an endpoint URL: absolute http(s), a host, no credentials, at most 2,048 chars,
+/// and — unless private targets are allowed — not a literal non-public address. Host
+/// names are checked again, after resolution, when each request is sent.
+pub fn check_url(url: &str, policy: UrlPolicy) -> Result<(), String> {
     if url.len() > MAX_URL_LEN {
         return Err(format!("must be at most {MAX_URL_LEN} characters"));
     }
     let parsed = url::Url::parse(url).map_err(|e| format!("must be an absolute URL ({e})"))?;
     match parsed.scheme() {
         "https" => {}
-        "http" if !require_https => {}
+        "http" if !policy.require_https => {}
         "http" => return Err("must use https".into()),
         _ => return Err("must be an http(s) URL".into()),
     }
@@ -58,6 +70,18 @@ pub fn check_url(url: &str, require_https: bool) -> Result<(), String> {
     }
     if parsed.fragment().is_some() {
         return Err("must not contain a fragment".into());
+    }
+    if !policy.allow_private {
+        // `url` has already normalised odd IPv4 spellings (decimal, octal, hex).
+        let reason = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => forbidden_reason(ip.into()),
+            Some(url::Host::Ipv6(ip)) => forbidden_reason(ip.into()),
+            Some(url::Host::Domain(d)) => forbidden_host_name(d),
+            None => None,
+        };
+        if let Some(reason) = reason {
+            return Err(format!("must not point at a non-public address ({reason})"));
+        }
     }
     Ok(())
 }
@@ -96,10 +120,10 @@ fn check_description(d: &str, errors: &mut Vec<FieldError>) {
 pub fn validate_endpoint_in(
     mut input: EndpointIn,
     catalog: &Catalog,
-    require_https: bool,
+    policy: UrlPolicy,
 ) -> Result<EndpointIn, CoreError> {
     let mut errors = Vec::new();
-    if let Err(m) = check_url(&input.url, require_https) {
+    if let Err(m) = check_url(&input.url, policy) {
         errors.push(FieldError::new("url", m));
     }
     check_description(&input.description, &mut errors);
@@ -115,11 +139,11 @@ pub fn validate_endpoint_in(
 pub fn validate_endpoint_patch(
     mut patch: EndpointPatch,
     catalog: &Catalog,
-    require_https: bool,
+    policy: UrlPolicy,
 ) -> Result<EndpointPatch, CoreError> {
     let mut errors = Vec::new();
     if let Some(url) = &patch.url {
-        if let Err(m) = check_url(url, require_https) {
+        if let Err(m) = check_url(url, policy) {
             errors.push(FieldError::new("url", m));
         }
     }
@@ -211,15 +235,32 @@ mod tests {
         }
     }
 
+    const LOCAL: UrlPolicy = UrlPolicy { require_https: false, allow_private: true };
+    const AWS: UrlPolicy = UrlPolicy { require_https: true, allow_private: false };
+
     #[test]
     fn urls() {
-        assert!(check_url("https://example.com/hook", true).is_ok());
-        assert!(check_url("http://example.com/hook", false).is_ok());
-        assert!(check_url("http://example.com/hook", true).is_err());
-        assert!(check_url("ftp://example.com", false).is_err());
-        assert!(check_url("/relative", false).is_err());
-        assert!(check_url("https://user:pw@example.com", false).is_err());
-        assert!(check_url(&format!("https://e.com/{}", "a".repeat(2048)), false).is_err());
+        assert!(check_url("https://example.com/hook", AWS).is_ok());
+        assert!(check_url("http://example.com/hook", LOCAL).is_ok());
+        assert!(check_url("http://example.com/hook", AWS).is_err());
+        assert!(check_url("ftp://example.com", LOCAL).is_err());
+        assert!(check_url("/relative", LOCAL).is_err());
+        assert!(check_url("https://user:pw@example.com", LOCAL).is_err());
+        assert!(check_url(&format!("https://e.com/{}", "a".repeat(2048)), LOCAL).is_err());
+        assert!(check_url("http://127.0.0.1:3000/dev/receiver", LOCAL).is_ok());
+    }
+
+    #[test]
+    fn literal_private_targets_are_refused_unless_allowed() {
+        for url in [
+            "https://127.0.0.1/", "https://localhost/", "https://2130706433/", "https://0177.0.0.1/",
+            "https://0x7f.1/", "https://169.254.169.254/latest/meta-data", "https://[::1]/",
+            "https://[::ffff:10.0.0.1]/", "https://[fd00:ec2::254]/", "https://10.0.0.1/",
+        ] {
+            let e = check_url(url, AWS).expect_err(url);
+            assert!(e.contains("non-public"), "{url}: {e}");
+            assert!(check_url(url, LOCAL).is_ok(), "{url} allowed locally");
+        }
     }
 
     #[test]
@@ -227,13 +268,13 @@ mod tests {
         let c = Catalog::built_in();
         let mut input = ep("nope", &["INVOICE_VALIDATED", "NOPE"]);
         input.description = "x".repeat(501);
-        let f = fields(validate_endpoint_in(input, &c, false).unwrap_err());
+        let f = fields(validate_endpoint_in(input, &c, LOCAL).unwrap_err());
         assert_eq!(f, ["url", "description", "event_types[1]"]);
-        assert_eq!(fields(validate_endpoint_in(ep("https://a.b", &[]), &c, false).unwrap_err()), ["event_types"]);
+        assert_eq!(fields(validate_endpoint_in(ep("https://a.b", &[]), &c, LOCAL).unwrap_err()), ["event_types"]);
         let ok = validate_endpoint_in(
             ep("https://a.b", &["INVOICE_VALIDATED", "INVOICE_VALIDATED", "CONTRACT_CREATED"]),
             &c,
-            true,
+            AWS,
         )
         .unwrap();
         assert_eq!(ok.event_types, ["INVOICE_VALIDATED", "CONTRACT_CREATED"]);

@@ -1,1 +1,286 @@
-//! placeholder
+//! `ReqwestSender`, the `WebhookSender` adapter: one pooled reqwest client (rustls),
+//! redirects never followed, a total timeout, at most 1 KiB of response body read, and —
+//! unless private targets are allowed — an SSRF guard that resolves host names itself and
+//! connects only to the public addresses it checked (DNS pinning).
+
+use async_trait::async_trait;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use std::error::Error as StdError;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use webhooks_core::model::FailureKind;
+use webhooks_core::net::{forbidden_host_name, forbidden_reason};
+use webhooks_core::ports::{OutboundRequest, SendResult, WebhookSender};
+use webhooks_core::retry::parse_retry_after;
+
+/// Bytes of response body kept for the attempt log.
+pub const EXCERPT_BYTES: usize = 1024;
+
+/// A resolution returned only non-public addresses.
+#[derive(Debug)]
+struct Blocked(&'static str);
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "target blocked: {}", self.0)
+    }
+}
+
+impl StdError for Blocked {}
+
+/// Resolves with the system resolver and drops non-public addresses, so the connection
+/// can only go to an address that passed the check.
+struct PublicOnlyResolver;
+
+impl Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            if let Some(reason) = forbidden_host_name(&host) {
+                return Err(Box::new(Blocked(reason)) as Box<dyn StdError + Send + Sync>);
+            }
+            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut first_reason = None;
+            let public: Vec<SocketAddr> = all
+                .into_iter()
+                .filter(|a| match forbidden_reason(a.ip()) {
+                    Some(r) => {
+                        first_reason.get_or_insert(r);
+                        false
+                    }
+                    None => true,
+                })
+                .collect();
+            if public.is_empty() {
+                return Err(Box::new(Blocked(first_reason.unwrap_or("no address"))) as _);
+            }
+            Ok(Box::new(public.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// Sends webhook requests over one shared connection pool.
+#[derive(Clone)]
+pub struct ReqwestSender {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl ReqwestSender {
+    /// Builds the client once; reuse it for every request (connection reuse).
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("pp-svc-webhooks/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .no_proxy();
+        if !allow_private {
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+        }
+        Ok(Self {
+            client: builder.build()?,
+            allow_private,
+        })
+    }
+
+    fn literal_target_blocked(&self, url: &str) -> Option<&'static str> {
+        if self.allow_private {
+            return None;
+        }
+        match url::Url::parse(url).ok()?.host()? {
+            url::Host::Ipv4(ip) => forbidden_reason(IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => forbidden_reason(IpAddr::V6(ip)),
+            url::Host::Domain(_) => None,
+        }
+    }
+}
+
+/// The causes of an error, outermost first.
+fn causes(e: &reqwest::Error) -> Vec<&(dyn StdError + 'static)> {
+    let mut out = Vec::new();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push(s);
+        next = s.source();
+    }
+    out
+}
+
+fn classify(e: &reqwest::Error) -> FailureKind {
+    let all = causes(e);
+    let chain = || all.iter().copied();
+    if chain().any(|s| s.is::<Blocked>()) {
+        return FailureKind::Blocked;
+    }
+    for s in chain() {
+        let text = s.to_string().to_ascii_lowercase();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return FailureKind::Dns;
+        }
+        if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+            return FailureKind::Tls;
+        }
+    }
+    if e.is_timeout() {
+        FailureKind::Timeout
+    } else if e.is_connect() {
+        FailureKind::Connect
+    } else {
+        FailureKind::Io
+    }
+}
+
+fn failure(kind: FailureKind, started: Instant) -> SendResult {
+    SendResult {
+        status: None,
+        error: Some(kind),
+        retry_after: None,
+        excerpt: None,
+        duration: started.elapsed(),
+    }
+}
+
+#[async_trait]
+impl WebhookSender for ReqwestSender {
+    async fn send(&self, req: OutboundRequest) -> SendResult {
+        let started = Instant::now();
+        if let Some(reason) = self.literal_target_blocked(&req.url) {
+            tracing::warn!(url = %req.url, reason, "blocked webhook target");
+            return failure(FailureKind::Blocked, started);
+        }
+        let mut builder = self
+            .client
+            .post(&req.url)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(req.body);
+        for (name, value) in req.headers {
+            builder = builder.header(name, value);
+        }
+        let mut resp = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return failure(classify(&e), started),
+        };
+        let status = resp.status().as_u16();
+        let retry_after = matches!(status, 429 | 503)
+            .then(|| resp.headers().get(RETRY_AFTER)?.to_str().ok().map(str::to_owned))
+            .flatten()
+            .and_then(|v| parse_retry_after(&v, chrono::Utc::now()));
+        // Read at most a KiB; the rest is never downloaded (the connection is dropped).
+        let mut excerpt = Vec::new();
+        let mut error = None;
+        while excerpt.len() < EXCERPT_BYTES {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = EXCERPT_BYTES - excerpt.len();
+                    excerpt.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    // A 2xx whose body breaks off still counts: the receiver accepted it.
+                    if !(200..300).contains(&status) {
+                        error = Some(classify(&e));
+                    }
+                    break;
+                }
+            }
+        }
+        SendResult {
+            status: Some(status),
+            error,
+            retry_after,
+            excerpt: (!excerpt.is_empty()).then(|| String::from_utf8_lossy(&excerpt).into_owned()),
+            duration: started.elapsed(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::post;
+    use bytes::Bytes;
+
+    async fn serve(app: axum::Router) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
+    }
+
+    fn request(url: String) -> OutboundRequest {
+        OutboundRequest {
+            url,
+            headers: vec![("webhook-id", "msg_x".into())],
+            body: Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn statuses_retry_after_excerpts_and_no_redirects() {
+        let app = axum::Router::new()
+            .route("/ok", post(|| async { "x".repeat(5000) }))
+            .route(
+                "/busy",
+                post(|| async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "42")], "later") }),
+            )
+            .route(
+                "/moved",
+                post(|| async { (axum::http::StatusCode::MOVED_PERMANENTLY, [("location", "/ok")]) }),
+            )
+            .route(
+                "/slow",
+                post(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            );
+        let addr = serve(app).await;
+        let s = ReqwestSender::new(Duration::from_millis(300), true).unwrap();
+
+        let r = s.send(request(format!("http://{addr}/ok"))).await;
+        assert_eq!((r.status, r.error), (Some(200), None));
+        assert_eq!(r.excerpt.unwrap().len(), EXCERPT_BYTES);
+
+        let r = s.send(request(format!("http://{addr}/busy"))).await;
+        assert_eq!(r.status, Some(503));
+        assert_eq!(r.retry_after, Some(Duration::from_secs(42)));
+
+        let r = s.send(request(format!("http://{addr}/moved"))).await;
+        assert_eq!(r.status, Some(301), "redirects are not followed");
+
+        let r = s.send(request(format!("http://{addr}/slow"))).await;
+        assert_eq!((r.status, r.error), (None, Some(FailureKind::Timeout)));
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_a_connect_failure() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let s = ReqwestSender::new(Duration::from_secs(2), true).unwrap();
+        let r = s.send(request(format!("http://{addr}/"))).await;
+        assert_eq!(r.error, Some(FailureKind::Connect));
+    }
+
+    #[tokio::test]
+    async fn private_targets_are_blocked_unless_allowed() {
+        let addr = serve(axum::Router::new().route("/", post(|| async { "ok" }))).await;
+        let guarded = ReqwestSender::new(Duration::from_secs(2), false).unwrap();
+        for url in [
+            format!("http://{addr}/"),
+            format!("http://localhost:{}/", addr.port()),
+            format!("http://2130706433:{}/", addr.port()),
+            "http://[::1]:9/".to_owned(),
+            "http://169.254.169.254/latest/meta-data/".to_owned(),
+        ] {
+            let r = guarded.send(request(url.clone())).await;
+            assert_eq!(r.error, Some(FailureKind::Blocked), "{url}");
+        }
+        let open = ReqwestSender::new(Duration::from_secs(2), true).unwrap();
+        assert_eq!(open.send(request(format!("http://{addr}/"))).await.status, Some(200));
+    }
+}

@@ -9,7 +9,7 @@ use crate::model::{
     LogEntry, Page,
 };
 use crate::signing::Secret;
-use crate::validation::{validate_endpoint_in, validate_endpoint_patch};
+use crate::validation::{validate_endpoint_in, validate_endpoint_patch, UrlPolicy};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 use std::sync::Arc;
@@ -34,7 +34,7 @@ pub struct MessageOut {
 pub struct AdminService {
     stores: Stores,
     catalog: Arc<Catalog>,
-    require_https: bool,
+    url_policy: UrlPolicy,
 }
 
 fn endpoint_id(raw: &str) -> Result<EndpointId, CoreError> {
@@ -47,11 +47,11 @@ fn message_id(raw: &str) -> Result<MessageId, CoreError> {
 }
 
 impl AdminService {
-    pub fn new(stores: Stores, catalog: Arc<Catalog>, require_https: bool) -> Self {
+    pub fn new(stores: Stores, catalog: Arc<Catalog>, url_policy: UrlPolicy) -> Self {
         Self {
             stores,
             catalog,
-            require_https,
+            url_policy,
         }
     }
 
@@ -61,7 +61,7 @@ impl AdminService {
 
     /// Creates an endpoint and its secret; the returned `secret` is the only time it is shown.
     pub async fn create_endpoint(&self, tenant: &TenantId, input: EndpointIn) -> Result<EndpointOut, CoreError> {
-        let input = validate_endpoint_in(input, &self.catalog, self.require_https)?;
+        let input = validate_endpoint_in(input, &self.catalog, self.url_policy)?;
         let at = now();
         let endpoint = Endpoint {
             id: EndpointId::generate(),
@@ -115,7 +115,7 @@ impl AdminService {
         patch: EndpointPatch,
     ) -> Result<EndpointOut, CoreError> {
         let id = endpoint_id(id)?;
-        let patch = validate_endpoint_patch(patch, &self.catalog, self.require_https)?;
+        let patch = validate_endpoint_patch(patch, &self.catalog, self.url_policy)?;
         for _ in 0..UPDATE_RETRIES {
             let mut ep = self.load(tenant, &id).await?;
             if let Some(url) = &patch.url {
