@@ -1,0 +1,208 @@
+//! Configuration of the local binary, read once from `WEBHOOKS_*` environment variables.
+//! Everything has a default, so `cargo run` needs no flags; a bad value stops start-up
+//! with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use webhooks_core::retry::{RetryPolicy, MAX_ATTEMPTS};
+use webhooks_core::TenantId;
+
+/// A configuration variable has an unusable value.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `WEBHOOKS_LISTEN`, default `127.0.0.1:3000`.
+    pub listen: SocketAddr,
+    /// `WEBHOOKS_DB`, default `./.data/webhooks.db`.
+    pub db: PathBuf,
+    /// `WEBHOOKS_ADMIN_TOKENS="token=tenant,…"`; `None` → a persisted dev token.
+    pub admin_tokens: Option<Vec<(String, TenantId)>>,
+    /// `WEBHOOKS_INGEST_TOKEN`; `None` → a persisted dev token.
+    pub ingest_token: Option<String>,
+    /// `WEBHOOKS_ALLOW_PRIVATE_TARGETS`, default true locally.
+    pub allow_private_targets: bool,
+    /// `WEBHOOKS_REQUIRE_HTTPS`, default false locally.
+    pub require_https: bool,
+    /// `WEBHOOKS_MAX_ATTEMPTS` (≤ 5), `WEBHOOKS_RETRY_BASE_SECONDS`, `WEBHOOKS_RETRY_FACTOR`.
+    pub retry: RetryPolicy,
+    /// `WEBHOOKS_HTTP_TIMEOUT_MS`, default 10 000.
+    pub http_timeout: Duration,
+    /// `WEBHOOKS_CONCURRENCY`: deliveries in flight at once, default 64.
+    pub concurrency: usize,
+    /// `WEBHOOKS_EVENT_TYPES_FILE`: a catalog JSON file replacing the built-in one.
+    pub catalog_file: Option<PathBuf>,
+    /// `WEBHOOKS_DEV_RECEIVER`: serve the `/dev/receiver` test route, default true.
+    pub dev_receiver: bool,
+}
+
+fn parse<T: std::str::FromStr>(var: &'static str, raw: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.trim().parse().map_err(|e: T::Err| ConfigError {
+        var,
+        message: format!("cannot parse {raw:?}: {e}"),
+    })
+}
+
+fn parse_tokens(raw: &str) -> Result<Vec<(String, TenantId)>, ConfigError> {
+    let err = |message: String| ConfigError {
+        var: "WEBHOOKS_ADMIN_TOKENS",
+        message,
+    };
+    raw.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (token, tenant) = pair
+                .split_once('=')
+                .ok_or_else(|| err(format!("expected token=tenant, got {pair:?}")))?;
+            let tenant = TenantId::parse(tenant.trim()).map_err(|_| err(format!("bad tenant id {tenant:?}")))?;
+            if token.trim().len() < 16 {
+                return Err(err("tokens must be at least 16 characters".into()));
+            }
+            Ok((token.trim().to_owned(), tenant))
+        })
+        .collect()
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads variables through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let opt = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let flag = |var: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match opt(var).as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None => Ok(default),
+                Some("1" | "true" | "yes") => Ok(true),
+                Some("0" | "false" | "no") => Ok(false),
+                Some(other) => Err(ConfigError {
+                    var,
+                    message: format!("expected true or false, got {other:?}"),
+                }),
+            }
+        };
+        let max_attempts = opt("WEBHOOKS_MAX_ATTEMPTS")
+            .map(|v| parse("WEBHOOKS_MAX_ATTEMPTS", &v))
+            .transpose()?
+            .unwrap_or(MAX_ATTEMPTS);
+        let base: f64 = opt("WEBHOOKS_RETRY_BASE_SECONDS")
+            .map(|v| parse("WEBHOOKS_RETRY_BASE_SECONDS", &v))
+            .transpose()?
+            .unwrap_or(60.0);
+        if !(base.is_finite() && base >= 0.0) {
+            return Err(ConfigError {
+                var: "WEBHOOKS_RETRY_BASE_SECONDS",
+                message: "must be a number of seconds ≥ 0".into(),
+            });
+        }
+        let factor = opt("WEBHOOKS_RETRY_FACTOR")
+            .map(|v| parse("WEBHOOKS_RETRY_FACTOR", &v))
+            .transpose()?
+            .unwrap_or(5.0);
+        let retry = RetryPolicy::new(max_attempts, Duration::from_secs_f64(base), factor).map_err(|message| {
+            ConfigError {
+                var: "WEBHOOKS_MAX_ATTEMPTS / WEBHOOKS_RETRY_FACTOR",
+                message,
+            }
+        })?;
+        let timeout_ms: u64 = opt("WEBHOOKS_HTTP_TIMEOUT_MS")
+            .map(|v| parse("WEBHOOKS_HTTP_TIMEOUT_MS", &v))
+            .transpose()?
+            .unwrap_or(10_000);
+        if timeout_ms == 0 {
+            return Err(ConfigError {
+                var: "WEBHOOKS_HTTP_TIMEOUT_MS",
+                message: "must be > 0".into(),
+            });
+        }
+        let concurrency: usize = opt("WEBHOOKS_CONCURRENCY")
+            .map(|v| parse("WEBHOOKS_CONCURRENCY", &v))
+            .transpose()?
+            .unwrap_or(64);
+        if concurrency == 0 {
+            return Err(ConfigError {
+                var: "WEBHOOKS_CONCURRENCY",
+                message: "must be > 0".into(),
+            });
+        }
+        Ok(Self {
+            listen: opt("WEBHOOKS_LISTEN")
+                .map(|v| parse("WEBHOOKS_LISTEN", &v))
+                .transpose()?
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            db: opt("WEBHOOKS_DB").map_or_else(|| PathBuf::from(".data/webhooks.db"), PathBuf::from),
+            admin_tokens: opt("WEBHOOKS_ADMIN_TOKENS").map(|v| parse_tokens(&v)).transpose()?,
+            ingest_token: opt("WEBHOOKS_INGEST_TOKEN"),
+            allow_private_targets: flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", true)?,
+            require_https: flag("WEBHOOKS_REQUIRE_HTTPS", false)?,
+            retry,
+            http_timeout: Duration::from_millis(timeout_ms),
+            concurrency,
+            catalog_file: opt("WEBHOOKS_EVENT_TYPES_FILE").map(PathBuf::from),
+            dev_receiver: flag("WEBHOOKS_DEV_RECEIVER", true)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variables() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.db, PathBuf::from(".data/webhooks.db"));
+        assert!(c.allow_private_targets && !c.require_https);
+        assert_eq!(c.retry, RetryPolicy::default());
+        assert_eq!(c.http_timeout, Duration::from_secs(10));
+        assert!(c.admin_tokens.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (var, val) in [
+            ("WEBHOOKS_MAX_ATTEMPTS", "6"),
+            ("WEBHOOKS_LISTEN", "nowhere"),
+            ("WEBHOOKS_RETRY_FACTOR", "abc"),
+            ("WEBHOOKS_HTTP_TIMEOUT_MS", "0"),
+            ("WEBHOOKS_REQUIRE_HTTPS", "maybe"),
+            ("WEBHOOKS_ADMIN_TOKENS", "short=ENS1"),
+            ("WEBHOOKS_ADMIN_TOKENS", "0123456789abcdef=bad/tenant"),
+        ] {
+            let e = cfg(&[(var, val)]).expect_err(var);
+            assert!(e.to_string().contains(var.split(' ').next().unwrap_or(var)) || e.var.contains(var), "{e}");
+        }
+    }
+
+    #[test]
+    fn tokens_and_knobs_are_read() {
+        let c = cfg(&[
+            ("WEBHOOKS_ADMIN_TOKENS", "0123456789abcdef=ENS1, fedcba9876543210=ENS2"),
+            ("WEBHOOKS_RETRY_BASE_SECONDS", "0.05"),
+            ("WEBHOOKS_RETRY_FACTOR", "1"),
+        ])
+        .unwrap();
+        let tokens = c.admin_tokens.unwrap();
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(tokens[1].1.as_str(), "ENS2");
+        assert_eq!(c.retry.nominal_delay(3), Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,126 @@
+//! The one place where errors become HTTP responses: RFC 9457 `application/problem+json`
+//! with a `detail` naming the offending field. Internal errors are logged, not leaked.
+
+use crate::auth::AuthError;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue, StatusCode};
+use serde::Serialize;
+use webhooks_core::{CoreError, FieldError, StoreError};
+
+/// An error response.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiError {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+    #[serde(serialize_with = "as_u16")]
+    pub status: StatusCode,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+fn as_u16<S: serde::Serializer>(s: &StatusCode, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_u16(s.as_u16())
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            title,
+            status,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            errors,
+            ..Self::new(StatusCode::BAD_REQUEST, "urn:problem:validation", "Invalid request", detail)
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "urn:problem:not-found", "Not found", format!("{what} not found"))
+    }
+
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "urn:problem:internal",
+            "Internal error",
+            "an internal error occurred; it has been logged",
+        )
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Validation(errors) => Self::invalid(errors),
+            CoreError::NotFound(what) => Self::not_found(what),
+            CoreError::Conflict => Self::new(
+                StatusCode::CONFLICT,
+                "urn:problem:conflict",
+                "Conflict",
+                "the resource was modified concurrently; reload and try again",
+            ),
+            CoreError::TooLarge { field, limit } => Self {
+                errors: vec![FieldError::new(field, format!("exceeds {limit} bytes"))],
+                ..Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "urn:problem:too-large",
+                    "Payload too large",
+                    format!("{field}: exceeds {limit} bytes"),
+                )
+            },
+            CoreError::Store(StoreError::Throttled) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "urn:problem:busy",
+                "Busy",
+                "the service is busy; retry shortly",
+            ),
+            CoreError::Store(e) => {
+                tracing::error!(error = %e, "internal error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthenticated | AuthError::NoTenant => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "urn:problem:unauthenticated",
+                "Unauthenticated",
+                e.to_string(),
+            ),
+            AuthError::Forbidden => Self::new(StatusCode::FORBIDDEN, "urn:problem:forbidden", "Forbidden", e.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let mut resp = (status, axum::Json(self)).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
