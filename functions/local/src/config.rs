@@ -63,7 +63,8 @@ fn parse_tokens(raw: &str) -> Result<Vec<(String, TenantId)>, ConfigError> {
             let (token, tenant) = pair
                 .split_once('=')
                 .ok_or_else(|| err(format!("expected token=tenant, got {pair:?}")))?;
-            let tenant = TenantId::parse(tenant.trim()).map_err(|_| err(format!("bad tenant id {tenant:?}")))?;
+            let tenant = TenantId::parse(tenant.trim())
+                .map_err(|_| err(format!("bad tenant id {tenant:?}")))?;
             if token.trim().len() < 16 {
                 return Err(err("tokens must be at least 16 characters".into()));
             }
@@ -110,12 +111,12 @@ impl Config {
             .map(|v| parse("WEBHOOKS_RETRY_FACTOR", &v))
             .transpose()?
             .unwrap_or(5.0);
-        let retry = RetryPolicy::new(max_attempts, Duration::from_secs_f64(base), factor).map_err(|message| {
-            ConfigError {
+        let retry = RetryPolicy::new(max_attempts, Duration::from_secs_f64(base), factor).map_err(
+            |message| ConfigError {
                 var: "WEBHOOKS_MAX_ATTEMPTS / WEBHOOKS_RETRY_FACTOR",
                 message,
-            }
-        })?;
+            },
+        )?;
         let timeout_ms: u64 = opt("WEBHOOKS_HTTP_TIMEOUT_MS")
             .map(|v| parse("WEBHOOKS_HTTP_TIMEOUT_MS", &v))
             .transpose()?
@@ -141,8 +142,11 @@ impl Config {
                 .map(|v| parse("WEBHOOKS_LISTEN", &v))
                 .transpose()?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
-            db: opt("WEBHOOKS_DB").map_or_else(|| PathBuf::from(".data/webhooks.db"), PathBuf::from),
-            admin_tokens: opt("WEBHOOKS_ADMIN_TOKENS").map(|v| parse_tokens(&v)).transpose()?,
+            db: opt("WEBHOOKS_DB")
+                .map_or_else(|| PathBuf::from(".data/webhooks.db"), PathBuf::from),
+            admin_tokens: opt("WEBHOOKS_ADMIN_TOKENS")
+                .map(|v| parse_tokens(&v))
+                .transpose()?,
             ingest_token: opt("WEBHOOKS_INGEST_TOKEN"),
             allow_private_targets: flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", true)?,
             require_https: flag("WEBHOOKS_REQUIRE_HTTPS", false)?,
@@ -161,7 +165,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -188,14 +195,20 @@ mod tests {
             ("WEBHOOKS_ADMIN_TOKENS", "0123456789abcdef=bad/tenant"),
         ] {
             let e = cfg(&[(var, val)]).expect_err(var);
-            assert!(e.to_string().contains(var.split(' ').next().unwrap_or(var)) || e.var.contains(var), "{e}");
+            assert!(
+                e.to_string().contains(var.split(' ').next().unwrap_or(var)) || e.var.contains(var),
+                "{e}"
+            );
         }
     }
 
     #[test]
     fn tokens_and_knobs_are_read() {
         let c = cfg(&[
-            ("WEBHOOKS_ADMIN_TOKENS", "0123456789abcdef=ENS1, fedcba9876543210=ENS2"),
+            (
+                "WEBHOOKS_ADMIN_TOKENS",
+                "0123456789abcdef=ENS1, fedcba9876543210=ENS2",
+            ),
             ("WEBHOOKS_RETRY_BASE_SECONDS", "0.05"),
             ("WEBHOOKS_RETRY_FACTOR", "1"),
         ])

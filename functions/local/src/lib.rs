@@ -34,7 +34,10 @@ pub enum StartError {
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("storage error during start-up: {0}")]
     Store(#[from] webhooks_core::StoreError),
 }
@@ -78,7 +81,8 @@ async fn credentials(config: &Config, db: &Db) -> Result<Credentials, StartError
         Some(list) => list.clone(),
         None => {
             let token = persisted(db, "dev_admin_token", "adm_").await?;
-            let tenant = TenantId::parse(DEV_TENANT).map_err(|e| StartError::Http(e.to_string()))?;
+            let tenant =
+                TenantId::parse(DEV_TENANT).map_err(|e| StartError::Http(e.to_string()))?;
             vec![(token, tenant)]
         }
     };

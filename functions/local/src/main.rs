@@ -27,7 +27,10 @@ async fn main() -> ExitCode {
     };
     let base = format!("http://{}", stack.addr);
     let (token, tenant) = &stack.credentials.admin[0];
-    println!("pp-svc-webhooks listening on {base} (database {})", config.db.display());
+    println!(
+        "pp-svc-webhooks listening on {base} (database {})",
+        config.db.display()
+    );
     println!("  admin UI      {base}/#token={token}");
     println!("  admin token   {token}   (tenant {tenant})");
     println!("  ingest token  {}", stack.credentials.ingest);

@@ -27,11 +27,25 @@ struct Answer {
     status: Option<u16>,
 }
 
-async fn record(State(log): State<Log>, Query(a): Query<Answer>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn record(
+    State(log): State<Log>,
+    Query(a): Query<Answer>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let headers = headers
         .iter()
-        .filter(|(k, _)| k.as_str().starts_with("webhook-") || k.as_str().starts_with("pp-svc-") || k.as_str() == "content-type")
-        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .filter(|(k, _)| {
+            k.as_str().starts_with("webhook-")
+                || k.as_str().starts_with("pp-svc-")
+                || k.as_str() == "content-type"
+        })
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
     if log.len() == KEPT {
@@ -42,7 +56,9 @@ async fn record(State(log): State<Log>, Query(a): Query<Answer>, headers: Header
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     });
-    a.status.and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK)
+    a.status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK)
 }
 
 async fn list(State(log): State<Log>) -> Json<Vec<Received>> {

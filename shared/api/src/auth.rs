@@ -48,23 +48,34 @@ impl StaticTokens {
     }
 
     pub fn with(mut self, token: &str, principal: Principal) -> Self {
-        self.by_digest.insert(Sha256::digest(token.as_bytes()).into(), principal);
+        self.by_digest
+            .insert(Sha256::digest(token.as_bytes()).into(), principal);
         self
     }
 }
 
 /// The token of an `Authorization: Bearer …` header, if any.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 impl Authenticator for StaticTokens {
     fn authenticate(&self, parts: &Parts) -> Result<Principal, AuthError> {
         let token = bearer(parts).ok_or(AuthError::Unauthenticated)?;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        self.by_digest.get(&digest).cloned().ok_or(AuthError::Unauthenticated)
+        self.by_digest
+            .get(&digest)
+            .cloned()
+            .ok_or(AuthError::Unauthenticated)
     }
 }
 
@@ -76,7 +87,10 @@ impl FromRequestParts<AppState> for AdminOf {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match state.auth.authenticate(parts)? {
-            Principal::Tenant { tenant, admin: true } => Ok(Self(tenant)),
+            Principal::Tenant {
+                tenant,
+                admin: true,
+            } => Ok(Self(tenant)),
             _ => Err(AuthError::Forbidden.into()),
         }
     }

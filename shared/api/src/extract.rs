@@ -16,17 +16,33 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Bytes::from_request(req, state).await.map(Body).map_err(|rej| {
-            let status = rej.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError {
-                    errors: vec![FieldError::new("body", format!("exceeds {} bytes", crate::MAX_BODY_BYTES))],
-                    ..ApiError::new(status, "urn:problem:too-large", "Payload too large", "body: too large")
+        Bytes::from_request(req, state)
+            .await
+            .map(Body)
+            .map_err(|rej| {
+                let status = rej.status();
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError {
+                        errors: vec![FieldError::new(
+                            "body",
+                            format!("exceeds {} bytes", crate::MAX_BODY_BYTES),
+                        )],
+                        ..ApiError::new(
+                            status,
+                            "urn:problem:too-large",
+                            "Payload too large",
+                            "body: too large",
+                        )
+                    }
+                } else {
+                    ApiError::new(
+                        status,
+                        "urn:problem:bad-body",
+                        "Unreadable body",
+                        rej.body_text(),
+                    )
                 }
-            } else {
-                ApiError::new(status, "urn:problem:bad-body", "Unreadable body", rej.body_text())
-            }
-        })
+            })
     }
 }
 
@@ -51,9 +67,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let raw = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
-        serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
-            let field = e.path().to_string();
-            ApiError::invalid(vec![FieldError::new(field, e.into_inner().to_string())])
-        })
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                ApiError::invalid(vec![FieldError::new(field, e.into_inner().to_string())])
+            })
     }
 }

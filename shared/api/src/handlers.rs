@@ -44,7 +44,10 @@ pub async fn event_types(State(s): State<AppState>, AdminOf(_): AdminOf) -> impl
     list(s.admin.event_types())
 }
 
-pub async fn list_endpoints(State(s): State<AppState>, AdminOf(t): AdminOf) -> ApiResult<impl IntoResponse> {
+pub async fn list_endpoints(
+    State(s): State<AppState>,
+    AdminOf(t): AdminOf,
+) -> ApiResult<impl IntoResponse> {
     Ok(list(s.admin.list_endpoints(&t).await?))
 }
 
@@ -53,7 +56,10 @@ pub async fn create_endpoint(
     AdminOf(t): AdminOf,
     JsonBody(input): JsonBody<EndpointIn>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(s.admin.create_endpoint(&t, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.admin.create_endpoint(&t, input).await?),
+    ))
 }
 
 pub async fn get_endpoint(
@@ -137,5 +143,8 @@ pub async fn ingest_event(
     _: ServiceCaller,
     Body(raw): Body,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::ACCEPTED, Json(s.ingest.ingest_bytes(&raw).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(s.ingest.ingest_bytes(&raw).await?),
+    ))
 }

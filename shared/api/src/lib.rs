@@ -32,7 +32,10 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/event-types", get(handlers::event_types))
-        .route("/endpoints", get(handlers::list_endpoints).post(handlers::create_endpoint))
+        .route(
+            "/endpoints",
+            get(handlers::list_endpoints).post(handlers::create_endpoint),
+        )
         .route(
             "/endpoints/{id}",
             get(handlers::get_endpoint)
@@ -40,7 +43,10 @@ pub fn router(state: AppState) -> Router {
                 .delete(handlers::delete_endpoint),
         )
         .route("/endpoints/{id}/messages", get(handlers::list_messages))
-        .route("/endpoints/{id}/messages/{msg_id}/attempts", get(handlers::list_attempts))
+        .route(
+            "/endpoints/{id}/messages/{msg_id}/attempts",
+            get(handlers::list_attempts),
+        )
         .route("/endpoints/{id}/stats", get(handlers::stats))
         .route("/messages/{msg_id}", get(handlers::get_message))
         .route("/events", post(handlers::ingest_event));

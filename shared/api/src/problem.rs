@@ -25,7 +25,12 @@ fn as_u16<S: serde::Serializer>(s: &StatusCode, ser: S) -> Result<S::Ok, S::Erro
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             title,
@@ -43,12 +48,22 @@ impl ApiError {
             .join("; ");
         Self {
             errors,
-            ..Self::new(StatusCode::BAD_REQUEST, "urn:problem:validation", "Invalid request", detail)
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                "urn:problem:validation",
+                "Invalid request",
+                detail,
+            )
         }
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "urn:problem:not-found", "Not found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "urn:problem:not-found",
+            "Not found",
+            format!("{what} not found"),
+        )
     }
 
     fn internal() -> Self {
@@ -104,7 +119,12 @@ impl From<AuthError> for ApiError {
                 "Unauthenticated",
                 e.to_string(),
             ),
-            AuthError::Forbidden => Self::new(StatusCode::FORBIDDEN, "urn:problem:forbidden", "Forbidden", e.to_string()),
+            AuthError::Forbidden => Self::new(
+                StatusCode::FORBIDDEN,
+                "urn:problem:forbidden",
+                "Forbidden",
+                e.to_string(),
+            ),
         }
     }
 }

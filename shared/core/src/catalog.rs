@@ -32,7 +32,9 @@ pub struct Catalog {
 pub enum CatalogError {
     #[error("event-type catalog is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("event-type catalog: invalid or duplicate name {0:?} (expected UPPER_SNAKE_CASE, unique)")]
+    #[error(
+        "event-type catalog: invalid or duplicate name {0:?} (expected UPPER_SNAKE_CASE, unique)"
+    )]
     BadName(String),
     #[error("event-type catalog is empty")]
     Empty,
@@ -77,7 +79,8 @@ impl Catalog {
 
 fn is_event_type_name(s: &str) -> bool {
     (1..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         && s.as_bytes()[0].is_ascii_uppercase()
 }
 

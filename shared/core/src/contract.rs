@@ -109,11 +109,18 @@ pub async fn endpoints_crud_and_isolation(h: &Harness) {
     assert!(matches!(s.create(&ep1).await, Err(StoreError::Conflict)));
 
     assert_eq!(s.get(&a, &ep1.id).await.unwrap().as_ref(), Some(&ep1));
-    assert_eq!(s.get(&b, &ep1.id).await.unwrap(), None, "tenant B must not see A's endpoint");
+    assert_eq!(
+        s.get(&b, &ep1.id).await.unwrap(),
+        None,
+        "tenant B must not see A's endpoint"
+    );
     assert_eq!(s.list(&a).await.unwrap(), vec![ep1.clone()]);
     assert_eq!(s.list(&b).await.unwrap(), vec![ep2.clone()]);
 
-    assert!(!s.delete(&b, &ep1.id).await.unwrap(), "B cannot delete A's endpoint");
+    assert!(
+        !s.delete(&b, &ep1.id).await.unwrap(),
+        "B cannot delete A's endpoint"
+    );
     assert!(s.get(&a, &ep1.id).await.unwrap().is_some());
     assert!(s.delete(&a, &ep1.id).await.unwrap());
     assert_eq!(s.get(&a, &ep1.id).await.unwrap(), None);
@@ -144,7 +151,10 @@ pub async fn endpoint_update_is_optimistic(h: &Harness) {
     let mut other_tenant = v2.clone();
     other_tenant.tenant = tenant("B");
     other_tenant.version = 3;
-    assert!(matches!(s.update(&other_tenant).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        s.update(&other_tenant).await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(s.get(&a, &ep.id).await.unwrap(), Some(v2));
 }
 
@@ -164,8 +174,14 @@ pub async fn subscribed_filters_type_enabled_and_tenant(h: &Harness) {
         ids(s.subscribed(&a, "INVOICE_VALIDATED").await.unwrap()),
         HashSet::from([ep1.id.clone(), ep3.id.clone()])
     );
-    assert_eq!(ids(s.subscribed(&a, "CONTRACT_CREATED").await.unwrap()), HashSet::from([ep1.id.clone()]));
-    assert_eq!(ids(s.subscribed(&b, "INVOICE_VALIDATED").await.unwrap()), HashSet::from([ep4.id.clone()]));
+    assert_eq!(
+        ids(s.subscribed(&a, "CONTRACT_CREATED").await.unwrap()),
+        HashSet::from([ep1.id.clone()])
+    );
+    assert_eq!(
+        ids(s.subscribed(&b, "INVOICE_VALIDATED").await.unwrap()),
+        HashSet::from([ep4.id.clone()])
+    );
     assert!(s.subscribed(&a, "INVOICE").await.unwrap().is_empty());
 
     // Changing the subscription changes the fan-out.
@@ -173,8 +189,14 @@ pub async fn subscribed_filters_type_enabled_and_tenant(h: &Harness) {
     ep3b.version = 2;
     ep3b.event_types = vec!["ORDER_CREATED".into()];
     s.update(&ep3b).await.unwrap();
-    assert_eq!(ids(s.subscribed(&a, "INVOICE_VALIDATED").await.unwrap()), HashSet::from([ep1.id.clone()]));
-    assert_eq!(ids(s.subscribed(&a, "ORDER_CREATED").await.unwrap()), HashSet::from([ep3.id]));
+    assert_eq!(
+        ids(s.subscribed(&a, "INVOICE_VALIDATED").await.unwrap()),
+        HashSet::from([ep1.id.clone()])
+    );
+    assert_eq!(
+        ids(s.subscribed(&a, "ORDER_CREATED").await.unwrap()),
+        HashSet::from([ep3.id])
+    );
 }
 
 pub async fn secrets_put_rotate_delete(h: &Harness) {
@@ -186,7 +208,11 @@ pub async fn secrets_put_rotate_delete(h: &Harness) {
     let got = s.get(&a, &ep).await.unwrap().unwrap();
     assert_eq!(got.current, first);
     assert_eq!(got.previous, None);
-    assert_eq!(s.get(&b, &ep).await.unwrap(), None, "secrets are scoped by tenant");
+    assert_eq!(
+        s.get(&b, &ep).await.unwrap(),
+        None,
+        "secrets are scoped by tenant"
+    );
 
     let second = Secret::generate();
     let until = now() + TimeDelta::hours(24);
@@ -195,7 +221,10 @@ pub async fn secrets_put_rotate_delete(h: &Harness) {
     assert_eq!(got.current, second);
     assert_eq!(got.previous, Some((first.clone(), until)));
     assert_eq!(got.signing_keys(now()), vec![second.clone(), first]);
-    assert_eq!(got.signing_keys(until + TimeDelta::seconds(1)), vec![second]);
+    assert_eq!(
+        got.signing_keys(until + TimeDelta::seconds(1)),
+        vec![second]
+    );
 
     s.delete(&a, &ep).await.unwrap();
     assert_eq!(s.get(&a, &ep).await.unwrap(), None);
@@ -210,23 +239,39 @@ pub async fn messages_and_idempotency(h: &Harness) {
     assert_eq!(s.get(&a, &m1.id).await.unwrap().as_ref(), Some(&m1));
     assert_eq!(s.get(&b, &m1.id).await.unwrap(), None);
     // Without an event id, the same content is simply another message.
-    assert_eq!(s.insert(&message(&a, None)).await.unwrap(), Inserted::Created);
+    assert_eq!(
+        s.insert(&message(&a, None)).await.unwrap(),
+        Inserted::Created
+    );
 
     let m2 = message(&a, Some("evt-1"));
     assert_eq!(s.insert(&m2).await.unwrap(), Inserted::Created);
     let m3 = message(&a, Some("evt-1"));
     assert_eq!(
         s.insert(&m3).await.unwrap(),
-        Inserted::Duplicate { id: m2.id.clone(), fanned_out: false }
+        Inserted::Duplicate {
+            id: m2.id.clone(),
+            fanned_out: false
+        }
     );
-    assert_eq!(s.get(&a, &m3.id).await.unwrap(), None, "a duplicate is not stored");
+    assert_eq!(
+        s.get(&a, &m3.id).await.unwrap(),
+        None,
+        "a duplicate is not stored"
+    );
     s.mark_fanned_out(&a, &m2.id).await.unwrap();
     assert_eq!(
         s.insert(&message(&a, Some("evt-1"))).await.unwrap(),
-        Inserted::Duplicate { id: m2.id.clone(), fanned_out: true }
+        Inserted::Duplicate {
+            id: m2.id.clone(),
+            fanned_out: true
+        }
     );
     // The same key from another tenant is unrelated.
-    assert_eq!(s.insert(&message(&b, Some("evt-1"))).await.unwrap(), Inserted::Created);
+    assert_eq!(
+        s.insert(&message(&b, Some("evt-1"))).await.unwrap(),
+        Inserted::Created
+    );
 }
 
 pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
@@ -237,13 +282,39 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     let m = message(&a, None);
     st.messages.insert(&m).await.unwrap();
 
-    assert_eq!(st.log.create(&m, &[ep.id.clone()]).await.unwrap(), vec![ep.id.clone()]);
-    assert!(st.log.create(&m, &[ep.id.clone()]).await.unwrap().is_empty(), "create is idempotent");
-    let counters = || async { st.endpoints.get(&a, &ep.id).await.unwrap().unwrap().counters };
-    assert_eq!(counters().await, Counters { in_flight: 1, ..Default::default() });
+    assert_eq!(
+        st.log.create(&m, std::slice::from_ref(&ep.id)).await.unwrap(),
+        vec![ep.id.clone()]
+    );
+    assert!(
+        st.log
+            .create(&m, std::slice::from_ref(&ep.id))
+            .await
+            .unwrap()
+            .is_empty(),
+        "create is idempotent"
+    );
+    let counters = || async {
+        st.endpoints
+            .get(&a, &ep.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .counters
+    };
+    assert_eq!(
+        counters().await,
+        Counters {
+            in_flight: 1,
+            ..Default::default()
+        }
+    );
 
     let entry = st.log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
-    assert_eq!((entry.status, entry.attempt_count), (DeliveryStatus::Pending, 0));
+    assert_eq!(
+        (entry.status, entry.attempt_count),
+        (DeliveryStatus::Pending, 0)
+    );
     assert_eq!(entry.message_id, m.id);
     assert_eq!(entry.event_type, m.event_type);
 
@@ -252,47 +323,108 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
         let (a, ep, m) = (a.clone(), ep.id.clone(), m.id.clone());
         async move { log.record_attempt(&a, &ep, &m, &a1, s, None).await }
     };
-    assert!(matches!(rec(attempt(2, 500), DeliveryStatus::Pending).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        rec(attempt(2, 500), DeliveryStatus::Pending).await,
+        Err(StoreError::Conflict)
+    ));
     let first = attempt(1, 500);
     let next_at = now() + TimeDelta::minutes(1);
-    log.record_attempt(&a, &ep.id, &m.id, &first, DeliveryStatus::Pending, Some(next_at))
-        .await
-        .unwrap();
+    log.record_attempt(
+        &a,
+        &ep.id,
+        &m.id,
+        &first,
+        DeliveryStatus::Pending,
+        Some(next_at),
+    )
+    .await
+    .unwrap();
     let entry = log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
-    assert_eq!((entry.status, entry.attempt_count), (DeliveryStatus::Pending, 1));
+    assert_eq!(
+        (entry.status, entry.attempt_count),
+        (DeliveryStatus::Pending, 1)
+    );
     assert_eq!(entry.next_attempt_at, Some(next_at));
     assert_eq!(entry.last_attempt_at, Some(first.started_at));
-    assert_eq!(counters().await, Counters { in_flight: 1, failed_attempts: 1, ..Default::default() });
-    assert!(matches!(rec(attempt(1, 500), DeliveryStatus::Pending).await, Err(StoreError::Conflict)));
+    assert_eq!(
+        counters().await,
+        Counters {
+            in_flight: 1,
+            failed_attempts: 1,
+            ..Default::default()
+        }
+    );
+    assert!(matches!(
+        rec(attempt(1, 500), DeliveryStatus::Pending).await,
+        Err(StoreError::Conflict)
+    ));
 
     let second = attempt(2, 200);
-    rec(second.clone(), DeliveryStatus::Delivered).await.unwrap();
-    assert_eq!(counters().await, Counters { delivered: 1, failed_attempts: 1, ..Default::default() });
-    let entry = log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
-    assert_eq!((entry.status, entry.attempt_count, entry.next_attempt_at), (DeliveryStatus::Delivered, 2, None));
-    assert!(
-        matches!(rec(attempt(3, 200), DeliveryStatus::Delivered).await, Err(StoreError::Conflict)),
-        "a final entry takes no more attempts"
-    );
-    assert_eq!(log.attempts(&a, &ep.id, &m.id).await.unwrap(), vec![first, second]);
-
-    // Exhaustion counts a failed message.
-    let m2 = message(&a, None);
-    st.messages.insert(&m2).await.unwrap();
-    log.create(&m2, &[ep.id.clone()]).await.unwrap();
-    log.record_attempt(&a, &ep.id, &m2.id, &attempt(1, 503), DeliveryStatus::Failed, None)
+    rec(second.clone(), DeliveryStatus::Delivered)
         .await
         .unwrap();
     assert_eq!(
         counters().await,
-        Counters { delivered: 1, failed_attempts: 2, failed_messages: 1, in_flight: 0 }
+        Counters {
+            delivered: 1,
+            failed_attempts: 1,
+            ..Default::default()
+        }
+    );
+    let entry = log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (entry.status, entry.attempt_count, entry.next_attempt_at),
+        (DeliveryStatus::Delivered, 2, None)
+    );
+    assert!(
+        matches!(
+            rec(attempt(3, 200), DeliveryStatus::Delivered).await,
+            Err(StoreError::Conflict)
+        ),
+        "a final entry takes no more attempts"
+    );
+    assert_eq!(
+        log.attempts(&a, &ep.id, &m.id).await.unwrap(),
+        vec![first, second]
+    );
+
+    // Exhaustion counts a failed message.
+    let m2 = message(&a, None);
+    st.messages.insert(&m2).await.unwrap();
+    log.create(&m2, std::slice::from_ref(&ep.id)).await.unwrap();
+    log.record_attempt(
+        &a,
+        &ep.id,
+        &m2.id,
+        &attempt(1, 503),
+        DeliveryStatus::Failed,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        counters().await,
+        Counters {
+            delivered: 1,
+            failed_attempts: 2,
+            failed_messages: 1,
+            in_flight: 0
+        }
     );
 
     let b = tenant("B");
     assert_eq!(log.get(&b, &ep.id, &m.id).await.unwrap(), None);
     assert!(log.attempts(&b, &ep.id, &m.id).await.unwrap().is_empty());
     assert!(matches!(
-        log.record_attempt(&b, &ep.id, &m2.id, &attempt(2, 200), DeliveryStatus::Delivered, None).await,
+        log.record_attempt(
+            &b,
+            &ep.id,
+            &m2.id,
+            &attempt(2, 200),
+            DeliveryStatus::Delivered,
+            None
+        )
+        .await,
         Err(StoreError::Conflict)
     ));
 }
@@ -308,10 +440,20 @@ pub async fn log_pagination_filter_and_isolation(h: &Harness) {
     for i in 0..25 {
         let m = message(&a, None);
         st.messages.insert(&m).await.unwrap();
-        st.log.create(&m, &[ep.id.clone(), other.id.clone()]).await.unwrap();
+        st.log
+            .create(&m, &[ep.id.clone(), other.id.clone()])
+            .await
+            .unwrap();
         if i % 3 == 0 {
             st.log
-                .record_attempt(&a, &ep.id, &m.id, &attempt(1, 200), DeliveryStatus::Delivered, None)
+                .record_attempt(
+                    &a,
+                    &ep.id,
+                    &m.id,
+                    &attempt(1, 200),
+                    DeliveryStatus::Delivered,
+                    None,
+                )
                 .await
                 .unwrap();
         }
@@ -323,7 +465,11 @@ pub async fn log_pagination_filter_and_isolation(h: &Harness) {
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let page = st.log.list(&a, &ep.id, None, cursor.as_deref(), 10).await.unwrap();
+        let page = st
+            .log
+            .list(&a, &ep.id, None, cursor.as_deref(), 10)
+            .await
+            .unwrap();
         assert!(page.data.len() <= 10);
         seen.extend(page.data.into_iter().map(|e| e.message_id));
         pages += 1;
@@ -335,14 +481,35 @@ pub async fn log_pagination_filter_and_isolation(h: &Harness) {
     }
     assert_eq!(seen, ids, "every entry once, newest first");
 
-    let delivered = st.log.list(&a, &ep.id, Some(DeliveryStatus::Delivered), None, 100).await.unwrap();
+    let delivered = st
+        .log
+        .list(&a, &ep.id, Some(DeliveryStatus::Delivered), None, 100)
+        .await
+        .unwrap();
     assert_eq!(delivered.data.len(), 9);
-    assert!(delivered.data.iter().all(|e| e.status == DeliveryStatus::Delivered));
-    let pending = st.log.list(&a, &ep.id, Some(DeliveryStatus::Pending), None, 5).await.unwrap();
+    assert!(delivered
+        .data
+        .iter()
+        .all(|e| e.status == DeliveryStatus::Delivered));
+    let pending = st
+        .log
+        .list(&a, &ep.id, Some(DeliveryStatus::Pending), None, 5)
+        .await
+        .unwrap();
     assert_eq!(pending.data.len(), 5);
-    assert!(pending.data.iter().all(|e| e.status == DeliveryStatus::Pending));
-    let rest = st.log
-        .list(&a, &ep.id, Some(DeliveryStatus::Pending), pending.next_cursor.as_deref(), 100)
+    assert!(pending
+        .data
+        .iter()
+        .all(|e| e.status == DeliveryStatus::Pending));
+    let rest = st
+        .log
+        .list(
+            &a,
+            &ep.id,
+            Some(DeliveryStatus::Pending),
+            pending.next_cursor.as_deref(),
+            100,
+        )
         .await
         .unwrap();
     assert_eq!(pending.data.len() + rest.data.len(), 16);
@@ -350,8 +517,18 @@ pub async fn log_pagination_filter_and_isolation(h: &Harness) {
     // Another tenant sees nothing, even with a valid cursor of ours.
     let b = tenant("B");
     let first = st.log.list(&a, &ep.id, None, None, 10).await.unwrap();
-    assert!(st.log.list(&b, &ep.id, None, None, 10).await.unwrap().data.is_empty());
-    match st.log.list(&b, &ep.id, None, first.next_cursor.as_deref(), 10).await {
+    assert!(st
+        .log
+        .list(&b, &ep.id, None, None, 10)
+        .await
+        .unwrap()
+        .data
+        .is_empty());
+    match st
+        .log
+        .list(&b, &ep.id, None, first.next_cursor.as_deref(), 10)
+        .await
+    {
         Ok(p) => assert!(p.data.is_empty()),
         Err(e) => assert!(matches!(e, StoreError::InvalidCursor)),
     }
@@ -369,14 +546,28 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
     for ok in [true, false] {
         let m = message(&a, None);
         st.messages.insert(&m).await.unwrap();
-        st.log.create(&m, &[ep.id.clone()]).await.unwrap();
+        st.log.create(&m, std::slice::from_ref(&ep.id)).await.unwrap();
         st.log
-            .record_attempt(&a, &ep.id, &m.id, &attempt(1, 500), DeliveryStatus::Pending, None)
+            .record_attempt(
+                &a,
+                &ep.id,
+                &m.id,
+                &attempt(1, 500),
+                DeliveryStatus::Pending,
+                None,
+            )
             .await
             .unwrap();
         if ok {
             st.log
-                .record_attempt(&a, &ep.id, &m.id, &attempt(2, 200), DeliveryStatus::Delivered, None)
+                .record_attempt(
+                    &a,
+                    &ep.id,
+                    &m.id,
+                    &attempt(2, 200),
+                    DeliveryStatus::Delivered,
+                    None,
+                )
                 .await
                 .unwrap();
         }
@@ -387,7 +578,12 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
     let failed: u64 = buckets.iter().map(|b| b.failed).sum();
     assert_eq!((delivered, failed), (1, 2));
     assert!(buckets.iter().all(|b| b.hour.timestamp() % 3600 == 0));
-    assert!(st.log.hourly_stats(&tenant("B"), &ep.id, since).await.unwrap().is_empty());
+    assert!(st
+        .log
+        .hourly_stats(&tenant("B"), &ep.id, since)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn queue_round_trip(h: &Harness) {

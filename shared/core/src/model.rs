@@ -264,11 +264,35 @@ mod tests {
     #[test]
     fn counter_deltas_follow_transitions() {
         let d = Counters::delta(true, DeliveryStatus::Delivered);
-        assert_eq!((d.delivered, d.failed_attempts, d.failed_messages, d.in_flight), (1, 0, 0, -1));
+        assert_eq!(
+            (
+                d.delivered,
+                d.failed_attempts,
+                d.failed_messages,
+                d.in_flight
+            ),
+            (1, 0, 0, -1)
+        );
         let d = Counters::delta(false, DeliveryStatus::Pending);
-        assert_eq!((d.delivered, d.failed_attempts, d.failed_messages, d.in_flight), (0, 1, 0, 0));
+        assert_eq!(
+            (
+                d.delivered,
+                d.failed_attempts,
+                d.failed_messages,
+                d.in_flight
+            ),
+            (0, 1, 0, 0)
+        );
         let d = Counters::delta(false, DeliveryStatus::Failed);
-        assert_eq!((d.delivered, d.failed_attempts, d.failed_messages, d.in_flight), (0, 1, 1, -1));
+        assert_eq!(
+            (
+                d.delivered,
+                d.failed_attempts,
+                d.failed_messages,
+                d.in_flight
+            ),
+            (0, 1, 1, -1)
+        );
     }
 
     #[test]

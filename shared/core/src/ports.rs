@@ -58,8 +58,14 @@ impl SecretSet {
 #[async_trait]
 pub trait SecretStore: Send + Sync {
     /// Stores the endpoint's first secret (or replaces it entirely).
-    async fn put(&self, tenant: &TenantId, endpoint: &EndpointId, secret: &Secret) -> StoreResult<()>;
-    async fn get(&self, tenant: &TenantId, endpoint: &EndpointId) -> StoreResult<Option<SecretSet>>;
+    async fn put(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        secret: &Secret,
+    ) -> StoreResult<()>;
+    async fn get(&self, tenant: &TenantId, endpoint: &EndpointId)
+        -> StoreResult<Option<SecretSet>>;
     /// Makes `secret` current; the old current stays valid for signing until `grace_until`.
     async fn rotate(
         &self,
@@ -77,7 +83,10 @@ pub enum Inserted {
     Created,
     /// The tenant already sent this `event_id`: here is the message it produced, and
     /// whether its fan-out had completed (if not, the caller finishes it).
-    Duplicate { id: MessageId, fanned_out: bool },
+    Duplicate {
+        id: MessageId,
+        fanned_out: bool,
+    },
 }
 
 /// Accepted events (payloads) and their idempotency keys.
@@ -96,7 +105,11 @@ pub trait MessageStore: Send + Sync {
 pub trait DeliveryLog: Send + Sync {
     /// Creates pending entries for `endpoints` (idempotent: existing entries are left
     /// alone); `in_flight` grows by one per entry created. Returns the new entries' endpoints.
-    async fn create(&self, message: &Message, endpoints: &[EndpointId]) -> StoreResult<Vec<EndpointId>>;
+    async fn create(
+        &self,
+        message: &Message,
+        endpoints: &[EndpointId],
+    ) -> StoreResult<Vec<EndpointId>>;
     async fn get(
         &self,
         tenant: &TenantId,

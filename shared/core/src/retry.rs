@@ -35,7 +35,9 @@ pub enum AttemptOutcome {
     /// 410 Gone: the receiver asks us to stop sending this message.
     Gone,
     /// Any other failure; `retry_after` is the receiver's `Retry-After` on 429/503.
-    Failed { retry_after: Option<Duration> },
+    Failed {
+        retry_after: Option<Duration>,
+    },
 }
 
 impl AttemptOutcome {
@@ -105,7 +107,11 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?;
-    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    Some(
+        (at.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -129,12 +135,18 @@ mod tests {
     fn success_and_gone_stop() {
         let p = RetryPolicy::default();
         assert_eq!(p.next_delay(1, AttemptOutcome::Success, 0.0), None);
-        assert_eq!(p.next_delay(1, AttemptOutcome::classify(Some(410), None), 0.0), None);
+        assert_eq!(
+            p.next_delay(1, AttemptOutcome::classify(Some(410), None), 0.0),
+            None
+        );
     }
 
     #[test]
     fn classification() {
-        assert_eq!(AttemptOutcome::classify(Some(204), None), AttemptOutcome::Success);
+        assert_eq!(
+            AttemptOutcome::classify(Some(204), None),
+            AttemptOutcome::Success
+        );
         assert_eq!(AttemptOutcome::classify(Some(301), None), FAIL);
         let ra = Some(Duration::from_secs(9));
         assert_eq!(
@@ -154,18 +166,29 @@ mod tests {
         };
         assert_eq!(p.next_delay(1, out(1), 0.0), Some(Duration::from_secs(60)));
         assert_eq!(p.next_delay(1, out(90), 0.0), Some(Duration::from_secs(90)));
-        assert_eq!(p.next_delay(1, out(100_000), 0.0), Some(Duration::from_secs(120)));
+        assert_eq!(
+            p.next_delay(1, out(100_000), 0.0),
+            Some(Duration::from_secs(120))
+        );
     }
 
     #[test]
     fn retry_after_parsing() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:29:00 GMT", now),
             Some(Duration::from_secs(60))
         );
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 

@@ -174,7 +174,9 @@ pub fn verify_native(
     let mut sigs = Vec::new();
     for part in header.split(',') {
         match part.trim().split_once('=') {
-            Some(("t", v)) => timestamp = Some(v.parse::<i64>().map_err(|_| VerifyError::Malformed)?),
+            Some(("t", v)) => {
+                timestamp = Some(v.parse::<i64>().map_err(|_| VerifyError::Malformed)?)
+            }
             Some(("sig", v)) => sigs.push(v),
             _ => {}
         }
@@ -204,7 +206,10 @@ pub fn verify_standard(
     now_unix: i64,
     tolerance_secs: i64,
 ) -> Result<(), VerifyError> {
-    let timestamp: i64 = timestamp.trim().parse().map_err(|_| VerifyError::Malformed)?;
+    let timestamp: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| VerifyError::Malformed)?;
     check_time(timestamp, now_unix, tolerance_secs)?;
     let expected = standard_mac_for(secret, msg_id, timestamp, body);
     let ok = signature.split_whitespace().any(|entry| {
@@ -278,7 +283,7 @@ mod tests {
         assert!(vectors.len() >= 3);
         for v in vectors {
             let secret = Secret::parse(&v.secret).unwrap();
-            let header = native_signature(&[secret.clone()], v.timestamp, v.body.as_bytes());
+            let header = native_signature(std::slice::from_ref(&secret), v.timestamp, v.body.as_bytes());
             assert_eq!(header, v.header);
             verify_native(&v.header, v.body.as_bytes(), &secret, v.timestamp, 300).unwrap();
         }
@@ -289,15 +294,30 @@ mod tests {
         let secret = Secret::generate();
         let other = Secret::generate();
         let body = br#"{"a":1}"#;
-        let h = native_signature(&[secret.clone()], 1000, body);
+        let h = native_signature(std::slice::from_ref(&secret), 1000, body);
         assert_eq!(verify_native(&h, body, &secret, 1000, 300), Ok(()));
-        assert_eq!(verify_native(&h, b"{\"a\":2}", &secret, 1000, 300), Err(VerifyError::Mismatch));
-        assert_eq!(verify_native(&h, body, &other, 1000, 300), Err(VerifyError::Mismatch));
-        assert_eq!(verify_native(&h, body, &secret, 1301, 300), Err(VerifyError::Expired));
-        assert_eq!(verify_native("sig=00", body, &secret, 1000, 300), Err(VerifyError::Malformed));
+        assert_eq!(
+            verify_native(&h, b"{\"a\":2}", &secret, 1000, 300),
+            Err(VerifyError::Mismatch)
+        );
+        assert_eq!(
+            verify_native(&h, body, &other, 1000, 300),
+            Err(VerifyError::Mismatch)
+        );
+        assert_eq!(
+            verify_native(&h, body, &secret, 1301, 300),
+            Err(VerifyError::Expired)
+        );
+        assert_eq!(
+            verify_native("sig=00", body, &secret, 1000, 300),
+            Err(VerifyError::Malformed)
+        );
 
-        let s = standard_signature(&[secret.clone()], "msg_1", 1000, body);
-        assert_eq!(verify_standard("msg_1", "1000", &s, body, &secret, 1000, 300), Ok(()));
+        let s = standard_signature(std::slice::from_ref(&secret), "msg_1", 1000, body);
+        assert_eq!(
+            verify_standard("msg_1", "1000", &s, body, &secret, 1000, 300),
+            Ok(())
+        );
         assert_eq!(
             verify_standard("msg_2", "1000", &s, body, &secret, 1000, 300),
             Err(VerifyError::Mismatch)

@@ -25,7 +25,9 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
         let field = message
             .split('`')
             .nth(1)
-            .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"))
+            .filter(|_| {
+                message.starts_with("missing field") || message.starts_with("unknown field")
+            })
             .map(str::to_owned)
             .unwrap_or(if path == "." { "body".to_owned() } else { path });
         CoreError::field(field, strip_position(&message))
@@ -86,7 +88,11 @@ pub fn check_url(url: &str, policy: UrlPolicy) -> Result<(), String> {
     Ok(())
 }
 
-fn check_event_types(types: &[String], catalog: &Catalog, errors: &mut Vec<FieldError>) -> Vec<String> {
+fn check_event_types(
+    types: &[String],
+    catalog: &Catalog,
+    errors: &mut Vec<FieldError>,
+) -> Vec<String> {
     if types.is_empty() || types.len() > MAX_EVENT_TYPES {
         errors.push(FieldError::new(
             "event_types",
@@ -185,7 +191,12 @@ pub fn decode_event(bytes: &[u8], catalog: &Catalog) -> Result<ValidEvent, CoreE
 pub fn validate_event(ev: InboundEvent, catalog: &Catalog) -> Result<ValidEvent, CoreError> {
     let mut errors = Vec::new();
     let tenant = TenantId::parse(&ev.tenant_id)
-        .map_err(|_| errors.push(FieldError::new("tenant_id", "must be 1–64 characters of A-Z a-z 0-9 _ . -")))
+        .map_err(|_| {
+            errors.push(FieldError::new(
+                "tenant_id",
+                "must be 1–64 characters of A-Z a-z 0-9 _ . -",
+            ))
+        })
         .ok();
     if !catalog.contains(&ev.event_type) {
         errors.push(FieldError::new(
@@ -235,8 +246,14 @@ mod tests {
         }
     }
 
-    const LOCAL: UrlPolicy = UrlPolicy { require_https: false, allow_private: true };
-    const AWS: UrlPolicy = UrlPolicy { require_https: true, allow_private: false };
+    const LOCAL: UrlPolicy = UrlPolicy {
+        require_https: false,
+        allow_private: true,
+    };
+    const AWS: UrlPolicy = UrlPolicy {
+        require_https: true,
+        allow_private: false,
+    };
 
     #[test]
     fn urls() {
@@ -253,9 +270,16 @@ mod tests {
     #[test]
     fn literal_private_targets_are_refused_unless_allowed() {
         for url in [
-            "https://127.0.0.1/", "https://localhost/", "https://2130706433/", "https://0177.0.0.1/",
-            "https://0x7f.1/", "https://169.254.169.254/latest/meta-data", "https://[::1]/",
-            "https://[::ffff:10.0.0.1]/", "https://[fd00:ec2::254]/", "https://10.0.0.1/",
+            "https://127.0.0.1/",
+            "https://localhost/",
+            "https://2130706433/",
+            "https://0177.0.0.1/",
+            "https://0x7f.1/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/",
+            "https://[::ffff:10.0.0.1]/",
+            "https://[fd00:ec2::254]/",
+            "https://10.0.0.1/",
         ] {
             let e = check_url(url, AWS).expect_err(url);
             assert!(e.contains("non-public"), "{url}: {e}");
@@ -270,9 +294,15 @@ mod tests {
         input.description = "x".repeat(501);
         let f = fields(validate_endpoint_in(input, &c, LOCAL).unwrap_err());
         assert_eq!(f, ["url", "description", "event_types[1]"]);
-        assert_eq!(fields(validate_endpoint_in(ep("https://a.b", &[]), &c, LOCAL).unwrap_err()), ["event_types"]);
+        assert_eq!(
+            fields(validate_endpoint_in(ep("https://a.b", &[]), &c, LOCAL).unwrap_err()),
+            ["event_types"]
+        );
         let ok = validate_endpoint_in(
-            ep("https://a.b", &["INVOICE_VALIDATED", "INVOICE_VALIDATED", "CONTRACT_CREATED"]),
+            ep(
+                "https://a.b",
+                &["INVOICE_VALIDATED", "INVOICE_VALIDATED", "CONTRACT_CREATED"],
+            ),
             &c,
             AWS,
         )
@@ -290,13 +320,36 @@ mod tests {
         .unwrap();
         assert_eq!(ok.tenant.as_str(), "ENS1");
         let bad = |b: &str| fields(decode_event(b.as_bytes(), &c).unwrap_err());
-        assert_eq!(bad(r#"{"event_type":"INVOICE_VALIDATED","event_data":{}}"#), ["tenant_id"]);
-        assert_eq!(bad(r#"{"tenant_id":"E","event_type":"X","event_data":[]}"#), ["event_type", "event_data"]);
-        assert_eq!(bad(r#"{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_data":{},"extra":1}"#), ["extra"]);
-        assert_eq!(bad(r#"{"tenant_id":5,"event_type":"INVOICE_VALIDATED","event_data":{}}"#), ["tenant_id"]);
+        assert_eq!(
+            bad(r#"{"event_type":"INVOICE_VALIDATED","event_data":{}}"#),
+            ["tenant_id"]
+        );
+        assert_eq!(
+            bad(r#"{"tenant_id":"E","event_type":"X","event_data":[]}"#),
+            ["event_type", "event_data"]
+        );
+        assert_eq!(
+            bad(r#"{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_data":{},"extra":1}"#),
+            ["extra"]
+        );
+        assert_eq!(
+            bad(r#"{"tenant_id":5,"event_type":"INVOICE_VALIDATED","event_data":{}}"#),
+            ["tenant_id"]
+        );
         assert_eq!(bad("not json"), ["body"]);
-        assert_eq!(bad(r#"{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_id":"","event_data":{}}"#), ["event_id"]);
-        let big = format!(r#"{{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_data":{{"x":"{}"}}}}"#, "a".repeat(MAX_EVENT_BYTES));
-        assert!(matches!(decode_event(big.as_bytes(), &c), Err(CoreError::TooLarge { .. })));
+        assert_eq!(
+            bad(
+                r#"{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_id":"","event_data":{}}"#
+            ),
+            ["event_id"]
+        );
+        let big = format!(
+            r#"{{"tenant_id":"E","event_type":"INVOICE_VALIDATED","event_data":{{"x":"{}"}}}}"#,
+            "a".repeat(MAX_EVENT_BYTES)
+        );
+        assert!(matches!(
+            decode_event(big.as_bytes(), &c),
+            Err(CoreError::TooLarge { .. })
+        ));
     }
 }

@@ -25,7 +25,11 @@ pub enum DbError {
     #[error("database migration failed: {0}")]
     Migrate(rusqlite::Error),
     #[error("database {path} has schema version {found}, newer than this binary knows ({known})")]
-    TooNew { path: String, found: usize, known: usize },
+    TooNew {
+        path: String,
+        found: usize,
+        known: usize,
+    },
 }
 
 /// A shared handle on the database. One connection serialises writes, which SQLite
@@ -112,9 +116,11 @@ impl Db {
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();
         self.call(move |c| {
-            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-                .map_err(sql)
+            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(sql)
         })
         .await
     }
@@ -138,7 +144,9 @@ impl Db {
 /// Maps a SQLite error; constraint violations are conflicts.
 pub(crate) fn sql(e: rusqlite::Error) -> StoreError {
     match &e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
             StoreError::Conflict
         }
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy => {

@@ -89,9 +89,14 @@ impl EndpointStore for SqliteEndpointStore {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
             .call(move |c| {
-                c.prepare_cached(&format!("SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 AND id = ?2"))
-                    .and_then(|mut s| s.query_row(params![tenant.as_str(), id.as_str()], row_to_endpoint).optional())
-                    .map_err(sql)
+                c.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 AND id = ?2"
+                ))
+                .and_then(|mut s| {
+                    s.query_row(params![tenant.as_str(), id.as_str()], row_to_endpoint)
+                        .optional()
+                })
+                .map_err(sql)
             })
             .await
     }
@@ -101,9 +106,13 @@ impl EndpointStore for SqliteEndpointStore {
         self.db
             .call(move |c| {
                 let mut s = c
-                    .prepare_cached(&format!("SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 ORDER BY id"))
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 ORDER BY id"
+                    ))
                     .map_err(sql)?;
-                let rows = s.query_map([tenant.as_str()], row_to_endpoint).map_err(sql)?;
+                let rows = s
+                    .query_map([tenant.as_str()], row_to_endpoint)
+                    .map_err(sql)?;
                 rows.collect::<Result<_, _>>().map_err(sql)
             })
             .await

@@ -7,7 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
-use webhooks_core::model::{Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, Message, Page};
+use webhooks_core::model::{
+    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, Message, Page,
+};
 use webhooks_core::ports::{DeliveryLog, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
@@ -90,7 +92,12 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
-    async fn get(&self, tenant: &TenantId, ep: &EndpointId, msg: &MessageId) -> StoreResult<Option<LogEntry>> {
+    async fn get(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        msg: &MessageId,
+    ) -> StoreResult<Option<LogEntry>> {
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .call(move |c| {
@@ -112,7 +119,12 @@ impl DeliveryLog for SqliteDeliveryLog {
         status_after: DeliveryStatus,
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
-        let (t, ep, msg, a) = (tenant.to_string(), ep.to_string(), msg.to_string(), a.clone());
+        let (t, ep, msg, a) = (
+            tenant.to_string(),
+            ep.to_string(),
+            msg.to_string(),
+            a.clone(),
+        );
         self.db
             .call(move |c| {
                 let tx = c.transaction().map_err(sql)?;
@@ -210,7 +222,12 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
-    async fn attempts(&self, tenant: &TenantId, ep: &EndpointId, msg: &MessageId) -> StoreResult<Vec<Attempt>> {
+    async fn attempts(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        msg: &MessageId,
+    ) -> StoreResult<Vec<Attempt>> {
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .call(move |c| {
@@ -237,7 +254,12 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
-    async fn hourly_stats(&self, tenant: &TenantId, ep: &EndpointId, since: DateTime<Utc>) -> StoreResult<Vec<HourBucket>> {
+    async fn hourly_stats(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<HourBucket>> {
         let (t, ep) = (tenant.to_string(), ep.to_string());
         self.db
             .call(move |c| {

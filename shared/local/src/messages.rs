@@ -97,4 +97,3 @@ impl MessageStore for SqliteMessageStore {
             .await
     }
 }
-

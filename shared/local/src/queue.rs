@@ -94,8 +94,11 @@ impl SqliteTaskQueue {
     pub async fn release_all_leases(&self) -> StoreResult<usize> {
         self.db
             .call(move |c| {
-                c.execute("UPDATE tasks SET leased = 0, not_before = ?1 WHERE leased = 1", [ms(now())])
-                    .map_err(sql)
+                c.execute(
+                    "UPDATE tasks SET leased = 0, not_before = ?1 WHERE leased = 1",
+                    [ms(now())],
+                )
+                .map_err(sql)
             })
             .await
     }
@@ -104,9 +107,11 @@ impl SqliteTaskQueue {
     pub async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         self.db
             .call(move |c| {
-                c.query_row("SELECT MIN(not_before) FROM tasks WHERE leased = 0", [], |r| {
-                    r.get::<_, Option<i64>>(0)
-                })
+                c.query_row(
+                    "SELECT MIN(not_before) FROM tasks WHERE leased = 0",
+                    [],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
                 .map(|v| v.map(crate::db::from_ms))
                 .map_err(sql)
             })
@@ -116,7 +121,10 @@ impl SqliteTaskQueue {
     /// Number of tasks waiting or in progress.
     pub async fn depth(&self) -> StoreResult<u64> {
         self.db
-            .call(move |c| c.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0)).map_err(sql))
+            .call(move |c| {
+                c.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
+                    .map_err(sql)
+            })
             .await
     }
 }
@@ -142,8 +150,13 @@ impl TaskQueue for SqliteTaskQueue {
                         .map_err(sql)?;
                     let at = ms(now());
                     for t in &tasks {
-                        ins.execute(params![t.message_id.as_str(), t.endpoint_id.as_str(), t.tenant.as_str(), at])
-                            .map_err(sql)?;
+                        ins.execute(params![
+                            t.message_id.as_str(),
+                            t.endpoint_id.as_str(),
+                            t.tenant.as_str(),
+                            at
+                        ])
+                        .map_err(sql)?;
                     }
                 }
                 tx.commit().map_err(sql)

@@ -22,8 +22,17 @@ impl SqliteSecretStore {
 
 #[async_trait]
 impl SecretStore for SqliteSecretStore {
-    async fn put(&self, tenant: &TenantId, endpoint: &EndpointId, secret: &Secret) -> StoreResult<()> {
-        let (t, e, s) = (tenant.to_string(), endpoint.to_string(), secret.expose().to_owned());
+    async fn put(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        secret: &Secret,
+    ) -> StoreResult<()> {
+        let (t, e, s) = (
+            tenant.to_string(),
+            endpoint.to_string(),
+            secret.expose().to_owned(),
+        );
         self.db
             .call(move |c| {
                 c.execute(
@@ -38,7 +47,11 @@ impl SecretStore for SqliteSecretStore {
             .await
     }
 
-    async fn get(&self, tenant: &TenantId, endpoint: &EndpointId) -> StoreResult<Option<SecretSet>> {
+    async fn get(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+    ) -> StoreResult<Option<SecretSet>> {
         let (t, e) = (tenant.to_string(), endpoint.to_string());
         self.db
             .call(move |c| {
@@ -67,7 +80,11 @@ impl SecretStore for SqliteSecretStore {
         secret: &Secret,
         grace_until: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let (t, e, s) = (tenant.to_string(), endpoint.to_string(), secret.expose().to_owned());
+        let (t, e, s) = (
+            tenant.to_string(),
+            endpoint.to_string(),
+            secret.expose().to_owned(),
+        );
         self.db
             .call(move |c| {
                 let n = c
@@ -90,9 +107,12 @@ impl SecretStore for SqliteSecretStore {
         let (t, e) = (tenant.to_string(), endpoint.to_string());
         self.db
             .call(move |c| {
-                c.execute("DELETE FROM secrets WHERE tenant = ?1 AND endpoint_id = ?2", params![t, e])
-                    .map(drop)
-                    .map_err(sql)
+                c.execute(
+                    "DELETE FROM secrets WHERE tenant = ?1 AND endpoint_id = ?2",
+                    params![t, e],
+                )
+                .map(drop)
+                .map_err(sql)
             })
             .await
     }

@@ -53,7 +53,10 @@ impl Worker {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         match self.queue.release_all_leases().await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(tasks = n, "resuming deliveries interrupted by the last stop"),
+            Ok(n) => tracing::info!(
+                tasks = n,
+                "resuming deliveries interrupted by the last stop"
+            ),
             Err(e) => tracing::error!(error = %e, "cannot release stale leases; they will expire"),
         }
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
@@ -63,18 +66,24 @@ impl Worker {
             let leased = if free == 0 {
                 Vec::new()
             } else {
-                self.queue.lease(free, self.config.lease).await.unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "cannot lease tasks");
-                    Vec::new()
-                })
+                self.queue
+                    .lease(free, self.config.lease)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::error!(error = %e, "cannot lease tasks");
+                        Vec::new()
+                    })
             };
             let got_full_batch = free > 0 && leased.len() == free;
             for task in leased {
                 let Ok(permit) = permits.clone().try_acquire_owned() else {
                     break;
                 };
-                let (queue, delivery, backoff) =
-                    (self.queue.clone(), self.delivery.clone(), self.config.error_backoff);
+                let (queue, delivery, backoff) = (
+                    self.queue.clone(),
+                    self.delivery.clone(),
+                    self.config.error_backoff,
+                );
                 tokio::spawn(async move {
                     process(&queue, &delivery, &task, backoff).await;
                     drop(permit);
@@ -89,7 +98,10 @@ impl Worker {
                 continue;
             }
             let sleep = match self.queue.next_due().await {
-                Ok(Some(at)) => (at - now()).to_std().unwrap_or(Duration::ZERO).min(self.config.idle_poll),
+                Ok(Some(at)) => (at - now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .min(self.config.idle_poll),
                 _ => self.config.idle_poll,
             };
             tokio::select! {
@@ -105,7 +117,12 @@ impl Worker {
     }
 }
 
-async fn process(queue: &SqliteTaskQueue, delivery: &DeliveryService, task: &DeliveryTask, backoff: Duration) {
+async fn process(
+    queue: &SqliteTaskQueue,
+    delivery: &DeliveryService,
+    task: &DeliveryTask,
+    backoff: Duration,
+) {
     let result = match delivery.deliver(task).await {
         Ok(DeliveryOutcome::RetryIn(delay)) => {
             let at = now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX);
@@ -118,7 +135,12 @@ async fn process(queue: &SqliteTaskQueue, delivery: &DeliveryService, task: &Del
         Ok(DeliveryOutcome::Delivered | DeliveryOutcome::Failed) => queue.complete(task).await,
         Err(e) => {
             tracing::error!(message_id = %task.message_id, endpoint_id = %task.endpoint_id, error = %e, "delivery attempt not recorded; will retry");
-            queue.retry_at(task, now() + TimeDelta::from_std(backoff).unwrap_or(TimeDelta::MAX)).await
+            queue
+                .retry_at(
+                    task,
+                    now() + TimeDelta::from_std(backoff).unwrap_or(TimeDelta::MAX),
+                )
+                .await
         }
     };
     if let Err(e) = result {

@@ -166,7 +166,13 @@ impl WebhookSender for ReqwestSender {
         };
         let status = resp.status().as_u16();
         let retry_after = matches!(status, 429 | 503)
-            .then(|| resp.headers().get(RETRY_AFTER)?.to_str().ok().map(str::to_owned))
+            .then(|| {
+                resp.headers()
+                    .get(RETRY_AFTER)?
+                    .to_str()
+                    .ok()
+                    .map(str::to_owned)
+            })
             .flatten()
             .and_then(|v| parse_retry_after(&v, chrono::Utc::now()));
         // Read at most a KiB; the rest is never downloaded (the connection is dropped).
@@ -225,11 +231,22 @@ mod tests {
             .route("/ok", post(|| async { "x".repeat(5000) }))
             .route(
                 "/busy",
-                post(|| async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "42")], "later") }),
+                post(|| async {
+                    (
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                        [("retry-after", "42")],
+                        "later",
+                    )
+                }),
             )
             .route(
                 "/moved",
-                post(|| async { (axum::http::StatusCode::MOVED_PERMANENTLY, [("location", "/ok")]) }),
+                post(|| async {
+                    (
+                        axum::http::StatusCode::MOVED_PERMANENTLY,
+                        [("location", "/ok")],
+                    )
+                }),
             )
             .route(
                 "/slow",
@@ -281,6 +298,9 @@ mod tests {
             assert_eq!(r.error, Some(FailureKind::Blocked), "{url}");
         }
         let open = ReqwestSender::new(Duration::from_secs(2), true).unwrap();
-        assert_eq!(open.send(request(format!("http://{addr}/"))).await.status, Some(200));
+        assert_eq!(
+            open.send(request(format!("http://{addr}/"))).await.status,
+            Some(200)
+        );
     }
 }

@@ -60,7 +60,11 @@ impl AdminService {
     }
 
     /// Creates an endpoint and its secret; the returned `secret` is the only time it is shown.
-    pub async fn create_endpoint(&self, tenant: &TenantId, input: EndpointIn) -> Result<EndpointOut, CoreError> {
+    pub async fn create_endpoint(
+        &self,
+        tenant: &TenantId,
+        input: EndpointIn,
+    ) -> Result<EndpointOut, CoreError> {
         let input = validate_endpoint_in(input, &self.catalog, self.url_policy)?;
         let at = now();
         let endpoint = Endpoint {
@@ -77,7 +81,10 @@ impl AdminService {
         };
         let secret = Secret::generate();
         // Secret first: an endpoint must never exist without one.
-        self.stores.secrets.put(tenant, &endpoint.id, &secret).await?;
+        self.stores
+            .secrets
+            .put(tenant, &endpoint.id, &secret)
+            .await?;
         if let Err(e) = self.stores.endpoints.create(&endpoint).await {
             if let Err(cleanup) = self.stores.secrets.delete(tenant, &endpoint.id).await {
                 tracing::warn!(endpoint_id = %endpoint.id, error = %cleanup, "orphan secret left after failed create");
@@ -103,7 +110,11 @@ impl AdminService {
             .ok_or(CoreError::NotFound("endpoint"))
     }
 
-    pub async fn get_endpoint(&self, tenant: &TenantId, id: &str) -> Result<EndpointOut, CoreError> {
+    pub async fn get_endpoint(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<EndpointOut, CoreError> {
         Ok(self.load(tenant, &endpoint_id(id)?).await?.into())
     }
 
@@ -165,22 +176,39 @@ impl AdminService {
         let status = status
             .filter(|s| !s.is_empty())
             .map(|s| {
-                DeliveryStatus::parse(s)
-                    .ok_or_else(|| CoreError::field("status", "must be pending, delivered or failed"))
+                DeliveryStatus::parse(s).ok_or_else(|| {
+                    CoreError::field("status", "must be pending, delivered or failed")
+                })
             })
             .transpose()?;
         let limit = limit.unwrap_or(20);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(CoreError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+            return Err(CoreError::field(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         self.load(tenant, &id).await?;
-        match self.stores.log.list(tenant, &id, status, cursor, limit).await {
-            Err(StoreError::InvalidCursor) => Err(CoreError::field("cursor", "is not a cursor returned by this listing")),
+        match self
+            .stores
+            .log
+            .list(tenant, &id, status, cursor, limit)
+            .await
+        {
+            Err(StoreError::InvalidCursor) => Err(CoreError::field(
+                "cursor",
+                "is not a cursor returned by this listing",
+            )),
             other => Ok(other?),
         }
     }
 
-    pub async fn list_attempts(&self, tenant: &TenantId, id: &str, msg: &str) -> Result<Vec<Attempt>, CoreError> {
+    pub async fn list_attempts(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        msg: &str,
+    ) -> Result<Vec<Attempt>, CoreError> {
         let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
         if self.stores.log.get(tenant, &id, &msg).await?.is_none() {
             return Err(CoreError::NotFound("message"));
@@ -190,11 +218,19 @@ impl AdminService {
 
     /// Hourly delivered/failed attempt counts for the last `hours` hours, oldest first,
     /// with empty hours filled in so a chart can draw them directly.
-    pub async fn stats(&self, tenant: &TenantId, id: &str, hours: Option<u32>) -> Result<Vec<HourBucket>, CoreError> {
+    pub async fn stats(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        hours: Option<u32>,
+    ) -> Result<Vec<HourBucket>, CoreError> {
         let id = endpoint_id(id)?;
         let hours = hours.unwrap_or(24);
         if !(1..=MAX_STATS_HOURS).contains(&hours) {
-            return Err(CoreError::field("hours", format!("must be between 1 and {MAX_STATS_HOURS}")));
+            return Err(CoreError::field(
+                "hours",
+                format!("must be between 1 and {MAX_STATS_HOURS}"),
+            ));
         }
         self.load(tenant, &id).await?;
         let t = now();
@@ -204,11 +240,15 @@ impl AdminService {
         Ok((0..i64::from(hours))
             .map(|h| {
                 let hour = since + TimeDelta::hours(h);
-                found.iter().find(|b| b.hour == hour).copied().unwrap_or(HourBucket {
-                    hour,
-                    delivered: 0,
-                    failed: 0,
-                })
+                found
+                    .iter()
+                    .find(|b| b.hour == hour)
+                    .copied()
+                    .unwrap_or(HourBucket {
+                        hour,
+                        delivered: 0,
+                        failed: 0,
+                    })
             })
             .collect())
     }
@@ -221,7 +261,9 @@ impl AdminService {
             .get(tenant, &msg)
             .await?
             .ok_or(CoreError::NotFound("message"))?;
-        let payload = serde_json::from_slice(&m.body).map_err(|e| StoreError::backend(format!("stored body of {} is not JSON: {e}", m.id)))?;
+        let payload = serde_json::from_slice(&m.body).map_err(|e| {
+            StoreError::backend(format!("stored body of {} is not JSON: {e}", m.id))
+        })?;
         Ok(MessageOut {
             id: m.id,
             event_type: m.event_type,

@@ -74,7 +74,9 @@ impl DeliveryService {
                 .messages
                 .get(tenant, msg_id)
                 .await?
-                .ok_or_else(|| StoreError::backend(format!("log entry for missing message {msg_id}")))?;
+                .ok_or_else(|| {
+                    StoreError::backend(format!("log entry for missing message {msg_id}"))
+                })?;
             let secrets = self
                 .stores
                 .secrets
@@ -82,7 +84,12 @@ impl DeliveryService {
                 .await?
                 .ok_or_else(|| StoreError::backend(format!("endpoint {ep_id} has no secret")))?;
             let keys = secrets.signing_keys(started_at);
-            let headers = signature_headers(&keys, msg_id.as_str(), started_at.timestamp(), &message.body);
+            let headers = signature_headers(
+                &keys,
+                msg_id.as_str(),
+                started_at.timestamp(),
+                &message.body,
+            );
             let clock = Instant::now();
             let result = self
                 .sender
@@ -111,15 +118,17 @@ impl DeliveryService {
             (attempt, outcome)
         };
 
-        let next = self
-            .policy
-            .next_delay(number, outcome, rand::thread_rng().gen_range(-1.0..=1.0));
+        let next =
+            self.policy
+                .next_delay(number, outcome, rand::thread_rng().gen_range(-1.0..=1.0));
         let (status_after, result) = match (outcome, next) {
             (AttemptOutcome::Success, _) => (DeliveryStatus::Delivered, DeliveryOutcome::Delivered),
             (_, Some(delay)) => (DeliveryStatus::Pending, DeliveryOutcome::RetryIn(delay)),
             (_, None) => (DeliveryStatus::Failed, DeliveryOutcome::Failed),
         };
-        let next_at = next.and_then(|d| TimeDelta::from_std(d).ok()).map(|d| now() + d);
+        let next_at = next
+            .and_then(|d| TimeDelta::from_std(d).ok())
+            .map(|d| now() + d);
         match self
             .stores
             .log
@@ -128,7 +137,9 @@ impl DeliveryService {
         {
             Ok(()) => {}
             // Another consumer recorded this attempt number first (duplicate task).
-            Err(StoreError::Conflict) => return Ok(DeliveryOutcome::Skipped("attempt recorded concurrently")),
+            Err(StoreError::Conflict) => {
+                return Ok(DeliveryOutcome::Skipped("attempt recorded concurrently"))
+            }
             Err(e) => return Err(e.into()),
         }
         tracing::info!(

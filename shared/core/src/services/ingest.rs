@@ -70,20 +70,28 @@ impl IngestService {
         };
         let message = match self.stores.messages.insert(&message).await? {
             Inserted::Created => message,
-            Inserted::Duplicate { id, fanned_out: true } => {
+            Inserted::Duplicate {
+                id,
+                fanned_out: true,
+            } => {
                 return Ok(IngestReceipt {
                     message_id: id,
                     endpoints: 0,
                     duplicate: true,
                 })
             }
-            Inserted::Duplicate { id, fanned_out: false } => {
+            Inserted::Duplicate {
+                id,
+                fanned_out: false,
+            } => {
                 tracing::info!(message_id = %id, "completing an interrupted fan-out");
                 self.stores
                     .messages
                     .get(&message.tenant, &id)
                     .await?
-                    .ok_or_else(|| StoreError::backend(format!("idempotency record points to missing {id}")))?
+                    .ok_or_else(|| {
+                        StoreError::backend(format!("idempotency record points to missing {id}"))
+                    })?
             }
         };
         let endpoints: Vec<_> = self
@@ -104,7 +112,10 @@ impl IngestService {
             })
             .collect();
         self.stores.queue.enqueue(&tasks).await?;
-        self.stores.messages.mark_fanned_out(&message.tenant, &message.id).await?;
+        self.stores
+            .messages
+            .mark_fanned_out(&message.tenant, &message.id)
+            .await?;
         tracing::info!(
             tenant = %message.tenant,
             message_id = %message.id,
