@@ -283,7 +283,10 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     st.messages.insert(&m).await.unwrap();
 
     assert_eq!(
-        st.log.create(&m, std::slice::from_ref(&ep.id)).await.unwrap(),
+        st.log
+            .create(&m, std::slice::from_ref(&ep.id))
+            .await
+            .unwrap(),
         vec![ep.id.clone()]
     );
     assert!(
@@ -546,7 +549,10 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
     for ok in [true, false] {
         let m = message(&a, None);
         st.messages.insert(&m).await.unwrap();
-        st.log.create(&m, std::slice::from_ref(&ep.id)).await.unwrap();
+        st.log
+            .create(&m, std::slice::from_ref(&ep.id))
+            .await
+            .unwrap();
         st.log
             .record_attempt(
                 &a,

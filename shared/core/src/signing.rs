@@ -283,7 +283,11 @@ mod tests {
         assert!(vectors.len() >= 3);
         for v in vectors {
             let secret = Secret::parse(&v.secret).unwrap();
-            let header = native_signature(std::slice::from_ref(&secret), v.timestamp, v.body.as_bytes());
+            let header = native_signature(
+                std::slice::from_ref(&secret),
+                v.timestamp,
+                v.body.as_bytes(),
+            );
             assert_eq!(header, v.header);
             verify_native(&v.header, v.body.as_bytes(), &secret, v.timestamp, 300).unwrap();
         }
