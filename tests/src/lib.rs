@@ -142,6 +142,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         concurrency: 16,
         catalog_file: None,
         dev_receiver: true,
+        ui_dir: None,
     }
 }
 

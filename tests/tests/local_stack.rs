@@ -527,3 +527,45 @@ async fn edit_and_delete_an_endpoint() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_admin_ui_is_served_with_a_strict_csp() {
+    let s = Stack::start().await;
+    for path in ["/", "/ui/app.js", "/ui/app.css"] {
+        let resp = s
+            .http
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+    }
+    let index = s
+        .http
+        .get(format!("{}/", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(index.contains("/ui/app.js"));
+    assert_eq!(
+        s.http
+            .get(format!("{}/ui/nope.js", s.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    s.stop().await;
+}

@@ -40,6 +40,9 @@ pub struct Config {
     pub catalog_file: Option<PathBuf>,
     /// `WEBHOOKS_DEV_RECEIVER`: serve the `/dev/receiver` test route, default true.
     pub dev_receiver: bool,
+    /// `WEBHOOKS_UI_DIR`: serve the admin UI from this directory instead of the embedded
+    /// copy, so front-end edits show without a rebuild.
+    pub ui_dir: Option<PathBuf>,
 }
 
 fn parse<T: std::str::FromStr>(var: &'static str, raw: &str) -> Result<T, ConfigError>
@@ -155,6 +158,7 @@ impl Config {
             concurrency,
             catalog_file: opt("WEBHOOKS_EVENT_TYPES_FILE").map(PathBuf::from),
             dev_receiver: flag("WEBHOOKS_DEV_RECEIVER", true)?,
+            ui_dir: opt("WEBHOOKS_UI_DIR").map(PathBuf::from),
         })
     }
 }

@@ -135,6 +135,7 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         admin: AdminService::new(stores.clone(), catalog.clone(), url_policy),
         ingest: IngestService::new(stores.clone(), catalog),
         auth: Arc::new(auth),
+        ui_dir: config.ui_dir.clone(),
     };
     let sender = ReqwestSender::new(config.http_timeout, config.allow_private_targets)
         .map_err(|e| StartError::Http(e.to_string()))?;

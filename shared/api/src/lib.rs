@@ -6,6 +6,7 @@ pub mod auth;
 mod extract;
 mod handlers;
 pub mod problem;
+mod ui;
 
 pub use auth::{AuthError, Authenticator, Principal, StaticTokens};
 pub use problem::ApiError;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub admin: AdminService,
     pub ingest: IngestService,
     pub auth: Arc<dyn Authenticator>,
+    /// Serve the UI from this directory instead of the embedded copy (front-end work only).
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 /// The API router with its state applied; callers may merge more routes (UI, dev tools).
@@ -50,12 +53,14 @@ pub fn router(state: AppState) -> Router {
         .route("/endpoints/{id}/stats", get(handlers::stats))
         .route("/messages/{msg_id}", get(handlers::get_message))
         .route("/events", post(handlers::ingest_event));
+    let ui = ui::routes(state.ui_dir.clone());
     Router::new()
         .route("/health", get(handlers::health))
         .nest("/v1", v1)
+        .with_state(state)
+        .merge(ui)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
