@@ -36,8 +36,8 @@ struct ReceiverState {
     per_message: HashMap<String, u32>,
 }
 
-/// A receiver whose behaviour is chosen by path:
-/// `/ok`, `/status/{code}`, `/fail-then-ok/{n}` (per `webhook-id`), `/sleep/{ms}`.
+/// A receiver whose behaviour is chosen by path: `/ok/{any}`, `/status/{code}`,
+/// `/fail-then-ok/{n}` (per `webhook-id`), `/sleep/{ms}`, `/retry-after/{secs}` (503).
 #[derive(Clone)]
 pub struct TestReceiver {
     pub addr: SocketAddr,
@@ -49,7 +49,8 @@ async fn handle(
     Path((kind, arg)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let id = headers
         .get("webhook-id")
         .and_then(|v| v.to_str().ok())
@@ -72,13 +73,18 @@ async fn handle(
     };
     let arg_n: u64 = arg.parse().unwrap_or(0);
     match kind.as_str() {
-        "status" => StatusCode::from_u16(arg_n as u16).unwrap_or(StatusCode::IM_A_TEAPOT),
-        "fail-then-ok" if u64::from(seen) <= arg_n => StatusCode::INTERNAL_SERVER_ERROR,
+        "status" => StatusCode::from_u16(arg_n as u16)
+            .unwrap_or(StatusCode::IM_A_TEAPOT)
+            .into_response(),
+        "fail-then-ok" if u64::from(seen) <= arg_n => {
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
         "sleep" => {
             tokio::time::sleep(Duration::from_millis(arg_n)).await;
-            StatusCode::OK
+            StatusCode::OK.into_response()
         }
-        _ => StatusCode::OK,
+        "retry-after" => (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", arg)]).into_response(),
+        _ => StatusCode::OK.into_response(),
     }
 }
 
@@ -143,6 +149,9 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         catalog_file: None,
         dev_receiver: true,
         ui_dir: None,
+        rotation_grace: Duration::from_secs(86_400),
+        disable_after: Duration::from_secs(5 * 86_400),
+        retention_days: 30,
     }
 }
 
@@ -286,6 +295,23 @@ impl Stack {
             .await;
         assert_eq!(status, 200, "{body}");
         body["counters"].clone()
+    }
+
+    /// Publishes and returns the new message id.
+    pub async fn publish_id(&self, tenant: &str, event_type: &str, data: Value) -> String {
+        self.publish(tenant, event_type, data).await["message_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Sets fields of an endpoint as tenant A's admin, asserting success.
+    pub async fn patch(&self, token: &str, ep: &str, body: Value) -> Value {
+        let (status, e) = self
+            .call("PATCH", &format!("/v1/endpoints/{ep}"), token, Some(body))
+            .await;
+        assert_eq!(status, 200, "{e}");
+        e
     }
 
     pub async fn stop(self) {

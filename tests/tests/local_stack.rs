@@ -295,12 +295,18 @@ async fn fan_out_follows_subscriptions_and_enabled_flag() {
         .await;
     assert_eq!((status, &patched["enabled"]), (200, &json!(false)));
 
+    // The disabled endpoint is part of the fan-out, but nothing is sent to it: its
+    // message is kept as failed (recoverable once it is enabled again).
     let r = s.publish("ENS_A", "INVOICE_VALIDATED", json!({})).await;
-    assert_eq!(r["endpoints"], 1);
+    assert_eq!(r["endpoints"], 2);
+    let invoice = r["message_id"].as_str().unwrap().to_owned();
     let r = s.publish("ENS_A", "CONTRACT_CREATED", json!({})).await;
     assert_eq!(r["endpoints"], 2);
     let got = rx.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    s.wait_status(ADMIN_A, &disabled, &invoice, "failed").await;
+    let attempts = s.attempts(ADMIN_A, &disabled, &invoice).await;
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0]["error"], "endpoint_disabled");
     let mut paths: Vec<_> = rx.requests().into_iter().map(|r| r.path).collect();
     paths.sort();
     assert_eq!(paths, ["/ok/both", "/ok/both", "/ok/contracts"], "{got:?}");

@@ -40,6 +40,14 @@ pub struct Config {
     pub catalog_file: Option<PathBuf>,
     /// `WEBHOOKS_DEV_RECEIVER`: serve the `/dev/receiver` test route, default true.
     pub dev_receiver: bool,
+    /// `WEBHOOKS_ROTATION_GRACE_SECONDS`: how long the old secret keeps signing, default 24 h.
+    pub rotation_grace: Duration,
+    /// `WEBHOOKS_DISABLE_AFTER_SECONDS`: failing this long with no success disables an
+    /// endpoint, default 5 days.
+    pub disable_after: Duration,
+    /// `WEBHOOKS_RETENTION_DAYS`: messages, attempts and idempotency keys are purged
+    /// after this many days, default 30.
+    pub retention_days: u32,
     /// `WEBHOOKS_UI_DIR`: serve the admin UI from this directory instead of the embedded
     /// copy, so front-end edits show without a rebuild.
     pub ui_dir: Option<PathBuf>,
@@ -140,7 +148,34 @@ impl Config {
                 message: "must be > 0".into(),
             });
         }
+        let secs = |var: &'static str, default: f64| -> Result<Duration, ConfigError> {
+            let v: f64 = opt(var)
+                .map(|v| parse(var, &v))
+                .transpose()?
+                .unwrap_or(default);
+            if v.is_finite() && v >= 0.0 {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(ConfigError {
+                    var,
+                    message: "must be a number of seconds ≥ 0".into(),
+                })
+            }
+        };
+        let retention_days: u32 = opt("WEBHOOKS_RETENTION_DAYS")
+            .map(|v| parse("WEBHOOKS_RETENTION_DAYS", &v))
+            .transpose()?
+            .unwrap_or(30);
+        if retention_days == 0 {
+            return Err(ConfigError {
+                var: "WEBHOOKS_RETENTION_DAYS",
+                message: "must be at least 1".into(),
+            });
+        }
         Ok(Self {
+            rotation_grace: secs("WEBHOOKS_ROTATION_GRACE_SECONDS", 86_400.0)?,
+            disable_after: secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
+            retention_days,
             listen: opt("WEBHOOKS_LISTEN")
                 .map(|v| parse("WEBHOOKS_LISTEN", &v))
                 .transpose()?

@@ -15,7 +15,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use webhooks_api::{AppState, Principal, StaticTokens};
 use webhooks_core::catalog::Catalog;
-use webhooks_core::services::{AdminService, DeliveryService, IngestService};
+use webhooks_core::services::{
+    AdminConfig, AdminService, DeliveryConfig, DeliveryService, IngestService,
+};
 use webhooks_core::validation::UrlPolicy;
 use webhooks_core::TenantId;
 use webhooks_local::{sqlite_stores, Db, Worker, WorkerConfig};
@@ -56,8 +58,7 @@ pub struct LocalStack {
     pub addr: SocketAddr,
     pub credentials: Credentials,
     shutdown: watch::Sender<bool>,
-    server: JoinHandle<()>,
-    worker: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 fn random_token(prefix: &str) -> String {
@@ -132,14 +133,28 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         allow_private: config.allow_private_targets,
     };
     let state = AppState {
-        admin: AdminService::new(stores.clone(), catalog.clone(), url_policy),
+        admin: AdminService::new(
+            stores.clone(),
+            catalog.clone(),
+            AdminConfig {
+                url_policy,
+                rotation_grace: config.rotation_grace,
+            },
+        ),
         ingest: IngestService::new(stores.clone(), catalog),
         auth: Arc::new(auth),
         ui_dir: config.ui_dir.clone(),
     };
     let sender = ReqwestSender::new(config.http_timeout, config.allow_private_targets)
         .map_err(|e| StartError::Http(e.to_string()))?;
-    let delivery = DeliveryService::new(stores, Arc::new(sender), config.retry.clone());
+    let delivery = DeliveryService::new(
+        stores,
+        Arc::new(sender),
+        DeliveryConfig {
+            retry: config.retry.clone(),
+            disable_after: config.disable_after,
+        },
+    );
 
     let mut app = webhooks_api::router(state);
     if config.dev_receiver {
@@ -176,21 +191,46 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         lease: config.http_timeout + std::time::Duration::from_secs(30),
         ..WorkerConfig::default()
     };
-    let worker = tokio::spawn(Worker::new(queue, delivery, worker_config).run(stopped(rx)));
+    let worker = tokio::spawn(Worker::new(queue, delivery, worker_config).run(stopped(rx.clone())));
+    let purger = tokio::spawn(purge_periodically(db, config.retention_days, stopped(rx)));
     Ok(LocalStack {
         addr,
         credentials,
         shutdown,
-        server,
-        worker,
+        tasks: vec![server, worker, purger],
     })
+}
+
+/// Applies the retention period at start-up and then hourly, until `stop` resolves.
+async fn purge_periodically(db: Db, days: u32, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
+    loop {
+        let cutoff = webhooks_core::model::now() - chrono::TimeDelta::days(i64::from(days));
+        match webhooks_local::retention::purge_before(&db, cutoff).await {
+            Ok(p) if p.messages + p.deliveries > 0 => {
+                tracing::info!(
+                    messages = p.messages,
+                    deliveries = p.deliveries,
+                    attempts = p.attempts,
+                    "retention purge"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "retention purge failed"),
+        }
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
 }
 
 impl LocalStack {
     /// Stops accepting requests, lets deliveries in flight finish, and returns.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
-        let _ = self.server.await;
-        let _ = self.worker.await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
     }
 }

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use webhooks_core::model::{EndpointIn, EndpointPatch};
 
@@ -86,6 +87,68 @@ pub async fn delete_endpoint(
 ) -> ApiResult<impl IntoResponse> {
     s.admin.delete_endpoint(&t, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn rotate_secret(
+    State(s): State<AppState>,
+    AdminOf(t): AdminOf,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(s.admin.rotate_secret(&t, &id).await?))
+}
+
+pub async fn send_test(
+    State(s): State<AppState>,
+    AdminOf(t): AdminOf,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(s.ingest.send_test(&t, &id).await?),
+    ))
+}
+
+pub async fn replay(
+    State(s): State<AppState>,
+    AdminOf(t): AdminOf,
+    Path((id, msg)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    s.admin.replay(&t, &id, &msg).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({"message_id": msg})),
+    ))
+}
+
+/// `since` may come as a query parameter or in a JSON body.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverIn {
+    since: Option<DateTime<Utc>>,
+}
+
+pub async fn recover(
+    State(s): State<AppState>,
+    AdminOf(t): AdminOf,
+    Path(id): Path<String>,
+    Query(q): Query<RecoverIn>,
+    Body(raw): Body,
+) -> ApiResult<impl IntoResponse> {
+    let body: RecoverIn = if raw.iter().all(u8::is_ascii_whitespace) {
+        RecoverIn::default()
+    } else {
+        webhooks_core::validation::decode_json(&raw)?
+    };
+    let since = q.since.or(body.since).ok_or_else(|| {
+        ApiError::invalid(vec![webhooks_core::FieldError::new(
+            "since",
+            "required: an RFC 3339 date-time",
+        )])
+    })?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(s.admin.recover(&t, &id, since).await?),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -45,7 +45,17 @@ pub fn router(state: AppState) -> Router {
                 .patch(handlers::update_endpoint)
                 .delete(handlers::delete_endpoint),
         )
+        .route(
+            "/endpoints/{id}/rotate-secret",
+            post(handlers::rotate_secret),
+        )
+        .route("/endpoints/{id}/test", post(handlers::send_test))
+        .route("/endpoints/{id}/recover", post(handlers::recover))
         .route("/endpoints/{id}/messages", get(handlers::list_messages))
+        .route(
+            "/endpoints/{id}/messages/{msg_id}/replay",
+            post(handlers::replay),
+        )
         .route(
             "/endpoints/{id}/messages/{msg_id}/attempts",
             get(handlers::list_attempts),

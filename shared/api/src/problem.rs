@@ -87,6 +87,12 @@ impl From<CoreError> for ApiError {
                 "Conflict",
                 "the resource was modified concurrently; reload and try again",
             ),
+            CoreError::InvalidState(why) => Self::new(
+                StatusCode::CONFLICT,
+                "urn:problem:invalid-state",
+                "Conflict",
+                why,
+            ),
             CoreError::TooLarge { field, limit } => Self {
                 errors: vec![FieldError::new(field, format!("exceeds {limit} bytes"))],
                 ..Self::new(

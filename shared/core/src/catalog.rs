@@ -4,6 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Event type of the test events an admin sends from the UI. Not in the catalog: nobody
+/// subscribes to it, it only ever goes to the endpoint being tested.
+pub const TEST_EVENT_TYPE: &str = "WEBHOOK_TEST";
+
 const BUILT_IN: &str = include_str!("../catalog/event-types.json");
 
 /// A label in the languages the UI speaks.

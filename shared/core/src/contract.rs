@@ -36,11 +36,13 @@ macro_rules! contract_suite {
         $crate::contract_suite!(@each $make;
             endpoints_crud_and_isolation,
             endpoint_update_is_optimistic,
-            subscribed_filters_type_enabled_and_tenant,
+            subscribed_filters_type_and_tenant,
             secrets_put_rotate_delete,
             messages_and_idempotency,
             delivery_log_lifecycle_and_counters,
             log_pagination_filter_and_isolation,
+            replay_restarts_only_failed_entries,
+            failing_since_tracks_runs_of_failures,
             hourly_stats_count_attempts,
             queue_round_trip
         );
@@ -69,10 +71,12 @@ fn endpoint(t: &TenantId, types: &[&str], enabled: bool) -> Endpoint {
         description: "contract test".into(),
         event_types: types.iter().map(|s| s.to_string()).collect(),
         enabled,
+        disabled_reason: None,
         version: 1,
         created_at: at,
         updated_at: at,
         counters: Counters::default(),
+        failing_since: None,
     }
 }
 
@@ -139,6 +143,7 @@ pub async fn endpoint_update_is_optimistic(h: &Harness) {
     v2.url = "https://new.example/hook".into();
     v2.event_types = vec!["CONTRACT_CREATED".into(), "INVOICE_PAID".into()];
     v2.enabled = false;
+    v2.disabled_reason = Some("failing for 5 days".into());
     v2.updated_at = now();
     s.update(&v2).await.unwrap();
 
@@ -158,7 +163,7 @@ pub async fn endpoint_update_is_optimistic(h: &Harness) {
     assert_eq!(s.get(&a, &ep.id).await.unwrap(), Some(v2));
 }
 
-pub async fn subscribed_filters_type_enabled_and_tenant(h: &Harness) {
+pub async fn subscribed_filters_type_and_tenant(h: &Harness) {
     let s = &h.stores.endpoints;
     let (a, b) = (tenant("A"), tenant("B"));
     let ep1 = endpoint(&a, &["INVOICE_VALIDATED", "CONTRACT_CREATED"], true);
@@ -174,9 +179,10 @@ pub async fn subscribed_filters_type_enabled_and_tenant(h: &Harness) {
         ids(s.subscribed(&a, "INVOICE_VALIDATED").await.unwrap()),
         HashSet::from([ep1.id.clone(), ep3.id.clone()])
     );
+    // Disabled endpoints are part of the fan-out (their messages are kept as failed).
     assert_eq!(
         ids(s.subscribed(&a, "CONTRACT_CREATED").await.unwrap()),
-        HashSet::from([ep1.id.clone()])
+        HashSet::from([ep1.id.clone(), ep2.id.clone()])
     );
     assert_eq!(
         ids(s.subscribed(&b, "INVOICE_VALIDATED").await.unwrap()),
@@ -606,4 +612,145 @@ pub async fn queue_round_trip(h: &Harness) {
     let got: HashSet<_> = h.probe.drain().await.into_iter().collect();
     assert_eq!(got, tasks.into_iter().collect::<HashSet<_>>());
     assert!(h.probe.drain().await.is_empty());
+}
+
+pub async fn replay_restarts_only_failed_entries(h: &Harness) {
+    let st = &h.stores;
+    let a = tenant("A");
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    st.endpoints.create(&ep).await.unwrap();
+    let m = message(&a, None);
+    st.messages.insert(&m).await.unwrap();
+    st.log
+        .create(&m, std::slice::from_ref(&ep.id))
+        .await
+        .unwrap();
+    assert!(
+        !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
+        "pending is not restartable"
+    );
+    for n in 1..=2 {
+        let status = if n == 2 {
+            DeliveryStatus::Failed
+        } else {
+            DeliveryStatus::Pending
+        };
+        st.log
+            .record_attempt(&a, &ep.id, &m.id, &attempt(n, 500), status, None)
+            .await
+            .unwrap();
+    }
+    assert!(
+        !st.log.restart(&tenant("B"), &ep.id, &m.id).await.unwrap(),
+        "other tenant"
+    );
+    assert!(st.log.restart(&a, &ep.id, &m.id).await.unwrap());
+    let e = st.log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (e.status, e.attempt_count, e.series_start),
+        (DeliveryStatus::Pending, 2, 2)
+    );
+    assert_eq!(
+        st.endpoints
+            .get(&a, &ep.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .counters,
+        Counters {
+            failed_attempts: 2,
+            failed_messages: 0,
+            in_flight: 1,
+            delivered: 0
+        }
+    );
+    assert!(
+        !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
+        "already restarted"
+    );
+    // The new series continues the numbering.
+    st.log
+        .record_attempt(
+            &a,
+            &ep.id,
+            &m.id,
+            &attempt(3, 200),
+            DeliveryStatus::Delivered,
+            None,
+        )
+        .await
+        .unwrap();
+    let numbers: Vec<u32> = st
+        .log
+        .attempts(&a, &ep.id, &m.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.number)
+        .collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    assert!(
+        !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
+        "delivered is not restartable"
+    );
+}
+
+pub async fn failing_since_tracks_runs_of_failures(h: &Harness) {
+    let st = &h.stores;
+    let a = tenant("A");
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    st.endpoints.create(&ep).await.unwrap();
+    let failing_since = || async {
+        st.endpoints
+            .get(&a, &ep.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failing_since
+    };
+    let mut first_failure = None;
+    for (i, ok) in [false, false, true, false].into_iter().enumerate() {
+        let m = message(&a, None);
+        st.messages.insert(&m).await.unwrap();
+        st.log
+            .create(&m, std::slice::from_ref(&ep.id))
+            .await
+            .unwrap();
+        let at = attempt(1, if ok { 200 } else { 500 });
+        let status = if ok {
+            DeliveryStatus::Delivered
+        } else {
+            DeliveryStatus::Pending
+        };
+        st.log
+            .record_attempt(&a, &ep.id, &m.id, &at, status, None)
+            .await
+            .unwrap();
+        match (i, ok) {
+            (0, _) => {
+                first_failure = Some(at.started_at);
+                assert_eq!(failing_since().await, first_failure);
+            }
+            (1, _) => assert_eq!(
+                failing_since().await,
+                first_failure,
+                "the run's start is kept"
+            ),
+            (_, true) => assert_eq!(failing_since().await, None, "a success ends the run"),
+            _ => assert_eq!(failing_since().await, Some(at.started_at)),
+        }
+    }
+    // An admin re-enabling a disabled endpoint starts afresh.
+    let mut e = st.endpoints.get(&a, &ep.id).await.unwrap().unwrap();
+    e.enabled = false;
+    e.version += 1;
+    st.endpoints.update(&e).await.unwrap();
+    assert!(
+        failing_since().await.is_some(),
+        "disabling keeps the record"
+    );
+    e.enabled = true;
+    e.version += 1;
+    st.endpoints.update(&e).await.unwrap();
+    assert_eq!(failing_since().await, None);
 }

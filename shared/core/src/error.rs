@@ -51,6 +51,10 @@ pub enum CoreError {
     NotFound(&'static str),
     #[error("the resource was modified concurrently")]
     Conflict,
+    /// The operation does not apply to the resource as it is now (e.g. replaying a
+    /// message that is not failed); the text says why.
+    #[error("{0}")]
+    InvalidState(&'static str),
     #[error("payload too large: {field} exceeds {limit} bytes")]
     TooLarge { field: &'static str, limit: usize },
     #[error(transparent)]

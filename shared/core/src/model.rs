@@ -22,12 +22,17 @@ pub struct Endpoint {
     pub description: String,
     pub event_types: Vec<String>,
     pub enabled: bool,
+    /// Why the service disabled the endpoint by itself (`None` when an admin did, or when enabled).
+    pub disabled_reason: Option<String>,
     /// Optimistic-concurrency version, bumped by every update.
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Read-only: maintained by the delivery log, ignored on writes.
     pub counters: Counters,
+    /// Read-only: start of the current run of failed attempts with no success, maintained
+    /// by the delivery log; cleared when an admin re-enables the endpoint.
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 /// Per-endpoint delivery counters shown in the endpoint list.
@@ -90,9 +95,14 @@ pub struct EndpointOut {
     pub description: String,
     pub event_types: Vec<String>,
     pub enabled: bool,
+    /// Set when the service disabled the endpoint itself (e.g. failing for days).
+    #[serde(default)]
+    pub disabled_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub counters: Counters,
+    #[serde(default)]
+    pub failing_since: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub secret: Option<String>,
 }
@@ -105,9 +115,11 @@ impl From<Endpoint> for EndpointOut {
             description: e.description,
             event_types: e.event_types,
             enabled: e.enabled,
+            disabled_reason: e.disabled_reason,
             created_at: e.created_at,
             updated_at: e.updated_at,
             counters: e.counters,
+            failing_since: e.failing_since,
             secret: None,
         }
     }
@@ -172,7 +184,11 @@ pub struct LogEntry {
     pub event_type: String,
     pub created_at: DateTime<Utc>,
     pub status: DeliveryStatus,
+    /// All attempts made, across replays.
     pub attempt_count: u32,
+    /// Attempts made before the current series; non-zero once the message was replayed.
+    #[serde(default)]
+    pub series_start: u32,
     #[serde(default)]
     pub last_attempt_at: Option<DateTime<Utc>>,
     #[serde(default)]

@@ -24,12 +24,15 @@ pub trait EndpointStore: Send + Sync {
     async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>>;
     /// All endpoints of the tenant, oldest first, with counters.
     async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>>;
-    /// Replaces the mutable fields if the stored version is `endpoint.version - 1`;
-    /// `Conflict` otherwise (including when it was deleted).
+    /// Replaces the mutable fields (url, description, event types, enabled, disabled
+    /// reason, updated_at, version) if the stored version is `endpoint.version - 1`;
+    /// `Conflict` otherwise (including when it was deleted). Re-enabling a disabled
+    /// endpoint clears `failing_since`.
     async fn update(&self, endpoint: &Endpoint) -> StoreResult<()>;
     /// Deletes the endpoint; `false` if it did not exist.
     async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool>;
-    /// Enabled endpoints of the tenant subscribed to `event_type` (the fan-out query).
+    /// Endpoints of the tenant subscribed to `event_type`, enabled or not (the fan-out
+    /// query: a disabled endpoint's messages are kept, as failed, for later recovery).
     async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>>;
 }
 
@@ -117,7 +120,8 @@ pub trait DeliveryLog: Send + Sync {
         message: &MessageId,
     ) -> StoreResult<Option<LogEntry>>;
     /// Appends `attempt` and moves the entry to `status_after`, updating counters with
-    /// [`crate::model::Counters::delta`]. `Conflict` unless `attempt.number` is exactly
+    /// [`crate::model::Counters::delta`] and the endpoint's `failing_since` (set by a
+    /// failure when unset, cleared by a success). `Conflict` unless `attempt.number` is exactly
     /// one more than the recorded count and the entry is still pending, so a duplicate
     /// task can never record the same attempt twice.
     async fn record_attempt(
@@ -129,6 +133,15 @@ pub trait DeliveryLog: Send + Sync {
         status_after: DeliveryStatus,
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()>;
+    /// Starts a new series of attempts for a `failed` entry: back to pending, with
+    /// `series_start` = attempts so far; counters move from failed to in flight.
+    /// Returns `false` (and changes nothing) unless the entry exists and is failed.
+    async fn restart(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        message: &MessageId,
+    ) -> StoreResult<bool>;
     /// Entries of an endpoint, newest message first, optionally of one status.
     async fn list(
         &self,

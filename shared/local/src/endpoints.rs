@@ -19,7 +19,8 @@ impl SqliteEndpointStore {
 }
 
 const COLUMNS: &str = "tenant, id, url, description, event_types, enabled, version, created_at, \
-                       updated_at, delivered, failed_attempts, failed_messages, in_flight";
+                       updated_at, delivered, failed_attempts, failed_messages, in_flight, \
+                       disabled_reason, failing_since";
 
 fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let types: String = r.get(4)?;
@@ -39,6 +40,8 @@ fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
             failed_messages: r.get(11)?,
             in_flight: r.get(12)?,
         },
+        disabled_reason: r.get(13)?,
+        failing_since: r.get::<_, Option<i64>>(14)?.map(from_ms),
     })
 }
 
@@ -64,8 +67,9 @@ impl EndpointStore for SqliteEndpointStore {
             .call(move |c| {
                 let tx = c.transaction().map_err(sql)?;
                 tx.execute(
-                    "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
+                                            updated_at, disabled_reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     params![
                         e.tenant.as_str(),
                         e.id.as_str(),
@@ -75,7 +79,8 @@ impl EndpointStore for SqliteEndpointStore {
                         e.enabled,
                         e.version,
                         ms(e.created_at),
-                        ms(e.updated_at)
+                        ms(e.updated_at),
+                        e.disabled_reason
                     ],
                 )
                 .map_err(sql)?;
@@ -126,7 +131,8 @@ impl EndpointStore for SqliteEndpointStore {
                 let changed = tx
                     .execute(
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
-                                version = ?7, updated_at = ?8
+                                version = ?7, updated_at = ?8, disabled_reason = ?9,
+                                failing_since = CASE WHEN enabled = 0 AND ?6 = 1 THEN NULL ELSE failing_since END
                          WHERE tenant = ?1 AND id = ?2 AND version = ?7 - 1",
                         params![
                             e.tenant.as_str(),
@@ -136,7 +142,8 @@ impl EndpointStore for SqliteEndpointStore {
                             serde_json::to_string(&e.event_types).map_err(StoreError::backend)?,
                             e.enabled,
                             e.version,
-                            ms(e.updated_at)
+                            ms(e.updated_at),
+                            e.disabled_reason
                         ],
                     )
                     .map_err(sql)?;
@@ -184,7 +191,7 @@ impl EndpointStore for SqliteEndpointStore {
                     .prepare_cached(&format!(
                         "SELECT {cols} FROM subscriptions s
                          JOIN endpoints e ON e.tenant = s.tenant AND e.id = s.endpoint_id
-                         WHERE s.tenant = ?1 AND s.event_type = ?2 AND e.enabled = 1"
+                         WHERE s.tenant = ?1 AND s.event_type = ?2"
                     ))
                     .map_err(sql)?;
                 let rows = s

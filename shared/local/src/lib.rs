@@ -6,6 +6,7 @@ mod endpoints;
 mod log;
 mod messages;
 mod queue;
+pub mod retention;
 mod secrets;
 mod worker;
 

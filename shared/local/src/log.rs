@@ -25,7 +25,8 @@ impl SqliteDeliveryLog {
 }
 
 const ENTRY_COLUMNS: &str =
-    "message_id, event_type, created_at, status, attempt_count, last_attempt_at, next_attempt_at";
+    "message_id, event_type, created_at, status, attempt_count, last_attempt_at, \
+                             next_attempt_at, series_start";
 
 fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
     let status: String = r.get(3)?;
@@ -37,6 +38,7 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         attempt_count: r.get(4)?,
         last_attempt_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
         next_attempt_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+        series_start: r.get(7)?,
     })
 }
 
@@ -173,14 +175,55 @@ impl DeliveryLog for SqliteDeliveryLog {
                 let d = Counters::delta(ok, status_after);
                 tx.prepare_cached(
                     "UPDATE endpoints SET delivered = delivered + ?3, failed_attempts = failed_attempts + ?4,
-                            failed_messages = failed_messages + ?5, in_flight = in_flight + ?6
+                            failed_messages = failed_messages + ?5, in_flight = in_flight + ?6,
+                            failing_since = CASE WHEN ?7 THEN NULL ELSE COALESCE(failing_since, ?8) END
                      WHERE tenant = ?1 AND id = ?2",
                 )
                 .and_then(|mut s| {
-                    s.execute(params![t, ep, d.delivered, d.failed_attempts, d.failed_messages, d.in_flight])
+                    s.execute(params![
+                        t,
+                        ep,
+                        d.delivered,
+                        d.failed_attempts,
+                        d.failed_messages,
+                        d.in_flight,
+                        ok,
+                        ms(a.started_at)
+                    ])
                 })
                 .map_err(sql)?;
                 tx.commit().map_err(sql)
+            })
+            .await
+    }
+
+    async fn restart(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        msg: &MessageId,
+    ) -> StoreResult<bool> {
+        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction().map_err(sql)?;
+                let n = tx
+                    .execute(
+                        "UPDATE deliveries SET status = 'pending', series_start = attempt_count, next_attempt_at = NULL
+                         WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3 AND status = 'failed'",
+                        params![t, ep, msg],
+                    )
+                    .map_err(sql)?;
+                if n > 0 {
+                    tx.execute(
+                        "UPDATE endpoints SET failed_messages = failed_messages - 1, in_flight = in_flight + 1
+                         WHERE tenant = ?1 AND id = ?2",
+                        params![t, ep],
+                    )
+                    .map_err(sql)?;
+                }
+                tx.commit().map_err(sql)?;
+                Ok(n > 0)
             })
             .await
     }

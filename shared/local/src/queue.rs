@@ -103,6 +103,29 @@ impl SqliteTaskQueue {
             .await
     }
 
+    /// Re-creates the task of every pending delivery that has none — left behind when a
+    /// process died between writing the log and enqueueing. Run at start-up.
+    pub async fn requeue_orphans(&self) -> StoreResult<usize> {
+        let n = self
+            .db
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before)
+                     SELECT d.message_id, d.endpoint_id, d.tenant, COALESCE(d.next_attempt_at, ?1)
+                     FROM deliveries d
+                     WHERE d.status = 'pending' AND NOT EXISTS (
+                         SELECT 1 FROM tasks t WHERE t.message_id = d.message_id AND t.endpoint_id = d.endpoint_id)",
+                    [ms(now())],
+                )
+                .map_err(sql)
+            })
+            .await?;
+        if n > 0 {
+            self.wake.notify_one();
+        }
+        Ok(n)
+    }
+
     /// When the earliest unleased task becomes due, if any.
     pub async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         self.db

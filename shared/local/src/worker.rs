@@ -59,6 +59,16 @@ impl Worker {
             ),
             Err(e) => tracing::error!(error = %e, "cannot release stale leases; they will expire"),
         }
+        match self.queue.requeue_orphans().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                tasks = n,
+                "re-queued pending deliveries that had lost their task"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot check for pending deliveries without a task")
+            }
+        }
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         tokio::pin!(shutdown);
         loop {

@@ -1,6 +1,6 @@
 //! Admin use cases: endpoint management (secret shown once) and reads of the delivery log.
 
-use super::Stores;
+use super::{tasks_for, Stores};
 use crate::catalog::{Catalog, EventType};
 use crate::error::{CoreError, StoreError};
 use crate::ids::{EndpointId, MessageId, TenantId};
@@ -13,11 +13,40 @@ use crate::validation::{validate_endpoint_in, validate_endpoint_patch, UrlPolicy
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How many times an update is retried when another writer changed the endpoint meanwhile.
 const UPDATE_RETRIES: usize = 3;
 pub const MAX_PAGE: usize = 100;
 pub const MAX_STATS_HOURS: u32 = 24 * 7;
+/// Most failed messages one recovery call replays; call again for more.
+pub const MAX_RECOVER: usize = 10_000;
+
+/// Settings of the admin service.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminConfig {
+    pub url_policy: UrlPolicy,
+    /// How long the previous secret keeps signing after a rotation.
+    pub rotation_grace: Duration,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            url_policy: UrlPolicy {
+                require_https: true,
+                allow_private: false,
+            },
+            rotation_grace: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Result of a recovery: how many failed messages got a new series of attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RecoverReport {
+    pub recovered: usize,
+}
 
 /// A message's payload as the admin sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +63,7 @@ pub struct MessageOut {
 pub struct AdminService {
     stores: Stores,
     catalog: Arc<Catalog>,
-    url_policy: UrlPolicy,
+    config: AdminConfig,
 }
 
 fn endpoint_id(raw: &str) -> Result<EndpointId, CoreError> {
@@ -47,11 +76,11 @@ fn message_id(raw: &str) -> Result<MessageId, CoreError> {
 }
 
 impl AdminService {
-    pub fn new(stores: Stores, catalog: Arc<Catalog>, url_policy: UrlPolicy) -> Self {
+    pub fn new(stores: Stores, catalog: Arc<Catalog>, config: AdminConfig) -> Self {
         Self {
             stores,
             catalog,
-            url_policy,
+            config,
         }
     }
 
@@ -65,7 +94,7 @@ impl AdminService {
         tenant: &TenantId,
         input: EndpointIn,
     ) -> Result<EndpointOut, CoreError> {
-        let input = validate_endpoint_in(input, &self.catalog, self.url_policy)?;
+        let input = validate_endpoint_in(input, &self.catalog, self.config.url_policy)?;
         let at = now();
         let endpoint = Endpoint {
             id: EndpointId::generate(),
@@ -74,10 +103,12 @@ impl AdminService {
             description: input.description,
             event_types: input.event_types,
             enabled: input.enabled,
+            disabled_reason: None,
             version: 1,
             created_at: at,
             updated_at: at,
             counters: Default::default(),
+            failing_since: None,
         };
         let secret = Secret::generate();
         // Secret first: an endpoint must never exist without one.
@@ -126,7 +157,7 @@ impl AdminService {
         patch: EndpointPatch,
     ) -> Result<EndpointOut, CoreError> {
         let id = endpoint_id(id)?;
-        let patch = validate_endpoint_patch(patch, &self.catalog, self.url_policy)?;
+        let patch = validate_endpoint_patch(patch, &self.catalog, self.config.url_policy)?;
         for _ in 0..UPDATE_RETRIES {
             let mut ep = self.load(tenant, &id).await?;
             if let Some(url) = &patch.url {
@@ -139,7 +170,13 @@ impl AdminService {
                 ep.event_types.clone_from(t);
             }
             if let Some(e) = patch.enabled {
+                if e && !ep.enabled {
+                    // The store clears it on re-enabling too (see `EndpointStore::update`).
+                    ep.failing_since = None;
+                }
                 ep.enabled = e;
+                // Whoever sets the flag now owns it: the automatic reason no longer applies.
+                ep.disabled_reason = None;
             }
             ep.version += 1;
             ep.updated_at = now();
@@ -150,6 +187,109 @@ impl AdminService {
             }
         }
         Err(CoreError::Conflict)
+    }
+
+    /// Replaces the endpoint's secret. The new one is returned once; the old one keeps
+    /// signing (alongside) for the configured grace period, so receivers can switch over.
+    pub async fn rotate_secret(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<EndpointOut, CoreError> {
+        let id = endpoint_id(id)?;
+        let endpoint = self.load(tenant, &id).await?;
+        let secret = Secret::generate();
+        let grace = TimeDelta::from_std(self.config.rotation_grace).unwrap_or(TimeDelta::MAX);
+        match self
+            .stores
+            .secrets
+            .rotate(tenant, &id, &secret, now() + grace)
+            .await
+        {
+            Ok(()) => {}
+            // Deleted between our read and the rotation.
+            Err(StoreError::Conflict) => return Err(CoreError::NotFound("endpoint")),
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(tenant = %tenant, endpoint_id = %id, "secret rotated");
+        let mut out = EndpointOut::from(endpoint);
+        out.secret = Some(secret.expose().to_owned());
+        Ok(out)
+    }
+
+    /// Gives a failed message a new series of attempts to this endpoint (same message id
+    /// and body, so receivers still deduplicate on `webhook-id`).
+    pub async fn replay(&self, tenant: &TenantId, id: &str, msg: &str) -> Result<(), CoreError> {
+        let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
+        if self.stores.log.get(tenant, &id, &msg).await?.is_none() {
+            return Err(CoreError::NotFound("message"));
+        }
+        if !self.stores.log.restart(tenant, &id, &msg).await? {
+            return Err(CoreError::InvalidState(
+                "only a failed message can be replayed",
+            ));
+        }
+        self.stores
+            .queue
+            .enqueue(&tasks_for(tenant, &msg, &[id]))
+            .await?;
+        Ok(())
+    }
+
+    /// Replays every failed message of the endpoint created at or after `since`, newest
+    /// first, at most [`MAX_RECOVER`] per call. Calling it twice replays nothing twice:
+    /// replayed messages are pending, no longer failed.
+    pub async fn recover(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<RecoverReport, CoreError> {
+        let id = endpoint_id(id)?;
+        self.load(tenant, &id).await?;
+        let mut recovered = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .stores
+                .log
+                .list(
+                    tenant,
+                    &id,
+                    Some(DeliveryStatus::Failed),
+                    cursor.as_deref(),
+                    MAX_PAGE,
+                )
+                .await?;
+            let mut done = page.next_cursor.is_none();
+            let mut tasks = Vec::new();
+            for entry in &page.data {
+                if entry.created_at < since || recovered == MAX_RECOVER {
+                    done = true;
+                    break;
+                }
+                if self
+                    .stores
+                    .log
+                    .restart(tenant, &id, &entry.message_id)
+                    .await?
+                {
+                    tasks.extend(tasks_for(
+                        tenant,
+                        &entry.message_id,
+                        std::slice::from_ref(&id),
+                    ));
+                    recovered += 1;
+                }
+            }
+            self.stores.queue.enqueue(&tasks).await?;
+            if done {
+                break;
+            }
+            cursor = page.next_cursor;
+        }
+        tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, "failed messages recovered");
+        Ok(RecoverReport { recovered })
     }
 
     /// Deletes the endpoint and its secret. Pending deliveries to it are dropped by the worker.

@@ -3,11 +3,12 @@
 
 use super::Stores;
 use crate::error::{CoreError, StoreError};
+use crate::ids::{EndpointId, TenantId};
 use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, FailureKind};
 use crate::ports::{OutboundRequest, WebhookSender};
 use crate::retry::{AttemptOutcome, RetryPolicy};
 use crate::signing::signature_headers;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,19 +27,36 @@ pub enum DeliveryOutcome {
     Skipped(&'static str),
 }
 
+/// Settings of the delivery service.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    pub retry: RetryPolicy,
+    /// An endpoint whose attempts have all failed for this long is disabled automatically.
+    pub disable_after: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            disable_after: Duration::from_secs(5 * 24 * 3600),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct DeliveryService {
     stores: Stores,
     sender: Arc<dyn WebhookSender>,
-    policy: RetryPolicy,
+    config: DeliveryConfig,
 }
 
 impl DeliveryService {
-    pub fn new(stores: Stores, sender: Arc<dyn WebhookSender>, policy: RetryPolicy) -> Self {
+    pub fn new(stores: Stores, sender: Arc<dyn WebhookSender>, config: DeliveryConfig) -> Self {
         Self {
             stores,
             sender,
-            policy,
+            config,
         }
     }
 
@@ -56,6 +74,8 @@ impl DeliveryService {
             return Ok(DeliveryOutcome::Skipped("endpoint deleted"));
         };
         let number = entry.attempt_count + 1;
+        // Retries are counted within the current series (a replay starts a new one).
+        let in_series = number.saturating_sub(entry.series_start);
         let started_at = now();
 
         let (attempt, outcome) = if !endpoint.enabled {
@@ -118,9 +138,11 @@ impl DeliveryService {
             (attempt, outcome)
         };
 
-        let next =
-            self.policy
-                .next_delay(number, outcome, rand::thread_rng().gen_range(-1.0..=1.0));
+        let next = self.config.retry.next_delay(
+            in_series,
+            outcome,
+            rand::thread_rng().gen_range(-1.0..=1.0),
+        );
         let (status_after, result) = match (outcome, next) {
             (AttemptOutcome::Success, _) => (DeliveryStatus::Delivered, DeliveryOutcome::Delivered),
             (_, Some(delay)) => (DeliveryStatus::Pending, DeliveryOutcome::RetryIn(delay)),
@@ -142,6 +164,13 @@ impl DeliveryService {
             }
             Err(e) => return Err(e.into()),
         }
+        if !attempt.succeeded() && endpoint.enabled {
+            if let Some(since) = endpoint.failing_since {
+                if (started_at - since).to_std().unwrap_or_default() >= self.config.disable_after {
+                    self.disable(tenant, ep_id, since).await?;
+                }
+            }
+        }
         tracing::info!(
             tenant = %tenant,
             message_id = %msg_id,
@@ -154,5 +183,38 @@ impl DeliveryService {
             "delivery attempt"
         );
         Ok(result)
+    }
+
+    /// Disables an endpoint that has been failing since `since`, recording why.
+    async fn disable(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        since: DateTime<Utc>,
+    ) -> Result<(), CoreError> {
+        for _ in 0..3 {
+            let Some(mut ep) = self.stores.endpoints.get(tenant, id).await? else {
+                return Ok(());
+            };
+            if !ep.enabled {
+                return Ok(());
+            }
+            ep.enabled = false;
+            ep.disabled_reason = Some(format!(
+                "désactivé automatiquement : aucune livraison réussie depuis le {}",
+                since.format("%Y-%m-%d %H:%M UTC")
+            ));
+            ep.version += 1;
+            ep.updated_at = now();
+            match self.stores.endpoints.update(&ep).await {
+                Ok(()) => {
+                    tracing::warn!(tenant = %tenant, endpoint_id = %id, failing_since = %since, "endpoint disabled automatically");
+                    return Ok(());
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 }

@@ -2,10 +2,10 @@
 //! out as one delivery task per subscribed endpoint.
 
 use super::Stores;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, TEST_EVENT_TYPE};
 use crate::error::{CoreError, StoreError};
-use crate::ids::MessageId;
-use crate::model::{now, DeliveryTask, Message};
+use crate::ids::{EndpointId, MessageId, TenantId};
+use crate::model::{now, Message};
 use crate::ports::Inserted;
 use crate::validation::{decode_event, ValidEvent};
 use bytes::Bytes;
@@ -51,23 +51,7 @@ impl IngestService {
     /// Ingests a validated event. Safe to call again after a failure: with an
     /// `event_id`, a half-finished fan-out is completed rather than repeated.
     pub async fn ingest(&self, event: ValidEvent) -> Result<IngestReceipt, CoreError> {
-        let created_at = now();
-        let id = MessageId::generate();
-        let body = serde_json::to_vec(&OutboundBody {
-            event_id: id.as_str(),
-            event_type: &event.event_type,
-            created_at: created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            event_data: &event.event_data,
-        })
-        .map_err(StoreError::backend)?;
-        let message = Message {
-            id,
-            tenant: event.tenant,
-            event_type: event.event_type,
-            event_id: event.event_id,
-            body: Bytes::from(body),
-            created_at,
-        };
+        let message = new_message(event)?;
         let message = match self.stores.messages.insert(&message).await? {
             Inserted::Created => message,
             Inserted::Duplicate {
@@ -102,20 +86,7 @@ impl IngestService {
             .into_iter()
             .map(|e| e.id)
             .collect();
-        self.stores.log.create(&message, &endpoints).await?;
-        let tasks: Vec<DeliveryTask> = endpoints
-            .iter()
-            .map(|ep| DeliveryTask {
-                tenant: message.tenant.clone(),
-                message_id: message.id.clone(),
-                endpoint_id: ep.clone(),
-            })
-            .collect();
-        self.stores.queue.enqueue(&tasks).await?;
-        self.stores
-            .messages
-            .mark_fanned_out(&message.tenant, &message.id)
-            .await?;
+        self.stores.fan_out(&message, &endpoints).await?;
         tracing::info!(
             tenant = %message.tenant,
             message_id = %message.id,
@@ -129,4 +100,57 @@ impl IngestService {
             duplicate: false,
         })
     }
+
+    /// Sends a signed test event (type `WEBHOOK_TEST`) to one endpoint through the
+    /// normal delivery path, so it appears in that endpoint's log.
+    pub async fn send_test(
+        &self,
+        tenant: &TenantId,
+        endpoint: &str,
+    ) -> Result<IngestReceipt, CoreError> {
+        let id = EndpointId::parse(endpoint).map_err(|_| CoreError::NotFound("endpoint"))?;
+        if self.stores.endpoints.get(tenant, &id).await?.is_none() {
+            return Err(CoreError::NotFound("endpoint"));
+        }
+        let message = new_message(ValidEvent {
+            tenant: tenant.clone(),
+            event_type: TEST_EVENT_TYPE.to_owned(),
+            event_id: None,
+            event_data: serde_json::json!({
+                "endpoint_id": id,
+                "message": "Événement de test envoyé depuis l'interface Webhooks Peopulse.",
+            }),
+        })?;
+        self.stores.messages.insert(&message).await?;
+        self.stores
+            .fan_out(&message, std::slice::from_ref(&id))
+            .await?;
+        tracing::info!(tenant = %tenant, endpoint_id = %id, message_id = %message.id, "test event sent");
+        Ok(IngestReceipt {
+            message_id: message.id,
+            endpoints: 1,
+            duplicate: false,
+        })
+    }
+}
+
+/// Builds the message of an event, with its outbound body fixed once and for all.
+fn new_message(event: ValidEvent) -> Result<Message, CoreError> {
+    let created_at = now();
+    let id = MessageId::generate();
+    let body = serde_json::to_vec(&OutboundBody {
+        event_id: id.as_str(),
+        event_type: &event.event_type,
+        created_at: created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        event_data: &event.event_data,
+    })
+    .map_err(StoreError::backend)?;
+    Ok(Message {
+        id,
+        tenant: event.tenant,
+        event_type: event.event_type,
+        event_id: event.event_id,
+        body: Bytes::from(body),
+        created_at,
+    })
 }

@@ -5,10 +5,13 @@ mod admin;
 mod delivery;
 mod ingest;
 
-pub use admin::{AdminService, MessageOut};
-pub use delivery::{DeliveryOutcome, DeliveryService};
+pub use admin::{AdminConfig, AdminService, MessageOut, RecoverReport, MAX_RECOVER};
+pub use delivery::{DeliveryConfig, DeliveryOutcome, DeliveryService};
 pub use ingest::{IngestReceipt, IngestService};
 
+use crate::error::StoreError;
+use crate::ids::{EndpointId, MessageId, TenantId};
+use crate::model::{DeliveryTask, Message};
 use crate::ports::{DeliveryLog, EndpointStore, MessageStore, SecretStore, TaskQueue};
 use std::sync::Arc;
 
@@ -20,4 +23,33 @@ pub struct Stores {
     pub messages: Arc<dyn MessageStore>,
     pub log: Arc<dyn DeliveryLog>,
     pub queue: Arc<dyn TaskQueue>,
+}
+
+fn tasks_for(
+    tenant: &TenantId,
+    message: &MessageId,
+    endpoints: &[EndpointId],
+) -> Vec<DeliveryTask> {
+    endpoints
+        .iter()
+        .map(|ep| DeliveryTask {
+            tenant: tenant.clone(),
+            message_id: message.clone(),
+            endpoint_id: ep.clone(),
+        })
+        .collect()
+}
+
+impl Stores {
+    /// Creates the log entries of a stored message for `endpoints`, enqueues one task per
+    /// endpoint and marks the fan-out complete. Safe to repeat after a partial failure.
+    async fn fan_out(&self, message: &Message, endpoints: &[EndpointId]) -> Result<(), StoreError> {
+        self.log.create(message, endpoints).await?;
+        self.queue
+            .enqueue(&tasks_for(&message.tenant, &message.id, endpoints))
+            .await?;
+        self.messages
+            .mark_fanned_out(&message.tenant, &message.id)
+            .await
+    }
 }

@@ -1,0 +1,51 @@
+//! Local retention: deletes messages, their delivery entries and attempts once older than
+//! the retention period (DynamoDB does this with TTL on AWS). Pending deliveries are kept.
+
+use crate::db::{ms, sql, Db};
+use chrono::{DateTime, Utc};
+use webhooks_core::StoreError;
+
+/// What a purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub messages: usize,
+    pub deliveries: usize,
+    pub attempts: usize,
+}
+
+/// Deletes everything created before `cutoff` that is no longer pending. Counters are
+/// totals and stay as they are.
+pub async fn purge_before(db: &Db, cutoff: DateTime<Utc>) -> Result<Purged, StoreError> {
+    let cutoff = ms(cutoff);
+    db.call(move |c| {
+        let tx = c.transaction().map_err(sql)?;
+        let attempts = tx
+            .execute(
+                "DELETE FROM attempts WHERE (tenant, endpoint_id, message_id) IN (
+                     SELECT tenant, endpoint_id, message_id FROM deliveries
+                     WHERE created_at < ?1 AND status != 'pending')",
+                [cutoff],
+            )
+            .map_err(sql)?;
+        let deliveries = tx
+            .execute(
+                "DELETE FROM deliveries WHERE created_at < ?1 AND status != 'pending'",
+                [cutoff],
+            )
+            .map_err(sql)?;
+        let messages = tx
+            .execute(
+                "DELETE FROM messages WHERE created_at < ?1 AND NOT EXISTS (
+                     SELECT 1 FROM deliveries d WHERE d.tenant = messages.tenant AND d.message_id = messages.id)",
+                [cutoff],
+            )
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(Purged {
+            messages,
+            deliveries,
+            attempts,
+        })
+    })
+    .await
+}

@@ -1,0 +1,360 @@
+//! End-to-end tests of the operator features on the local stack: secret rotation, test
+//! events, replay and recovery, failing endpoints (Retry-After, 410, automatic disabling).
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use webhooks_core::retry::RetryPolicy;
+use webhooks_core::signing::{verify_native, verify_standard, Secret};
+use webhooks_tests::{wait_until, Received, Stack, TestReceiver, ADMIN_A, ADMIN_B};
+
+fn verifies(r: &Received, secret: &Secret) -> (bool, bool) {
+    let now = chrono::Utc::now().timestamp();
+    let native = verify_native(
+        &r.headers["pp-svc-webhooks-signature"],
+        &r.body,
+        secret,
+        now,
+        300,
+    )
+    .is_ok();
+    let standard = verify_standard(
+        &r.headers["webhook-id"],
+        &r.headers["webhook-timestamp"],
+        &r.headers["webhook-signature"],
+        &r.body,
+        secret,
+        now,
+        300,
+    )
+    .is_ok();
+    (native, standard)
+}
+
+#[tokio::test]
+async fn rotation_signs_with_both_secrets_during_the_grace_period() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (ep, old) = s
+        .create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["INVOICE_VALIDATED"])
+        .await;
+    let (status, rotated) = s
+        .call(
+            "POST",
+            &format!("/v1/endpoints/{ep}/rotate-secret"),
+            ADMIN_A,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    let (_, again) = s
+        .call("GET", &format!("/v1/endpoints/{ep}"), ADMIN_A, None)
+        .await;
+    assert!(
+        again.get("secret").is_none(),
+        "the new secret is shown once"
+    );
+
+    s.publish("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    let r = &rx.wait_for(1).await[0];
+    assert_eq!(
+        r.headers["pp-svc-webhooks-signature"]
+            .matches("sig=")
+            .count(),
+        2
+    );
+    assert_eq!(r.headers["webhook-signature"].split(' ').count(), 2);
+    for secret in [&old, &new] {
+        assert_eq!(verifies(r, &Secret::parse(secret).unwrap()), (true, true));
+    }
+    assert_eq!(verifies(r, &Secret::generate()), (false, false));
+    assert_eq!(
+        s.call(
+            "POST",
+            &format!("/v1/endpoints/{ep}/rotate-secret"),
+            ADMIN_B,
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn after_the_grace_period_only_the_new_secret_signs() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start_with(|c| c.rotation_grace = Duration::ZERO).await;
+    let (ep, old) = s
+        .create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["INVOICE_VALIDATED"])
+        .await;
+    let (_, rotated) = s
+        .call(
+            "POST",
+            &format!("/v1/endpoints/{ep}/rotate-secret"),
+            ADMIN_A,
+            None,
+        )
+        .await;
+    let new = Secret::parse(rotated["secret"].as_str().unwrap()).unwrap();
+    s.publish("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    let r = &rx.wait_for(1).await[0];
+    assert_eq!(
+        r.headers["pp-svc-webhooks-signature"]
+            .matches("sig=")
+            .count(),
+        1
+    );
+    assert_eq!(verifies(r, &new), (true, true));
+    assert_eq!(verifies(r, &Secret::parse(&old).unwrap()), (false, false));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_test_event_goes_through_the_normal_path_and_shows_in_the_log() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["ORDER_CREATED"])
+        .await;
+    let (status, receipt) = s
+        .call("POST", &format!("/v1/endpoints/{ep}/test"), ADMIN_A, None)
+        .await;
+    assert_eq!(status, 202, "{receipt}");
+    let msg = receipt["message_id"].as_str().unwrap();
+    let r = &rx.wait_for(1).await[0];
+    let body: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(body["event_type"], "WEBHOOK_TEST");
+    assert_eq!(body["event_data"]["endpoint_id"], ep.as_str());
+    let entry = s.wait_status(ADMIN_A, &ep, msg, "delivered").await;
+    assert_eq!(entry["event_type"], "WEBHOOK_TEST");
+    assert_eq!(
+        s.call("POST", &format!("/v1/endpoints/{ep}/test"), ADMIN_B, None)
+            .await
+            .0,
+        404
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_message_can_be_replayed_as_a_new_series() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/status/500"), &["INVOICE_VALIDATED"])
+        .await;
+    let msg = s
+        .publish_id("ENS_A", "INVOICE_VALIDATED", json!({"n": 1}))
+        .await;
+    s.wait_status(ADMIN_A, &ep, &msg, "failed").await;
+    let replay = format!("/v1/endpoints/{ep}/messages/{msg}/replay");
+    assert_eq!(s.call("POST", &replay, ADMIN_B, None).await.0, 404);
+
+    s.patch(ADMIN_A, &ep, json!({"url": rx.url("/ok/0")})).await;
+    let (status, _) = s.call("POST", &replay, ADMIN_A, None).await;
+    assert_eq!(status, 202);
+    let entry = s.wait_status(ADMIN_A, &ep, &msg, "delivered").await;
+    assert_eq!(
+        (
+            entry["attempt_count"].as_u64(),
+            entry["series_start"].as_u64()
+        ),
+        (Some(6), Some(5))
+    );
+    let attempts = s.attempts(ADMIN_A, &ep, &msg).await;
+    assert_eq!(attempts.len(), 6);
+    assert_eq!(attempts[5]["status_code"], 200);
+    assert_eq!(
+        s.counters(ADMIN_A, &ep).await,
+        json!({"delivered": 1, "failed_attempts": 5, "failed_messages": 0, "in_flight": 0})
+    );
+    // The same message and body: receivers deduplicate on webhook-id.
+    let got = rx.requests();
+    assert_eq!(got[0].headers["webhook-id"], got[5].headers["webhook-id"]);
+    assert_eq!(got[0].body, got[5].body);
+    // Only failed messages can be replayed.
+    let (status, p) = s.call("POST", &replay, ADMIN_A, None).await;
+    assert_eq!(status, 409, "{p}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_replayed_series_gets_five_attempts_of_its_own() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/status/500"), &["INVOICE_VALIDATED"])
+        .await;
+    let msg = s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    s.wait_status(ADMIN_A, &ep, &msg, "failed").await;
+    s.call(
+        "POST",
+        &format!("/v1/endpoints/{ep}/messages/{msg}/replay"),
+        ADMIN_A,
+        None,
+    )
+    .await;
+    wait_until(|| async {
+        s.log_entry(ADMIN_A, &ep, &msg)
+            .await
+            .is_some_and(|e| e["status"] == "failed" && e["attempt_count"] == 10)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.requests().len(), 10);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn recovery_replays_failed_messages_since_a_date_once() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/status/500"), &["INVOICE_VALIDATED"])
+        .await;
+    let before = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({"n": n}))
+                .await,
+        );
+    }
+    for id in &ids {
+        s.wait_status(ADMIN_A, &ep, id, "failed").await;
+    }
+    s.patch(ADMIN_A, &ep, json!({"url": rx.url("/ok/0")})).await;
+    let recover = format!("/v1/endpoints/{ep}/recover");
+    let (status, p) = s.call("POST", &recover, ADMIN_A, Some(json!({}))).await;
+    assert_eq!((status, &p["errors"][0]["field"]), (400, &json!("since")));
+    // A date after the messages recovers nothing.
+    let (_, none) = s
+        .call(
+            "POST",
+            &recover,
+            ADMIN_A,
+            Some(json!({"since": chrono::Utc::now() + chrono::TimeDelta::hours(1)})),
+        )
+        .await;
+    assert_eq!(none["recovered"], 0);
+    let (status, report) = s
+        .call("POST", &recover, ADMIN_A, Some(json!({"since": before})))
+        .await;
+    assert_eq!((status, &report["recovered"]), (202, &json!(3)), "{report}");
+    let (_, again) = s
+        .call("POST", &recover, ADMIN_A, Some(json!({"since": before})))
+        .await;
+    assert_eq!(
+        again["recovered"], 0,
+        "idempotent: recovered messages are no longer failed"
+    );
+    for id in &ids {
+        s.wait_status(ADMIN_A, &ep, id, "delivered").await;
+    }
+    assert_eq!(
+        s.call("POST", &recover, ADMIN_B, Some(json!({"since": before})))
+            .await
+            .0,
+        404
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn gone_stops_retries_at_once() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/status/410"), &["INVOICE_VALIDATED"])
+        .await;
+    let msg = s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    let entry = s.wait_status(ADMIN_A, &ep, &msg, "failed").await;
+    assert_eq!(entry["attempt_count"], 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.requests().len(), 1);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn retry_after_postpones_the_next_attempt() {
+    let rx = TestReceiver::start().await;
+    // Nominal delay 0.3 s (±10 %); Retry-After: 5 is clamped to twice that, ~0.6 s.
+    let s = Stack::start_with(|c| {
+        c.retry = RetryPolicy::new(2, Duration::from_millis(300), 1.0).unwrap()
+    })
+    .await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/retry-after/5"), &["INVOICE_VALIDATED"])
+        .await;
+    let msg = s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    s.wait_status(ADMIN_A, &ep, &msg, "failed").await;
+    let got = rx.requests();
+    assert_eq!(got.len(), 2);
+    let gap = got[1].at - got[0].at;
+    assert!(
+        gap >= Duration::from_millis(540),
+        "Retry-After ignored: {gap:?}"
+    );
+    assert!(
+        gap < Duration::from_secs(5),
+        "Retry-After not clamped: {gap:?}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_can_be_recovered() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start_with(|c| c.disable_after = Duration::from_millis(100)).await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/status/500"), &["INVOICE_VALIDATED"])
+        .await;
+    let since = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let first = s
+        .publish_id("ENS_A", "INVOICE_VALIDATED", json!({"n": 1}))
+        .await;
+    s.wait_status(ADMIN_A, &ep, &first, "failed").await;
+    let (_, e) = s
+        .call("GET", &format!("/v1/endpoints/{ep}"), ADMIN_A, None)
+        .await;
+    assert_eq!(e["enabled"], false, "{e}");
+    assert!(e["disabled_reason"]
+        .as_str()
+        .unwrap()
+        .contains("désactivé automatiquement"));
+    let sent = rx.requests().len();
+    assert!(sent < 5, "sending stopped once disabled ({sent} requests)");
+
+    // Messages while disabled are kept as failed, not sent, not dropped.
+    let second = s
+        .publish_id("ENS_A", "INVOICE_VALIDATED", json!({"n": 2}))
+        .await;
+    s.wait_status(ADMIN_A, &ep, &second, "failed").await;
+    assert_eq!(rx.requests().len(), sent);
+
+    // An admin fixes and re-enables the endpoint, then recovers what failed.
+    let e = s
+        .patch(
+            ADMIN_A,
+            &ep,
+            json!({"enabled": true, "url": rx.url("/ok/0")}),
+        )
+        .await;
+    assert_eq!(e["disabled_reason"], Value::Null);
+    assert_eq!(e["failing_since"], Value::Null);
+    let (_, report) = s
+        .call(
+            "POST",
+            &format!("/v1/endpoints/{ep}/recover"),
+            ADMIN_A,
+            Some(json!({"since": since})),
+        )
+        .await;
+    assert_eq!(report["recovered"], 2);
+    s.wait_status(ADMIN_A, &ep, &first, "delivered").await;
+    s.wait_status(ADMIN_A, &ep, &second, "delivered").await;
+    s.stop().await;
+}
