@@ -1,0 +1,160 @@
+//! SQLite-only behaviour: the durable queue's leases and orphan recovery, and the
+//! retention purge.
+
+use bytes::Bytes;
+use chrono::TimeDelta;
+use std::time::Duration;
+use webhooks_core::model::{now, Attempt, DeliveryStatus, DeliveryTask, Message};
+use webhooks_core::ports::{DeliveryLog, MessageStore, TaskQueue};
+use webhooks_core::{EndpointId, MessageId, TenantId};
+use webhooks_local::retention::purge_before;
+use webhooks_local::{sqlite_stores, Db, SqliteDeliveryLog, SqliteMessageStore};
+
+fn message(t: &TenantId, age: TimeDelta) -> Message {
+    Message {
+        id: MessageId::generate(),
+        tenant: t.clone(),
+        event_type: "INVOICE_VALIDATED".into(),
+        event_id: Some(format!("evt-{}", MessageId::generate())),
+        body: Bytes::from_static(b"{}"),
+        created_at: now() - age,
+    }
+}
+
+fn attempt(number: u32) -> Attempt {
+    Attempt {
+        number,
+        started_at: now(),
+        duration_ms: 1,
+        status_code: Some(200),
+        error: None,
+        response_excerpt: None,
+    }
+}
+
+#[tokio::test]
+async fn leased_tasks_are_hidden_until_released_and_a_restart_releases_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let task = DeliveryTask {
+        tenant: TenantId::parse("A").unwrap(),
+        message_id: MessageId::generate(),
+        endpoint_id: EndpointId::generate(),
+    };
+    {
+        let (_, queue) = sqlite_stores(&Db::open(&path).unwrap());
+        queue.enqueue(std::slice::from_ref(&task)).await.unwrap();
+        queue.enqueue(std::slice::from_ref(&task)).await.unwrap();
+        assert_eq!(queue.depth().await.unwrap(), 1, "one task per delivery");
+        assert_eq!(
+            queue.lease(10, Duration::from_secs(600)).await.unwrap(),
+            vec![task.clone()]
+        );
+        assert!(queue
+            .lease(10, Duration::from_secs(600))
+            .await
+            .unwrap()
+            .is_empty());
+        // The process "dies" here with the lease held.
+    }
+    let (_, queue) = sqlite_stores(&Db::open(&path).unwrap());
+    assert_eq!(queue.release_all_leases().await.unwrap(), 1);
+    assert_eq!(
+        queue.lease(10, Duration::from_secs(600)).await.unwrap(),
+        vec![task.clone()]
+    );
+    queue
+        .retry_at(&task, now() + TimeDelta::hours(1))
+        .await
+        .unwrap();
+    assert!(
+        queue
+            .lease(10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due yet"
+    );
+    queue.complete(&task).await.unwrap();
+    assert_eq!(queue.depth().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn pending_deliveries_without_a_task_are_requeued() {
+    let db = Db::in_memory().unwrap();
+    let (_, queue) = sqlite_stores(&db);
+    let (messages, log) = (
+        SqliteMessageStore::new(db.clone()),
+        SqliteDeliveryLog::new(db.clone()),
+    );
+    let t = TenantId::parse("A").unwrap();
+    let (pending, done) = (
+        message(&t, TimeDelta::zero()),
+        message(&t, TimeDelta::zero()),
+    );
+    let ep = EndpointId::generate();
+    for m in [&pending, &done] {
+        messages.insert(m).await.unwrap();
+        // A crash after writing the log but before enqueueing leaves no task.
+        log.create(m, std::slice::from_ref(&ep)).await.unwrap();
+    }
+    log.record_attempt(
+        &t,
+        &ep,
+        &done.id,
+        &attempt(1),
+        DeliveryStatus::Delivered,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(queue.requeue_orphans().await.unwrap(), 1);
+    assert_eq!(queue.requeue_orphans().await.unwrap(), 0);
+    let leased = queue.lease(10, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(leased.len(), 1);
+    assert_eq!(leased[0].message_id, pending.id);
+}
+
+#[tokio::test]
+async fn retention_purges_old_final_entries_and_keeps_the_rest() {
+    let db = Db::in_memory().unwrap();
+    let (messages, log) = (
+        SqliteMessageStore::new(db.clone()),
+        SqliteDeliveryLog::new(db.clone()),
+    );
+    let t = TenantId::parse("A").unwrap();
+    let ep = EndpointId::generate();
+    let old_done = message(&t, TimeDelta::days(40));
+    let old_pending = message(&t, TimeDelta::days(40));
+    let recent = message(&t, TimeDelta::days(1));
+    for m in [&old_done, &old_pending, &recent] {
+        messages.insert(m).await.unwrap();
+        log.create(m, std::slice::from_ref(&ep)).await.unwrap();
+    }
+    for m in [&old_done, &recent] {
+        log.record_attempt(&t, &ep, &m.id, &attempt(1), DeliveryStatus::Delivered, None)
+            .await
+            .unwrap();
+    }
+    let purged = purge_before(&db, now() - TimeDelta::days(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        (purged.messages, purged.deliveries, purged.attempts),
+        (1, 1, 1)
+    );
+    assert!(messages.get(&t, &old_done.id).await.unwrap().is_none());
+    assert!(log.get(&t, &ep, &old_done.id).await.unwrap().is_none());
+    assert!(
+        messages.get(&t, &old_pending.id).await.unwrap().is_some(),
+        "pending work is kept"
+    );
+    assert!(messages.get(&t, &recent.id).await.unwrap().is_some());
+    // The idempotency key went with the message: the same event id is new again.
+    let mut again = message(&t, TimeDelta::zero());
+    again.event_id = old_done.event_id.clone();
+    assert_eq!(
+        messages.insert(&again).await.unwrap(),
+        webhooks_core::ports::Inserted::Created
+    );
+}
