@@ -10,12 +10,16 @@ use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use webhooks_core::model::{EndpointIn, EndpointPatch};
+use webhooks_core::catalog::EventType;
+use webhooks_core::model::{
+    Attempt, EndpointIn, EndpointOut, EndpointPatch, HourBucket, LogEntry, Page,
+};
+use webhooks_core::services::{IngestReceipt, MessageOut, RecoverReport};
 
 type ApiResult<T> = Result<T, ApiError>;
 
 /// A list response: `{"data": [...]}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     data: Vec<T>,
 }
@@ -41,10 +45,14 @@ pub async fn method_not_allowed() -> ApiError {
     )
 }
 
+#[utoipa::path(get, path = "/v1/event-types", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, description = "The event-type catalog", body = List<EventType>), (status = 401, body = ApiError)))]
 pub async fn event_types(State(s): State<AppState>, AdminOf(_): AdminOf) -> impl IntoResponse {
     list(s.admin.event_types())
 }
 
+#[utoipa::path(get, path = "/v1/endpoints", tag = "endpoints", security(("bearer" = [])),
+    responses((status = 200, description = "The tenant's endpoints with counters", body = List<EndpointOut>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn list_endpoints(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -52,6 +60,8 @@ pub async fn list_endpoints(
     Ok(list(s.admin.list_endpoints(&t).await?))
 }
 
+#[utoipa::path(post, path = "/v1/endpoints", tag = "endpoints", security(("bearer" = [])), request_body = EndpointIn,
+    responses((status = 201, description = "Created; `secret` is shown this once", body = EndpointOut), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn create_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -63,6 +73,8 @@ pub async fn create_endpoint(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/endpoints/{id}", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = EndpointOut), (status = 404, body = ApiError)))]
 pub async fn get_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -71,6 +83,8 @@ pub async fn get_endpoint(
     Ok(Json(s.admin.get_endpoint(&t, &id).await?))
 }
 
+#[utoipa::path(patch, path = "/v1/endpoints/{id}", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)), request_body = EndpointPatch,
+    responses((status = 200, body = EndpointOut), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn update_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -80,6 +94,8 @@ pub async fn update_endpoint(
     Ok(Json(s.admin.update_endpoint(&t, &id, patch).await?))
 }
 
+#[utoipa::path(delete, path = "/v1/endpoints/{id}", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted with its secret and log"), (status = 404, body = ApiError)))]
 pub async fn delete_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -89,6 +105,8 @@ pub async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/v1/endpoints/{id}/rotate-secret", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "New secret, shown this once; the old one signs too during the grace period", body = EndpointOut), (status = 404, body = ApiError)))]
 pub async fn rotate_secret(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -97,6 +115,8 @@ pub async fn rotate_secret(
     Ok(Json(s.admin.rotate_secret(&t, &id).await?))
 }
 
+#[utoipa::path(post, path = "/v1/endpoints/{id}/test", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 202, description = "A WEBHOOK_TEST event was queued for this endpoint", body = IngestReceipt), (status = 404, body = ApiError)))]
 pub async fn send_test(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -108,6 +128,9 @@ pub async fn send_test(
     ))
 }
 
+#[utoipa::path(post, path = "/v1/endpoints/{id}/messages/{msg_id}/replay", tag = "delivery log", security(("bearer" = [])),
+    params(("id" = String, Path), ("msg_id" = String, Path)),
+    responses((status = 202, description = "A new series of attempts was queued"), (status = 404, body = ApiError), (status = 409, description = "The message is not failed", body = ApiError)))]
 pub async fn replay(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -121,12 +144,16 @@ pub async fn replay(
 }
 
 /// `since` may come as a query parameter or in a JSON body.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RecoverIn {
     since: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(post, path = "/v1/endpoints/{id}/recover", tag = "delivery log", security(("bearer" = [])),
+    params(("id" = String, Path), RecoverIn), request_body(content = Option<RecoverIn>, description = "`since`, if not given as a query parameter"),
+    responses((status = 202, body = RecoverReport), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn recover(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -151,13 +178,18 @@ pub async fn recover(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
+    /// `pending`, `delivered` or `failed`.
     status: Option<String>,
     cursor: Option<String>,
     limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/v1/endpoints/{id}/messages", tag = "delivery log", security(("bearer" = [])),
+    params(("id" = String, Path), LogQuery),
+    responses((status = 200, description = "Newest first", body = Page<LogEntry>), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn list_messages(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -171,6 +203,9 @@ pub async fn list_messages(
     Ok(Json(page))
 }
 
+#[utoipa::path(get, path = "/v1/endpoints/{id}/messages/{msg_id}/attempts", tag = "delivery log", security(("bearer" = [])),
+    params(("id" = String, Path), ("msg_id" = String, Path)),
+    responses((status = 200, body = List<Attempt>), (status = 404, body = ApiError)))]
 pub async fn list_attempts(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -179,11 +214,16 @@ pub async fn list_attempts(
     Ok(list(s.admin.list_attempts(&t, &id, &msg).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// 1 to 168, default 24.
     hours: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/v1/endpoints/{id}/stats", tag = "delivery log", security(("bearer" = [])),
+    params(("id" = String, Path), StatsQuery),
+    responses((status = 200, description = "Hourly buckets, oldest first", body = List<HourBucket>), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn stats(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -193,6 +233,8 @@ pub async fn stats(
     Ok(list(s.admin.stats(&t, &id, q.hours).await?))
 }
 
+#[utoipa::path(get, path = "/v1/messages/{msg_id}", tag = "delivery log", security(("bearer" = [])), params(("msg_id" = String, Path)),
+    responses((status = 200, body = MessageOut), (status = 404, body = ApiError)))]
 pub async fn get_message(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -201,6 +243,8 @@ pub async fn get_message(
     Ok(Json(s.admin.get_message(&t, &msg).await?))
 }
 
+#[utoipa::path(post, path = "/v1/events", tag = "ingest", security(("bearer" = [])), request_body = webhooks_core::model::InboundEvent,
+    responses((status = 202, body = IngestReceipt), (status = 400, body = ApiError), (status = 413, body = ApiError), (status = 403, description = "Not a service token", body = ApiError)))]
 pub async fn ingest_event(
     State(s): State<AppState>,
     _: ServiceCaller,

@@ -12,10 +12,14 @@ pub use auth::{AuthError, Authenticator, Principal, StaticTokens};
 pub use problem::ApiError;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
-use axum::Router;
+use axum::routing::get;
+use axum::{Json, Router};
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use webhooks_core::services::{AdminService, IngestService};
 
 /// Largest request body accepted by any route; events are further limited to 256 KiB.
@@ -31,42 +35,68 @@ pub struct AppState {
     pub ui_dir: Option<std::path::PathBuf>,
 }
 
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pp-svc-webhooks admin API",
+        description = "Manage webhook endpoints of an enseigne and browse their delivery log. \
+                       Errors are application/problem+json (RFC 9457)."
+    ),
+    tags(
+        (name = "endpoints", description = "Endpoints, secrets and test events"),
+        (name = "delivery log", description = "Messages, attempts, payloads, replay"),
+        (name = "catalog", description = "Event types"),
+        (name = "ingest", description = "Publishing events (service token)")
+    )
+)]
+struct ApiDoc;
+
+/// The admin and ingest routes, each registered together with its OpenAPI operation, so
+/// a route cannot exist without being documented.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(handlers::event_types))
+        .routes(routes!(handlers::list_endpoints, handlers::create_endpoint))
+        .routes(routes!(
+            handlers::get_endpoint,
+            handlers::update_endpoint,
+            handlers::delete_endpoint
+        ))
+        .routes(routes!(handlers::rotate_secret))
+        .routes(routes!(handlers::send_test))
+        .routes(routes!(handlers::recover))
+        .routes(routes!(handlers::list_messages))
+        .routes(routes!(handlers::replay))
+        .routes(routes!(handlers::list_attempts))
+        .routes(routes!(handlers::stats))
+        .routes(routes!(handlers::get_message))
+        .routes(routes!(handlers::ingest_event))
+}
+
+/// The OpenAPI 3.1 document of the API, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_routes().split_for_parts();
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    doc
+}
+
 /// The API router with its state applied; callers may merge more routes (UI, dev tools).
 pub fn router(state: AppState) -> Router {
-    let v1 = Router::new()
-        .route("/event-types", get(handlers::event_types))
-        .route(
-            "/endpoints",
-            get(handlers::list_endpoints).post(handlers::create_endpoint),
-        )
-        .route(
-            "/endpoints/{id}",
-            get(handlers::get_endpoint)
-                .patch(handlers::update_endpoint)
-                .delete(handlers::delete_endpoint),
-        )
-        .route(
-            "/endpoints/{id}/rotate-secret",
-            post(handlers::rotate_secret),
-        )
-        .route("/endpoints/{id}/test", post(handlers::send_test))
-        .route("/endpoints/{id}/recover", post(handlers::recover))
-        .route("/endpoints/{id}/messages", get(handlers::list_messages))
-        .route(
-            "/endpoints/{id}/messages/{msg_id}/replay",
-            post(handlers::replay),
-        )
-        .route(
-            "/endpoints/{id}/messages/{msg_id}/attempts",
-            get(handlers::list_attempts),
-        )
-        .route("/endpoints/{id}/stats", get(handlers::stats))
-        .route("/messages/{msg_id}", get(handlers::get_message))
-        .route("/events", post(handlers::ingest_event));
+    let (api, _) = api_routes().split_for_parts();
+    let doc = Arc::new(openapi());
     let ui = ui::routes(state.ui_dir.clone());
     Router::new()
         .route("/health", get(handlers::health))
-        .nest("/v1", v1)
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
+        .merge(api)
         .with_state(state)
         .merge(ui)
         .fallback(handlers::not_found)

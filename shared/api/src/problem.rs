@@ -8,12 +8,13 @@ use serde::Serialize;
 use webhooks_core::{CoreError, FieldError, StoreError};
 
 /// An error response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub title: &'static str,
     #[serde(serialize_with = "as_u16")]
+    #[schema(value_type = u16)]
     pub status: StatusCode,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -11,6 +11,7 @@ pub const TEST_EVENT_TYPE: &str = "WEBHOOK_TEST";
 const BUILT_IN: &str = include_str!("../catalog/event-types.json");
 
 /// A label in the languages the UI speaks.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Localized {
     pub fr: String,
@@ -18,6 +19,7 @@ pub struct Localized {
 }
 
 /// One event type: its wire name, what it means, and an example `event_data`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EventType {
     pub name: String,

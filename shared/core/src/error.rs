@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 /// One invalid field of a request: `field` is a JSON path such as `event_types[2]`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,

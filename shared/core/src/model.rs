@@ -36,6 +36,7 @@ pub struct Endpoint {
 }
 
 /// Per-endpoint delivery counters shown in the endpoint list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     /// Messages delivered (a 2xx was received).
@@ -62,6 +63,7 @@ impl Counters {
 }
 
 /// Body of `POST /v1/endpoints`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
@@ -78,6 +80,7 @@ fn yes() -> bool {
 }
 
 /// Body of `PATCH /v1/endpoints/{id}`: every field optional, absent means unchanged.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointPatch {
@@ -88,6 +91,7 @@ pub struct EndpointPatch {
 }
 
 /// An endpoint as the admin API returns it. `secret` is set only in the creation response.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EndpointOut {
     pub id: EndpointId,
@@ -126,6 +130,7 @@ impl From<Endpoint> for EndpointOut {
 }
 
 /// An event as a Peopulse service publishes it (SQS body, or `POST /v1/events` locally).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct InboundEvent {
@@ -150,6 +155,7 @@ pub struct Message {
 }
 
 /// Where the delivery of one message to one endpoint stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
@@ -178,6 +184,7 @@ impl DeliveryStatus {
 }
 
 /// One row of an endpoint's delivery log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogEntry {
     pub message_id: MessageId,
@@ -229,6 +236,7 @@ impl FailureKind {
 }
 
 /// One delivery attempt, as recorded in the log and shown to admins.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
     /// 1-based; at most the configured maximum (5).
@@ -259,6 +267,7 @@ pub struct DeliveryTask {
 }
 
 /// A page of a listing; `next_cursor` is opaque and absent on the last page.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub data: Vec<T>,
@@ -266,6 +275,7 @@ pub struct Page<T> {
 }
 
 /// Delivered and failed attempts in one hour, for the detail screen's chart.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HourBucket {
     pub hour: DateTime<Utc>,

@@ -43,12 +43,14 @@ impl Default for AdminConfig {
 }
 
 /// Result of a recovery: how many failed messages got a new series of attempts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RecoverReport {
     pub recovered: usize,
 }
 
 /// A message's payload as the admin sees it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageOut {
     pub id: MessageId,

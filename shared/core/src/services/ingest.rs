@@ -14,6 +14,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// What ingesting one event did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IngestReceipt {
     pub message_id: MessageId,
