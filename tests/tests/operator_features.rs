@@ -358,3 +358,40 @@ async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_can_be_recover
     s.wait_status(ADMIN_A, &ep, &second, "delivered").await;
     s.stop().await;
 }
+
+#[tokio::test]
+async fn concurrent_duplicates_of_an_event_id_fan_out_once() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    s.create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["INVOICE_VALIDATED"])
+        .await;
+    let event = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED", "event_id": "dup-1", "event_data": {}});
+    let calls = (0..20).map(|_| {
+        s.call(
+            "POST",
+            "/v1/events",
+            webhooks_tests::INGEST,
+            Some(event.clone()),
+        )
+    });
+    let results = futures::future::join_all(calls).await;
+    let ids: std::collections::HashSet<String> = results
+        .iter()
+        .map(|(status, r)| {
+            assert_eq!(*status, 202, "{r}");
+            r["message_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every duplicate names the same message");
+    assert_eq!(
+        results
+            .iter()
+            .filter(|(_, r)| r["duplicate"] == false)
+            .count(),
+        1
+    );
+    rx.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.requests().len(), 1);
+    s.stop().await;
+}

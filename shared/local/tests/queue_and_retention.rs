@@ -158,3 +158,57 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
         webhooks_core::ports::Inserted::Created
     );
 }
+
+#[tokio::test]
+async fn an_interrupted_fan_out_is_completed_by_the_retried_event() {
+    use std::sync::Arc;
+    use webhooks_core::catalog::Catalog;
+    use webhooks_core::model::{Counters, Endpoint};
+    use webhooks_core::services::IngestService;
+
+    let db = Db::in_memory().unwrap();
+    let (stores, queue) = sqlite_stores(&db);
+    let t = TenantId::parse("A").unwrap();
+    let at = now();
+    let ep = Endpoint {
+        id: EndpointId::generate(),
+        tenant: t.clone(),
+        url: "https://example.com/hook".into(),
+        description: String::new(),
+        event_types: vec!["INVOICE_VALIDATED".into()],
+        enabled: true,
+        disabled_reason: None,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        counters: Counters::default(),
+        failing_since: None,
+    };
+    stores.endpoints.create(&ep).await.unwrap();
+    // The first ingest stored the message, then died before fanning it out.
+    let mut first = message(&t, TimeDelta::zero());
+    first.event_id = Some("evt-crash".into());
+    stores.messages.insert(&first).await.unwrap();
+
+    let ingest = IngestService::new(stores.clone(), Arc::new(Catalog::built_in()));
+    let raw = br#"{"tenant_id":"A","event_type":"INVOICE_VALIDATED","event_id":"evt-crash","event_data":{}}"#;
+    let receipt = ingest.ingest_bytes(raw).await.unwrap();
+    assert_eq!(
+        (
+            receipt.message_id.clone(),
+            receipt.duplicate,
+            receipt.endpoints
+        ),
+        (first.id.clone(), true, 1)
+    );
+    let leased = queue.lease(10, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(leased.len(), 1);
+    assert_eq!(
+        (leased[0].message_id.clone(), leased[0].endpoint_id.clone()),
+        (first.id.clone(), ep.id.clone())
+    );
+    // Now complete: a further duplicate changes nothing.
+    let again = ingest.ingest_bytes(raw).await.unwrap();
+    assert_eq!((again.duplicate, again.endpoints), (true, 0));
+    assert_eq!(queue.depth().await.unwrap(), 1);
+}

@@ -53,31 +53,30 @@ impl IngestService {
     /// `event_id`, a half-finished fan-out is completed rather than repeated.
     pub async fn ingest(&self, event: ValidEvent) -> Result<IngestReceipt, CoreError> {
         let message = new_message(event)?;
-        let message = match self.stores.messages.insert(&message).await? {
-            Inserted::Created => message,
-            Inserted::Duplicate {
-                id,
-                fanned_out: true,
-            } => {
+        let duplicate = match self.stores.messages.insert(&message).await? {
+            Inserted::Created => None,
+            Inserted::Duplicate { id, fanned_out } => Some((id, fanned_out)),
+        };
+        let is_duplicate = duplicate.is_some();
+        let message = match duplicate {
+            None => message,
+            Some((id, true)) => {
                 return Ok(IngestReceipt {
                     message_id: id,
                     endpoints: 0,
                     duplicate: true,
                 })
             }
-            Inserted::Duplicate {
-                id,
-                fanned_out: false,
-            } => {
-                tracing::info!(message_id = %id, "completing an interrupted fan-out");
-                self.stores
-                    .messages
-                    .get(&message.tenant, &id)
-                    .await?
-                    .ok_or_else(|| {
-                        StoreError::backend(format!("idempotency record points to missing {id}"))
-                    })?
-            }
+            // The first ingest of this event died before finishing its fan-out (or is still
+            // running): complete it. Every step is idempotent, so doing it twice is harmless.
+            Some((id, false)) => self
+                .stores
+                .messages
+                .get(&message.tenant, &id)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::backend(format!("idempotency record points to missing {id}"))
+                })?,
         };
         let endpoints: Vec<_> = self
             .stores
@@ -98,7 +97,7 @@ impl IngestService {
         Ok(IngestReceipt {
             message_id: message.id,
             endpoints: endpoints.len(),
-            duplicate: false,
+            duplicate: is_duplicate,
         })
     }
 
