@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# The one test command (README): it sets up everything the tests need itself, so it works
-# the same on a fresh machine, a developer's machine and CI.
+# The one test command (README). It installs and starts what the tests need itself — a
+# Python virtualenv with moto and standardwebhooks, a moto server on 127.0.0.1, Debian's
+# chromium and playwright-core — so it works the same on a fresh machine and in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# Python tools for the tests, pinned, in an ignored virtualenv.
+# Python tools, pinned, in an ignored virtualenv (re-created when the pins change).
 if [ ! -x .venv/bin/python ] || ! cmp -s infra/requirements-test.txt .venv/.requirements; then
   echo "== setting up .venv (infra/requirements-test.txt)"
+  rm -rf .venv
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-test.txt
   cp infra/requirements-test.txt .venv/.requirements
 fi
 
-echo "== cargo test: unit, port contract suites (SQLite), end-to-end"
+# A private moto server for the AWS adapter tests, stopped on exit.
+source infra/moto.sh
+start_moto
+
+echo "== cargo test: unit, port contract suites (SQLite and moto), end-to-end"
 cargo test --workspace --locked --all-targets
 
-echo "== receivers' guide snippets (Python, Node.js) against a real delivery"
 cargo build --locked --bin pp-svc-webhooks
+echo "== receivers' guide snippets (Python, Node.js) against a real delivery"
 .venv/bin/python tests/receivers/run.py target/debug/pp-svc-webhooks
+echo "== admin UI journey in headless chromium"
+# Screenshots go to target/ here; refresh the committed ones (docs/screenshots) with
+#   SCREENSHOTS_DIR=docs/screenshots tests/browser/run.sh
+SCREENSHOTS_DIR="${SCREENSHOTS_DIR:-$PWD/target/screenshots}" tests/browser/run.sh target/debug/pp-svc-webhooks

@@ -274,6 +274,29 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl Page<LogEntry> {
+    /// Encodes the position after `last` as an opaque cursor. It carries only a message
+    /// id: adapters rebuild the storage key from the caller's own tenant and endpoint, so
+    /// a cursor can never reach into another tenant's data.
+    pub fn cursor_after(last: &MessageId) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v1:{last}"))
+    }
+
+    /// Decodes a cursor made by [`Page::cursor_after`]; `InvalidCursor` otherwise.
+    pub fn decode_cursor(cursor: &str) -> Result<MessageId, crate::StoreError> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor)
+            .map_err(|_| crate::StoreError::InvalidCursor)?;
+        let text = std::str::from_utf8(&raw).map_err(|_| crate::StoreError::InvalidCursor)?;
+        let id = text
+            .strip_prefix("v1:")
+            .ok_or(crate::StoreError::InvalidCursor)?;
+        MessageId::parse(id).map_err(|_| crate::StoreError::InvalidCursor)
+    }
+}
+
 /// Delivered and failed attempts in one hour, for the detail screen's chart.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

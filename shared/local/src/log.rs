@@ -3,8 +3,6 @@
 
 use crate::db::{from_ms, ms, parse_col, sql, Db};
 use async_trait::async_trait;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use webhooks_core::model::{
@@ -40,18 +38,6 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         next_attempt_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
         series_start: r.get(7)?,
     })
-}
-
-/// Cursors are the last message id seen, wrapped so clients treat them as opaque.
-fn encode_cursor(id: &MessageId) -> String {
-    B64.encode(format!("v1:{id}"))
-}
-
-fn decode_cursor(c: &str) -> StoreResult<MessageId> {
-    let raw = B64.decode(c).map_err(|_| StoreError::InvalidCursor)?;
-    let text = std::str::from_utf8(&raw).map_err(|_| StoreError::InvalidCursor)?;
-    let id = text.strip_prefix("v1:").ok_or(StoreError::InvalidCursor)?;
-    MessageId::parse(id).map_err(|_| StoreError::InvalidCursor)
 }
 
 #[async_trait]
@@ -236,7 +222,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         cursor: Option<&str>,
         limit: usize,
     ) -> StoreResult<Page<LogEntry>> {
-        let after = cursor.map(decode_cursor).transpose()?;
+        let after = cursor.map(Page::decode_cursor).transpose()?;
         let (t, ep) = (tenant.to_string(), ep.to_string());
         self.db
             .call(move |c| {
@@ -256,7 +242,7 @@ impl DeliveryLog for SqliteDeliveryLog {
                 let mut data: Vec<LogEntry> = rows.collect::<Result<_, _>>().map_err(sql)?;
                 let next_cursor = if data.len() > limit {
                     data.truncate(limit);
-                    data.last().map(|e| encode_cursor(&e.message_id))
+                    data.last().map(|e| Page::cursor_after(&e.message_id))
                 } else {
                     None
                 };

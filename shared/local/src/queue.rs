@@ -86,7 +86,10 @@ impl SqliteTaskQueue {
                 .map(drop)
                 .map_err(sql)
             })
-            .await
+            .await?;
+        // The worker may be asleep until a later due time: let it recompute.
+        self.wake.notify_one();
+        Ok(())
     }
 
     /// Makes every leased task due now: run once at start-up, when no worker can hold a

@@ -1,0 +1,225 @@
+//! `EndpointStore` on DynamoDB: one item per endpoint under its tenant's partition
+//! (`T#<tenant>` / `EP#<id>`), counters as numeric attributes updated with `ADD`.
+
+use crate::attrs::*;
+use crate::error::sdk;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use std::sync::Arc;
+use webhooks_core::model::{Counters, Endpoint};
+use webhooks_core::ports::{EndpointStore, StoreResult};
+use webhooks_core::{EndpointId, TenantId};
+
+pub struct DynamoDbEndpointStore {
+    table: Arc<Table>,
+}
+
+impl DynamoDbEndpointStore {
+    pub(crate) fn new(table: Arc<Table>) -> Self {
+        Self { table }
+    }
+}
+
+fn types_attr(types: &[String]) -> AttributeValue {
+    AttributeValue::L(types.iter().cloned().map(AttributeValue::S).collect())
+}
+
+fn from_item(item: &Item) -> StoreResult<Endpoint> {
+    let types = item
+        .get("event_types")
+        .and_then(|v| v.as_l().ok())
+        .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+        .unwrap_or_default();
+    Ok(Endpoint {
+        id: parsed(EndpointId::parse(get_s(item, "id")?))?,
+        tenant: parsed(TenantId::parse(get_s(item, "tenant")?))?,
+        url: get_s(item, "url")?.to_owned(),
+        description: opt_s(item, "description").unwrap_or_default(),
+        event_types: types,
+        enabled: get_bool(item, "enabled")?,
+        disabled_reason: opt_s(item, "disabled_reason"),
+        version: get_n(item, "version")?,
+        created_at: get_time(item, "created_at")?,
+        updated_at: get_time(item, "updated_at")?,
+        counters: Counters {
+            delivered: opt_n(item, "delivered").unwrap_or(0),
+            failed_attempts: opt_n(item, "failed_attempts").unwrap_or(0),
+            failed_messages: opt_n(item, "failed_messages").unwrap_or(0),
+            in_flight: opt_n(item, "in_flight").unwrap_or(0),
+        },
+        failing_since: opt_time(item, "failing_since"),
+    })
+}
+
+#[async_trait]
+impl EndpointStore for DynamoDbEndpointStore {
+    async fn create(&self, e: &Endpoint) -> StoreResult<()> {
+        let mut item = key(tenant_pk(&e.tenant), endpoint_sk(&e.id));
+        item.extend([
+            ("id".to_owned(), s(e.id.as_str())),
+            ("tenant".to_owned(), s(e.tenant.as_str())),
+            ("url".to_owned(), s(&e.url)),
+            ("description".to_owned(), s(&e.description)),
+            ("event_types".to_owned(), types_attr(&e.event_types)),
+            ("enabled".to_owned(), AttributeValue::Bool(e.enabled)),
+            ("version".to_owned(), n(e.version)),
+            ("created_at".to_owned(), ms(e.created_at)),
+            ("updated_at".to_owned(), ms(e.updated_at)),
+        ]);
+        if let Some(r) = &e.disabled_reason {
+            item.insert("disabled_reason".into(), s(r));
+        }
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>> {
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(tenant_pk(tenant), endpoint_sk(id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        out.item.as_ref().map(from_item).transpose()
+    }
+
+    async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :ep)")
+                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+                .expression_attribute_values(":ep", s("EP#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            for item in page.items() {
+                out.push(from_item(item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn update(&self, e: &Endpoint) -> StoreResult<()> {
+        let mut req = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(tenant_pk(&e.tenant), endpoint_sk(&e.id))))
+            .condition_expression("attribute_exists(pk) AND version = :prev")
+            .expression_attribute_names("#url", "url")
+            .expression_attribute_values(":prev", n(e.version.saturating_sub(1)))
+            .expression_attribute_values(":v", n(e.version))
+            .expression_attribute_values(":url", s(&e.url))
+            .expression_attribute_values(":d", s(&e.description))
+            .expression_attribute_values(":t", types_attr(&e.event_types))
+            .expression_attribute_values(":en", AttributeValue::Bool(e.enabled))
+            .expression_attribute_values(":u", ms(e.updated_at))
+            .return_values(ReturnValue::UpdatedOld);
+        let set = "SET #url = :url, description = :d, event_types = :t, enabled = :en, version = :v, updated_at = :u";
+        req = match &e.disabled_reason {
+            Some(r) => req
+                .update_expression(format!("{set}, disabled_reason = :r"))
+                .expression_attribute_values(":r", s(r)),
+            None => req.update_expression(format!("{set} REMOVE disabled_reason")),
+        };
+        let old = req
+            .send()
+            .await
+            .map_err(sdk)?
+            .attributes
+            .unwrap_or_default();
+        // Re-enabling a disabled endpoint starts a new failure window. DynamoDB cannot
+        // branch on the old value in one expression, so this is a second, conditional write.
+        let was_enabled = old
+            .get("enabled")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(true);
+        if e.enabled && !was_enabled {
+            self.table
+                .client
+                .update_item()
+                .table_name(&self.table.name)
+                .set_key(Some(key(tenant_pk(&e.tenant), endpoint_sk(&e.id))))
+                .update_expression("REMOVE failing_since")
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", n(e.version))
+                .send()
+                .await
+                .map_err(sdk)?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool> {
+        let out = self
+            .table
+            .client
+            .delete_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(tenant_pk(tenant), endpoint_sk(id))))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>> {
+        // A tenant has tens of endpoints: one query of its partition, filtered on the list
+        // of types, is cheaper than keeping a second index in step.
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :ep)")
+                .filter_expression("contains(event_types, :t)")
+                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+                .expression_attribute_values(":ep", s("EP#"))
+                .expression_attribute_values(":t", s(event_type))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            for item in page.items() {
+                let e = from_item(item)?;
+                // `contains` on a list compares whole elements; checked again to be exact.
+                if e.event_types.iter().any(|t| t == event_type) {
+                    out.push(e);
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! AWS adapters of the ports: `DynamoDbEndpointStore`, `DynamoDbMessageStore` and
+//! `DynamoDbDeliveryLog` on one table, `SqsTaskQueue`, and `SecretsManagerSecretStore`.
+//! SDK types and attribute mapping stay in this crate. Clients are built once from one
+//! `aws-config` load and shared.
+
+mod attrs;
+mod endpoints;
+mod error;
+mod log;
+mod messages;
+pub mod schema;
+mod secrets;
+mod sqs;
+
+pub use endpoints::DynamoDbEndpointStore;
+pub use log::DynamoDbDeliveryLog;
+pub use messages::DynamoDbMessageStore;
+pub use secrets::SecretsManagerSecretStore;
+pub use sqs::{SqsTaskQueue, MAX_VISIBILITY};
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use std::sync::Arc;
+use std::time::Duration;
+use webhooks_core::services::Stores;
+
+/// Where the adapters keep their data.
+#[derive(Debug, Clone)]
+pub struct AwsNames {
+    /// The DynamoDB table (single-table design, see docs/DYNAMODB.md).
+    pub table: String,
+    /// URL of the SQS delivery queue.
+    pub delivery_queue_url: String,
+    /// Secrets are named `<prefix>/<tenant>/<endpoint id>`.
+    pub secret_prefix: String,
+    /// Messages, attempts and idempotency records expire after this many days (TTL).
+    pub retention_days: u32,
+}
+
+/// Loads the SDK configuration once: region and credentials from the environment,
+/// standard retries (3 attempts with backoff, throttling included) and bounded timeouts so
+/// a slow AWS call cannot eat a whole Lambda invocation. `endpoint_url` points every
+/// client at an emulator (tests).
+pub async fn sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(12))
+                .build(),
+        );
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// All AWS adapters over clients built from `sdk`, plus the queue for the Lambda helpers.
+pub fn aws_stores(sdk: &SdkConfig, names: &AwsNames) -> (Stores, SqsTaskQueue) {
+    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    let table = Arc::new(attrs::Table::new(
+        dynamo,
+        &names.table,
+        names.retention_days,
+    ));
+    let queue = SqsTaskQueue::new(aws_sdk_sqs::Client::new(sdk), &names.delivery_queue_url);
+    let stores = Stores {
+        endpoints: Arc::new(DynamoDbEndpointStore::new(table.clone())),
+        secrets: Arc::new(SecretsManagerSecretStore::new(
+            aws_sdk_secretsmanager::Client::new(sdk),
+            &names.secret_prefix,
+        )),
+        messages: Arc::new(DynamoDbMessageStore::new(table.clone())),
+        log: Arc::new(DynamoDbDeliveryLog::new(table)),
+        queue: Arc::new(queue.clone()),
+    };
+    (stores, queue)
+}

@@ -1,0 +1,70 @@
+//! Creates the table (tests and local tooling; on AWS the SAM template does it). The
+//! definition here and in template.yaml must stay the same: docs/DYNAMODB.md describes it.
+
+use crate::attrs::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL};
+use crate::error::sdk;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_dynamodb::Client;
+use webhooks_core::StoreError;
+
+fn attr(name: &str) -> Result<AttributeDefinition, StoreError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(StoreError::backend)
+}
+
+fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(StoreError::backend)
+}
+
+/// Creates the table with its status index and TTL, on-demand billing.
+pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError> {
+    let gsi = GlobalSecondaryIndex::builder()
+        .index_name(GSI1)
+        .key_schema(key(GSI1_PK, KeyType::Hash)?)
+        .key_schema(key(GSI1_SK, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .map_err(StoreError::backend)?;
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr(PK)?)
+        .attribute_definitions(attr(SK)?)
+        .attribute_definitions(attr(GSI1_PK)?)
+        .attribute_definitions(attr(GSI1_SK)?)
+        .key_schema(key(PK, KeyType::Hash)?)
+        .key_schema(key(SK, KeyType::Range)?)
+        .global_secondary_indexes(gsi)
+        .send()
+        .await
+        .map_err(sdk)?;
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(TTL)
+                .enabled(true)
+                .build()
+                .map_err(StoreError::backend)?,
+        )
+        .send()
+        .await
+        .map_err(sdk)?;
+    Ok(())
+}

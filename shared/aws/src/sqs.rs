@@ -1,0 +1,115 @@
+//! `TaskQueue` on SQS: delivery tasks as JSON messages, sent in batches of ten with the
+//! failed entries of a batch retried, and the visibility-backoff helper the delivery
+//! Lambda uses to schedule a retry.
+
+use crate::error::sdk;
+use async_trait::async_trait;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::Client;
+use std::time::Duration;
+use webhooks_core::model::DeliveryTask;
+use webhooks_core::ports::{StoreResult, TaskQueue};
+use webhooks_core::StoreError;
+
+/// SQS caps a message's visibility timeout at 12 hours.
+pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
+/// SQS batch size limit.
+const BATCH: usize = 10;
+/// How many times the failed entries of a batch are sent again before giving up.
+const RESENDS: u32 = 3;
+
+#[derive(Clone)]
+pub struct SqsTaskQueue {
+    client: Client,
+    url: String,
+}
+
+impl SqsTaskQueue {
+    pub fn new(client: Client, url: &str) -> Self {
+        Self {
+            client,
+            url: url.to_owned(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Hides a received message for `delay` (capped at 12 h): it comes back then, which
+    /// is how the delivery Lambda schedules the next attempt.
+    pub async fn retry_later(&self, receipt_handle: &str, delay: Duration) -> StoreResult<()> {
+        let secs = delay.min(MAX_VISIBILITY).as_secs();
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(i32::try_from(secs).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
+    async fn send_chunk(&self, chunk: &[DeliveryTask]) -> StoreResult<()> {
+        let mut pending: Vec<(String, String)> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Ok((
+                    i.to_string(),
+                    serde_json::to_string(t).map_err(StoreError::backend)?,
+                ))
+            })
+            .collect::<StoreResult<_>>()?;
+        for round in 0..=RESENDS {
+            let entries = pending
+                .iter()
+                .map(|(id, body)| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(id)
+                        .message_body(body)
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(StoreError::backend)?;
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(sdk)?;
+            let failed: Vec<&str> = out.failed().iter().map(|f| f.id()).collect();
+            if failed.is_empty() {
+                return Ok(());
+            }
+            tracing::warn!(
+                failed = failed.len(),
+                round,
+                "SQS refused part of a batch; resending those entries"
+            );
+            pending.retain(|(id, _)| failed.contains(&id.as_str()));
+            tokio::time::sleep(Duration::from_millis(50 << round)).await;
+        }
+        Err(StoreError::Backend(format!(
+            "SQS refused {} delivery tasks after {RESENDS} resends",
+            pending.len()
+        )))
+    }
+}
+
+#[async_trait]
+impl TaskQueue for SqsTaskQueue {
+    async fn enqueue(&self, tasks: &[DeliveryTask]) -> StoreResult<()> {
+        for chunk in tasks.chunks(BATCH) {
+            self.send_chunk(chunk).await?;
+        }
+        Ok(())
+    }
+}
