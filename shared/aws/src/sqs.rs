@@ -11,8 +11,10 @@ use webhooks_core::model::DeliveryTask;
 use webhooks_core::ports::{StoreResult, TaskQueue};
 use webhooks_core::StoreError;
 
-/// SQS caps a message's visibility timeout at 12 hours.
-pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
+/// SQS refuses a visibility timeout reaching past 12 hours after the message was received;
+/// a minute of margin covers the time since then. A longer delay brings the task back
+/// early, and the delivery service hides it again for the rest (see `next_attempt_at`).
+pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600 - 60);
 /// SQS batch size limit.
 const BATCH: usize = 10;
 /// How many times the failed entries of a batch are sent again before giving up.
@@ -40,8 +42,8 @@ impl SqsTaskQueue {
         &self.url
     }
 
-    /// Hides a received message for `delay` (capped at 12 h): it comes back then, which
-    /// is how the delivery Lambda schedules the next attempt.
+    /// Hides a received message for `delay` (capped at [`MAX_VISIBILITY`]): it comes back
+    /// then, which is how the delivery Lambda schedules the next attempt.
     pub async fn retry_later(&self, receipt_handle: &str, delay: Duration) -> StoreResult<()> {
         let secs = delay.min(MAX_VISIBILITY).as_secs();
         self.client

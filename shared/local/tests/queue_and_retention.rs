@@ -212,3 +212,103 @@ async fn an_interrupted_fan_out_is_completed_by_the_retried_event() {
     assert_eq!((again.duplicate, again.endpoints), (true, 0));
     assert_eq!(queue.depth().await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
+    use async_trait::async_trait;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use webhooks_core::model::{Counters, Endpoint};
+    use webhooks_core::ports::{OutboundRequest, SendResult, WebhookSender};
+    use webhooks_core::services::{DeliveryConfig, DeliveryOutcome, DeliveryService};
+    use webhooks_core::signing::Secret;
+
+    struct Counting(AtomicUsize);
+    #[async_trait]
+    impl WebhookSender for Counting {
+        async fn send(&self, _: OutboundRequest) -> SendResult {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            SendResult {
+                status: Some(200),
+                error: None,
+                retry_after: None,
+                excerpt: None,
+                duration: Duration::from_millis(1),
+            }
+        }
+    }
+
+    let db = Db::in_memory().unwrap();
+    let (stores, _) = sqlite_stores(&db);
+    let t = TenantId::parse("A").unwrap();
+    let at = now();
+    let ep = Endpoint {
+        id: EndpointId::generate(),
+        tenant: t.clone(),
+        url: "https://example.com/hook".into(),
+        description: String::new(),
+        event_types: vec!["INVOICE_VALIDATED".into()],
+        enabled: true,
+        disabled_reason: None,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        counters: Counters::default(),
+        failing_since: None,
+    };
+    stores.endpoints.create(&ep).await.unwrap();
+    stores
+        .secrets
+        .put(&t, &ep.id, &Secret::generate())
+        .await
+        .unwrap();
+    let m = message(&t, TimeDelta::zero());
+    stores.messages.insert(&m).await.unwrap();
+    stores
+        .log
+        .create(&m, std::slice::from_ref(&ep.id))
+        .await
+        .unwrap();
+    let mut failed = attempt(1);
+    failed.status_code = Some(500);
+    failed.error = Some("http_status".into());
+    let due = now() + TimeDelta::hours(1);
+    stores
+        .log
+        .record_attempt(
+            &t,
+            &ep.id,
+            &m.id,
+            &failed,
+            DeliveryStatus::Pending,
+            Some(due),
+        )
+        .await
+        .unwrap();
+
+    let sender = Arc::new(Counting(AtomicUsize::new(0)));
+    let delivery = DeliveryService::new(stores.clone(), sender.clone(), DeliveryConfig::default());
+    let task = DeliveryTask {
+        tenant: t.clone(),
+        message_id: m.id.clone(),
+        endpoint_id: ep.id.clone(),
+    };
+    match delivery.deliver(&task).await.unwrap() {
+        DeliveryOutcome::RetryIn(d) => assert!(
+            d > Duration::from_secs(3500) && d <= Duration::from_secs(3600),
+            "{d:?}"
+        ),
+        other => panic!("expected RetryIn, got {other:?}"),
+    }
+    assert_eq!(sender.0.load(Ordering::SeqCst), 0, "nothing sent early");
+    assert_eq!(
+        stores
+            .log
+            .get(&t, &ep.id, &m.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempt_count,
+        1
+    );
+}

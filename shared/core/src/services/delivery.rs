@@ -13,6 +13,9 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A task arriving this close to its due time is run rather than put back.
+const EARLY_SLACK: Duration = Duration::from_secs(1);
+
 /// What the queue consumer should do with the task after [`DeliveryService::deliver`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryOutcome {
@@ -69,6 +72,13 @@ impl DeliveryService {
         };
         if entry.status != DeliveryStatus::Pending {
             return Ok(DeliveryOutcome::Skipped("already final"));
+        }
+        // A task can come back before its time (a queue's delay cap, a duplicate): wait on.
+        if let Some(due) = entry.next_attempt_at {
+            let early = (due - now()).to_std().unwrap_or_default();
+            if early > EARLY_SLACK {
+                return Ok(DeliveryOutcome::RetryIn(early));
+            }
         }
         let Some(endpoint) = self.stores.endpoints.get(tenant, ep_id).await? else {
             return Ok(DeliveryOutcome::Skipped("endpoint deleted"));

@@ -1,0 +1,162 @@
+//! AWS-specific behaviour on moto, beyond the shared contract: atomic counters under
+//! concurrency, conditional-write races, SQS visibility back-off and batch limits.
+
+mod common;
+
+use std::time::Duration;
+use webhooks_core::model::{now, Counters, DeliveryTask, Endpoint, Message};
+use webhooks_core::ports::TaskQueue;
+use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
+
+fn endpoint(t: &TenantId) -> Endpoint {
+    let at = now();
+    Endpoint {
+        id: EndpointId::generate(),
+        tenant: t.clone(),
+        url: "https://receiver.example/hook".into(),
+        description: String::new(),
+        event_types: vec!["INVOICE_VALIDATED".into()],
+        enabled: true,
+        disabled_reason: None,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        counters: Counters::default(),
+        failing_since: None,
+    }
+}
+
+fn message(t: &TenantId) -> Message {
+    Message {
+        id: MessageId::generate(),
+        tenant: t.clone(),
+        event_type: "INVOICE_VALIDATED".into(),
+        event_id: None,
+        body: bytes::Bytes::from_static(b"{}"),
+        created_at: now(),
+    }
+}
+
+#[tokio::test]
+async fn counters_stay_exact_under_concurrent_fan_outs() {
+    let aws = common::fresh().await;
+    let t = TenantId::parse("A").unwrap();
+    let ep = endpoint(&t);
+    aws.stores.endpoints.create(&ep).await.unwrap();
+    let messages: Vec<Message> = (0..20).map(|_| message(&t)).collect();
+    let creates = messages
+        .iter()
+        .map(|m| aws.stores.log.create(m, std::slice::from_ref(&ep.id)));
+    for r in futures::future::join_all(creates).await {
+        assert_eq!(r.unwrap().len(), 1);
+    }
+    let got = aws.stores.endpoints.get(&t, &ep.id).await.unwrap().unwrap();
+    assert_eq!(got.counters.in_flight, 20);
+}
+
+#[tokio::test]
+async fn of_two_concurrent_updates_of_one_version_exactly_one_wins() {
+    let aws = common::fresh().await;
+    let t = TenantId::parse("A").unwrap();
+    let ep = endpoint(&t);
+    aws.stores.endpoints.create(&ep).await.unwrap();
+    let updates: Vec<Endpoint> = (0..5)
+        .map(|i| {
+            let mut e = ep.clone();
+            e.version = 2;
+            e.description = format!("writer {i}");
+            e
+        })
+        .collect();
+    let results =
+        futures::future::join_all(updates.iter().map(|e| aws.stores.endpoints.update(e))).await;
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "{results:?}");
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| matches!(e, StoreError::Conflict)));
+}
+
+#[tokio::test]
+async fn a_visibility_change_brings_a_task_back_later_with_a_higher_receive_count() {
+    let aws = common::fresh().await;
+    let task = DeliveryTask {
+        tenant: TenantId::parse("A").unwrap(),
+        message_id: MessageId::generate(),
+        endpoint_id: EndpointId::generate(),
+    };
+    aws.queue
+        .enqueue(std::slice::from_ref(&task))
+        .await
+        .unwrap();
+    let receive = || async {
+        aws.queue
+            .client()
+            .receive_message()
+            .queue_url(aws.queue.url())
+            .visibility_timeout(30)
+            .message_system_attribute_names(
+                aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount,
+            )
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default()
+    };
+    let first = receive().await;
+    assert_eq!(first.len(), 1);
+    let handle = first[0].receipt_handle().unwrap().to_owned();
+    aws.queue
+        .retry_later(&handle, Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(
+        receive().await.is_empty(),
+        "hidden until the delay has passed"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let again = receive().await;
+    assert_eq!(again.len(), 1, "visible again after the delay");
+    let count = again[0]
+        .attributes()
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+        })
+        .cloned();
+    assert_eq!(count.as_deref(), Some("2"));
+    let body: DeliveryTask = serde_json::from_str(again[0].body().unwrap()).unwrap();
+    assert_eq!(body, task);
+}
+
+#[tokio::test]
+async fn retry_delays_are_capped_at_the_sqs_maximum() {
+    let aws = common::fresh().await;
+    aws.queue
+        .enqueue(&[DeliveryTask {
+            tenant: TenantId::parse("A").unwrap(),
+            message_id: MessageId::generate(),
+            endpoint_id: EndpointId::generate(),
+        }])
+        .await
+        .unwrap();
+    let got = aws
+        .queue
+        .client()
+        .receive_message()
+        .queue_url(aws.queue.url())
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    // 30 days would be refused by SQS; the helper caps it at 12 h.
+    aws.queue
+        .retry_later(
+            got[0].receipt_handle().unwrap(),
+            Duration::from_secs(30 * 86_400),
+        )
+        .await
+        .unwrap();
+}
