@@ -5,16 +5,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use webhooks_core::retry::{RetryPolicy, MAX_ATTEMPTS};
+use webhooks_core::retry::RetryPolicy;
 use webhooks_core::TenantId;
 
-/// A configuration variable has an unusable value.
-#[derive(Debug, thiserror::Error)]
-#[error("{var}: {message}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub message: String,
-}
+pub use webhooks_core::env::ConfigError;
+use webhooks_core::env::Env;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -53,21 +48,8 @@ pub struct Config {
     pub ui_dir: Option<PathBuf>,
 }
 
-fn parse<T: std::str::FromStr>(var: &'static str, raw: &str) -> Result<T, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    raw.trim().parse().map_err(|e: T::Err| ConfigError {
-        var,
-        message: format!("cannot parse {raw:?}: {e}"),
-    })
-}
-
 fn parse_tokens(raw: &str) -> Result<Vec<(String, TenantId)>, ConfigError> {
-    let err = |message: String| ConfigError {
-        var: "WEBHOOKS_ADMIN_TOKENS",
-        message,
-    };
+    let err = |message: String| ConfigError::new("WEBHOOKS_ADMIN_TOKENS", message);
     raw.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| {
@@ -92,108 +74,32 @@ impl Config {
 
     /// Reads variables through `get`, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let opt = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let flag = |var: &'static str, default: bool| -> Result<bool, ConfigError> {
-            match opt(var).as_deref().map(str::to_ascii_lowercase).as_deref() {
-                None => Ok(default),
-                Some("1" | "true" | "yes") => Ok(true),
-                Some("0" | "false" | "no") => Ok(false),
-                Some(other) => Err(ConfigError {
-                    var,
-                    message: format!("expected true or false, got {other:?}"),
-                }),
-            }
-        };
-        let max_attempts = opt("WEBHOOKS_MAX_ATTEMPTS")
-            .map(|v| parse("WEBHOOKS_MAX_ATTEMPTS", &v))
-            .transpose()?
-            .unwrap_or(MAX_ATTEMPTS);
-        let base: f64 = opt("WEBHOOKS_RETRY_BASE_SECONDS")
-            .map(|v| parse("WEBHOOKS_RETRY_BASE_SECONDS", &v))
-            .transpose()?
-            .unwrap_or(60.0);
-        if !(base.is_finite() && base >= 0.0) {
-            return Err(ConfigError {
-                var: "WEBHOOKS_RETRY_BASE_SECONDS",
-                message: "must be a number of seconds ≥ 0".into(),
-            });
-        }
-        let factor = opt("WEBHOOKS_RETRY_FACTOR")
-            .map(|v| parse("WEBHOOKS_RETRY_FACTOR", &v))
-            .transpose()?
-            .unwrap_or(5.0);
-        let retry = RetryPolicy::new(max_attempts, Duration::from_secs_f64(base), factor).map_err(
-            |message| ConfigError {
-                var: "WEBHOOKS_MAX_ATTEMPTS / WEBHOOKS_RETRY_FACTOR",
-                message,
-            },
-        )?;
-        let timeout_ms: u64 = opt("WEBHOOKS_HTTP_TIMEOUT_MS")
-            .map(|v| parse("WEBHOOKS_HTTP_TIMEOUT_MS", &v))
-            .transpose()?
-            .unwrap_or(10_000);
-        if timeout_ms == 0 {
-            return Err(ConfigError {
-                var: "WEBHOOKS_HTTP_TIMEOUT_MS",
-                message: "must be > 0".into(),
-            });
-        }
-        let concurrency: usize = opt("WEBHOOKS_CONCURRENCY")
-            .map(|v| parse("WEBHOOKS_CONCURRENCY", &v))
-            .transpose()?
-            .unwrap_or(64);
-        if concurrency == 0 {
-            return Err(ConfigError {
-                var: "WEBHOOKS_CONCURRENCY",
-                message: "must be > 0".into(),
-            });
-        }
-        let secs = |var: &'static str, default: f64| -> Result<Duration, ConfigError> {
-            let v: f64 = opt(var)
-                .map(|v| parse(var, &v))
-                .transpose()?
-                .unwrap_or(default);
-            if v.is_finite() && v >= 0.0 {
-                Ok(Duration::from_secs_f64(v))
-            } else {
-                Err(ConfigError {
-                    var,
-                    message: "must be a number of seconds ≥ 0".into(),
-                })
-            }
-        };
-        let retention_days: u32 = opt("WEBHOOKS_RETENTION_DAYS")
-            .map(|v| parse("WEBHOOKS_RETENTION_DAYS", &v))
-            .transpose()?
-            .unwrap_or(30);
-        if retention_days == 0 {
-            return Err(ConfigError {
-                var: "WEBHOOKS_RETENTION_DAYS",
-                message: "must be at least 1".into(),
-            });
-        }
+        let env = Env::new(get);
         Ok(Self {
-            rotation_grace: secs("WEBHOOKS_ROTATION_GRACE_SECONDS", 86_400.0)?,
-            disable_after: secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
-            retention_days,
-            listen: opt("WEBHOOKS_LISTEN")
-                .map(|v| parse("WEBHOOKS_LISTEN", &v))
-                .transpose()?
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
-            db: opt("WEBHOOKS_DB")
+            listen: env.parse("WEBHOOKS_LISTEN", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
+            db: env
+                .opt("WEBHOOKS_DB")
                 .map_or_else(|| PathBuf::from(".data/webhooks.db"), PathBuf::from),
-            admin_tokens: opt("WEBHOOKS_ADMIN_TOKENS")
+            admin_tokens: env
+                .opt("WEBHOOKS_ADMIN_TOKENS")
                 .map(|v| parse_tokens(&v))
                 .transpose()?,
-            ingest_token: opt("WEBHOOKS_INGEST_TOKEN"),
-            allow_private_targets: flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", true)?,
-            require_https: flag("WEBHOOKS_REQUIRE_HTTPS", false)?,
-            retry,
-            http_timeout: Duration::from_millis(timeout_ms),
-            concurrency,
-            catalog_file: opt("WEBHOOKS_EVENT_TYPES_FILE").map(PathBuf::from),
-            dev_receiver: flag("WEBHOOKS_DEV_RECEIVER", true)?,
-            ui_dir: opt("WEBHOOKS_UI_DIR").map(PathBuf::from),
+            ingest_token: env.opt("WEBHOOKS_INGEST_TOKEN"),
+            allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", true)?,
+            require_https: env.flag("WEBHOOKS_REQUIRE_HTTPS", false)?,
+            retry: env.retry_policy()?,
+            http_timeout: Duration::from_millis(env.at_least(
+                "WEBHOOKS_HTTP_TIMEOUT_MS",
+                10_000,
+                1,
+            )?),
+            concurrency: env.at_least("WEBHOOKS_CONCURRENCY", 64, 1)?,
+            catalog_file: env.opt("WEBHOOKS_EVENT_TYPES_FILE").map(PathBuf::from),
+            dev_receiver: env.flag("WEBHOOKS_DEV_RECEIVER", true)?,
+            rotation_grace: env.secs("WEBHOOKS_ROTATION_GRACE_SECONDS", 86_400.0)?,
+            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
+            retention_days: env.at_least("WEBHOOKS_RETENTION_DAYS", 30, 1)?,
+            ui_dir: env.opt("WEBHOOKS_UI_DIR").map(PathBuf::from),
         })
     }
 }

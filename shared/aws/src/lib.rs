@@ -4,10 +4,12 @@
 //! `aws-config` load and shared.
 
 mod attrs;
+pub mod config;
 mod endpoints;
 mod error;
 mod log;
 mod messages;
+pub mod metrics;
 pub mod schema;
 mod secrets;
 mod sqs;
@@ -16,7 +18,7 @@ pub use endpoints::DynamoDbEndpointStore;
 pub use log::DynamoDbDeliveryLog;
 pub use messages::DynamoDbMessageStore;
 pub use secrets::SecretsManagerSecretStore;
-pub use sqs::{SqsTaskQueue, MAX_VISIBILITY};
+pub use sqs::{dead_letter, SqsTaskQueue, MAX_VISIBILITY};
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -78,4 +80,17 @@ pub fn aws_stores(sdk: &SdkConfig, names: &AwsNames) -> (Stores, SqsTaskQueue) {
         queue: Arc::new(queue.clone()),
     };
     (stores, queue)
+}
+
+/// JSON logs for a Lambda function (`RUST_LOG` filters, default `info`). The runtime's
+/// spans add the request id; handlers add message and endpoint ids as fields.
+pub fn init_lambda_tracing() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_span_list(true)
+        .with_current_span(false)
+        .init();
 }

@@ -106,6 +106,31 @@ impl SqsTaskQueue {
     }
 }
 
+/// Moves a message that can never be processed to a dead-letter queue at once, with the
+/// reason as a message attribute, instead of letting it be retried until the redrive
+/// policy gives up.
+pub async fn dead_letter(
+    client: &Client,
+    dlq_url: &str,
+    body: &str,
+    reason: &str,
+) -> StoreResult<()> {
+    let attr = aws_sdk_sqs::types::MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(reason.chars().take(1000).collect::<String>())
+        .build()
+        .map_err(StoreError::backend)?;
+    client
+        .send_message()
+        .queue_url(dlq_url)
+        .message_body(body)
+        .message_attributes("rejection_reason", attr)
+        .send()
+        .await
+        .map_err(sdk)?;
+    Ok(())
+}
+
 #[async_trait]
 impl TaskQueue for SqsTaskQueue {
     async fn enqueue(&self, tasks: &[DeliveryTask]) -> StoreResult<()> {

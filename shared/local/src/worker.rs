@@ -133,7 +133,7 @@ async fn process(
     task: &DeliveryTask,
     backoff: Duration,
 ) {
-    let result = match delivery.deliver(task).await {
+    let result = match delivery.deliver(task).await.map(|d| d.outcome) {
         Ok(DeliveryOutcome::RetryIn(delay)) => {
             let at = now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX);
             queue.retry_at(task, at).await

@@ -293,7 +293,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
         message_id: m.id.clone(),
         endpoint_id: ep.id.clone(),
     };
-    match delivery.deliver(&task).await.unwrap() {
+    match delivery.deliver(&task).await.unwrap().outcome {
         DeliveryOutcome::RetryIn(d) => assert!(
             d > Duration::from_secs(3500) && d <= Duration::from_secs(3600),
             "{d:?}"

@@ -47,6 +47,23 @@ impl Default for DeliveryConfig {
     }
 }
 
+/// The result of [`DeliveryService::deliver`]: what to do with the task, and the attempt
+/// made, if any (for metrics and logs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub outcome: DeliveryOutcome,
+    pub attempt: Option<Attempt>,
+}
+
+impl From<DeliveryOutcome> for Delivery {
+    fn from(outcome: DeliveryOutcome) -> Self {
+        Self {
+            outcome,
+            attempt: None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct DeliveryService {
     stores: Stores,
@@ -65,23 +82,23 @@ impl DeliveryService {
 
     /// Makes the next attempt of `task`. An `Err` means no attempt was recorded (storage
     /// trouble): the consumer should leave the task to come back later.
-    pub async fn deliver(&self, task: &DeliveryTask) -> Result<DeliveryOutcome, CoreError> {
+    pub async fn deliver(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
         let (tenant, ep_id, msg_id) = (&task.tenant, &task.endpoint_id, &task.message_id);
         let Some(entry) = self.stores.log.get(tenant, ep_id, msg_id).await? else {
-            return Ok(DeliveryOutcome::Skipped("no delivery log entry"));
+            return Ok(DeliveryOutcome::Skipped("no delivery log entry").into());
         };
         if entry.status != DeliveryStatus::Pending {
-            return Ok(DeliveryOutcome::Skipped("already final"));
+            return Ok(DeliveryOutcome::Skipped("already final").into());
         }
         // A task can come back before its time (a queue's delay cap, a duplicate): wait on.
         if let Some(due) = entry.next_attempt_at {
             let early = (due - now()).to_std().unwrap_or_default();
             if early > EARLY_SLACK {
-                return Ok(DeliveryOutcome::RetryIn(early));
+                return Ok(DeliveryOutcome::RetryIn(early).into());
             }
         }
         let Some(endpoint) = self.stores.endpoints.get(tenant, ep_id).await? else {
-            return Ok(DeliveryOutcome::Skipped("endpoint deleted"));
+            return Ok(DeliveryOutcome::Skipped("endpoint deleted").into());
         };
         let number = entry.attempt_count + 1;
         // Retries are counted within the current series (a replay starts a new one).
@@ -170,7 +187,7 @@ impl DeliveryService {
             Ok(()) => {}
             // Another consumer recorded this attempt number first (duplicate task).
             Err(StoreError::Conflict) => {
-                return Ok(DeliveryOutcome::Skipped("attempt recorded concurrently"))
+                return Ok(DeliveryOutcome::Skipped("attempt recorded concurrently").into())
             }
             Err(e) => return Err(e.into()),
         }
@@ -192,7 +209,10 @@ impl DeliveryService {
             outcome = ?result,
             "delivery attempt"
         );
-        Ok(result)
+        Ok(Delivery {
+            outcome: result,
+            attempt: Some(attempt),
+        })
     }
 
     /// Disables an endpoint that has been failing since `since`, recording why.

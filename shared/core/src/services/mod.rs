@@ -6,7 +6,7 @@ mod delivery;
 mod ingest;
 
 pub use admin::{AdminConfig, AdminService, MessageOut, RecoverReport, MAX_RECOVER};
-pub use delivery::{DeliveryConfig, DeliveryOutcome, DeliveryService};
+pub use delivery::{Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService};
 pub use ingest::{IngestReceipt, IngestService};
 
 use crate::error::StoreError;

@@ -1,0 +1,34 @@
+//! Configuration of the delivery Lambda, from the variables template.yaml sets.
+
+use std::time::Duration;
+use webhooks_aws::config::AwsConfig;
+use webhooks_core::env::{ConfigError, Env};
+use webhooks_core::retry::RetryPolicy;
+
+pub struct Config {
+    pub aws: AwsConfig,
+    pub retry: RetryPolicy,
+    pub http_timeout: Duration,
+    pub allow_private_targets: bool,
+    pub concurrency: usize,
+    pub disable_after: Duration,
+}
+
+impl Config {
+    /// Fails fast, naming the variable, when something is missing or malformed.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let env = Env::new(|k| std::env::var(k).ok());
+        Ok(Self {
+            aws: AwsConfig::from_env(&env)?,
+            retry: env.retry_policy()?,
+            http_timeout: Duration::from_millis(env.at_least(
+                "WEBHOOKS_HTTP_TIMEOUT_MS",
+                10_000,
+                1,
+            )?),
+            allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
+            concurrency: env.at_least("WEBHOOKS_CONCURRENCY", 16, 1)?,
+            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
+        })
+    }
+}

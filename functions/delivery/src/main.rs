@@ -1,0 +1,37 @@
+//! The delivery Lambda: signs and sends each task of a delivery-queue batch, and schedules
+//! retries with the messages' visibility timeout.
+
+mod config;
+mod handler;
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use std::sync::Arc;
+use webhooks_core::services::{DeliveryConfig, DeliveryService};
+use webhooks_outbound::ReqwestSender;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    webhooks_aws::init_lambda_tracing();
+    let config = config::Config::from_env()?;
+    let sdk = webhooks_aws::sdk_config(config.aws.endpoint_url.as_deref()).await;
+    let (stores, queue) = webhooks_aws::aws_stores(&sdk, &config.aws.names);
+    // One HTTP client for the life of the instance: connections are reused across invocations.
+    let sender = Arc::new(ReqwestSender::new(
+        config.http_timeout,
+        config.allow_private_targets,
+    )?);
+    let delivery = DeliveryConfig {
+        retry: config.retry,
+        disable_after: config.disable_after,
+    };
+    let deliver = Arc::new(handler::Deliver {
+        service: DeliveryService::new(stores, sender, delivery),
+        queue,
+        concurrency: config.concurrency,
+    });
+    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| {
+        let deliver = deliver.clone();
+        async move { Ok::<_, lambda_runtime::Error>(deliver.handle(event.payload).await) }
+    }))
+    .await
+}

@@ -1,0 +1,80 @@
+//! One SQS batch of inbound events → the ingest service, with partial batch failures.
+//! An invalid event is moved to the ingest DLQ with its reason (never silently deleted);
+//! a storage failure leaves the record in the queue to be retried.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use webhooks_aws::metrics;
+use webhooks_core::services::IngestService;
+use webhooks_core::CoreError;
+
+/// What the function needs, built once per cold start.
+pub struct Ingest {
+    pub service: IngestService,
+    pub sqs: aws_sdk_sqs::Client,
+    pub dlq_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Accepted,
+    Rejected,
+    Retry,
+}
+
+impl Ingest {
+    async fn one(&self, record: &SqsMessage) -> Outcome {
+        let sqs_id = record.message_id.as_deref().unwrap_or_default();
+        let body = record.body.as_deref().unwrap_or_default();
+        match self.service.ingest_bytes(body.as_bytes()).await {
+            Ok(r) => {
+                tracing::info!(sqs_message_id = sqs_id, message_id = %r.message_id, endpoints = r.endpoints, duplicate = r.duplicate, "event ingested");
+                Outcome::Accepted
+            }
+            Err(e @ (CoreError::Validation(_) | CoreError::TooLarge { .. })) => {
+                let reason = match &e {
+                    CoreError::Validation(fields) => fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => other.to_string(),
+                };
+                tracing::warn!(sqs_message_id = sqs_id, %reason, "invalid event moved to the ingest DLQ");
+                match webhooks_aws::dead_letter(&self.sqs, &self.dlq_url, body, &reason).await {
+                    Ok(()) => Outcome::Rejected,
+                    Err(err) => {
+                        // Left in the queue: the redrive policy still lands it in the DLQ.
+                        tracing::error!(sqs_message_id = sqs_id, error = %err, "cannot move the invalid event to the DLQ");
+                        Outcome::Retry
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(sqs_message_id = sqs_id, error = %e, "ingest failed; the event will be retried");
+                Outcome::Retry
+            }
+        }
+    }
+
+    /// Processes the batch's records concurrently; failures are reported per record.
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        let outcomes = futures::future::join_all(event.records.iter().map(|r| self.one(r))).await;
+        let mut response = SqsBatchResponse::default();
+        for (record, outcome) in event.records.iter().zip(&outcomes) {
+            if *outcome == Outcome::Retry {
+                response.add_failure(record.message_id.clone().unwrap_or_default());
+            }
+        }
+        let count = |o: Outcome| outcomes.iter().filter(|x| **x == o).count() as f64;
+        metrics::emit(
+            &[("Function", "ingest")],
+            &[
+                ("EventsAccepted", "Count", count(Outcome::Accepted)),
+                ("EventsRejected", "Count", count(Outcome::Rejected)),
+                ("EventsRetried", "Count", count(Outcome::Retry)),
+            ],
+            &[],
+        );
+        response
+    }
+}

@@ -1,0 +1,41 @@
+//! CloudWatch metrics as Embedded Metric Format: one JSON log line per record, which
+//! CloudWatch turns into metrics without any API call from the function. Dimensions are
+//! kept bounded (function and outcome or failure kind); endpoint ids go in as plain
+//! properties, searchable in the logs but never a metric dimension.
+
+use serde_json::{json, Map, Value};
+
+/// Metric namespace used by the template's alarms.
+pub const NAMESPACE: &str = "PpSvcWebhooks";
+
+/// One EMF record: metrics `(name, unit, value)` under dimension set `dimensions`, plus
+/// free-form `properties`.
+pub fn emit(
+    dimensions: &[(&str, &str)],
+    metrics: &[(&str, &str, f64)],
+    properties: &[(&str, Value)],
+) {
+    let mut record = Map::new();
+    for (k, v) in dimensions {
+        record.insert((*k).to_owned(), json!(v));
+    }
+    for (k, v) in properties {
+        record.insert((*k).to_owned(), v.clone());
+    }
+    for (name, _, value) in metrics {
+        record.insert((*name).to_owned(), json!(value));
+    }
+    record.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": chrono::Utc::now().timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [dimensions.iter().map(|(k, _)| *k).collect::<Vec<_>>()],
+                "Metrics": metrics.iter().map(|(n, u, _)| json!({"Name": n, "Unit": u})).collect::<Vec<_>>(),
+            }]
+        }),
+    );
+    // An EMF record must be exactly one log line.
+    println!("{}", Value::Object(record));
+}
