@@ -50,6 +50,7 @@ impl Deliver {
                     ("Outcome", outcome),
                     ("FailureKind", a.error.as_deref().unwrap_or("none")),
                 ],
+                &[&["Function", "Outcome"], &["Function", "FailureKind"]],
                 &[
                     ("Attempts", "Count", 1.0),
                     ("DeliveryLatency", "Milliseconds", a.duration_ms as f64),

@@ -68,6 +68,7 @@ impl Ingest {
         let count = |o: Outcome| outcomes.iter().filter(|x| **x == o).count() as f64;
         metrics::emit(
             &[("Function", "ingest")],
+            &[&["Function"]],
             &[
                 ("EventsAccepted", "Count", count(Outcome::Accepted)),
                 ("EventsRejected", "Count", count(Outcome::Rejected)),

@@ -8,10 +8,11 @@ use serde_json::{json, Map, Value};
 /// Metric namespace used by the template's alarms.
 pub const NAMESPACE: &str = "PpSvcWebhooks";
 
-/// One EMF record: metrics `(name, unit, value)` under dimension set `dimensions`, plus
-/// free-form `properties`.
+/// One EMF record: metrics `(name, unit, value)` published under each of the dimension
+/// `sets` (names from `dimensions`, which holds their values), plus free-form `properties`.
 pub fn emit(
     dimensions: &[(&str, &str)],
+    sets: &[&[&str]],
     metrics: &[(&str, &str, f64)],
     properties: &[(&str, Value)],
 ) {
@@ -31,7 +32,7 @@ pub fn emit(
             "Timestamp": chrono::Utc::now().timestamp_millis(),
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [dimensions.iter().map(|(k, _)| *k).collect::<Vec<_>>()],
+                "Dimensions": sets,
                 "Metrics": metrics.iter().map(|(n, u, _)| json!({"Name": n, "Unit": u})).collect::<Vec<_>>(),
             }]
         }),
