@@ -3,6 +3,8 @@
 
 mod auth;
 mod config;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use webhooks_api::AppState;

@@ -1,6 +1,8 @@
 //! The ingest Lambda: inbound events from the ingest queue → messages and delivery tasks.
 
 mod handler;
+#[cfg(test)]
+mod tests;
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;

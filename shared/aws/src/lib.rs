@@ -13,6 +13,8 @@ pub mod metrics;
 pub mod schema;
 mod secrets;
 mod sqs;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use endpoints::DynamoDbEndpointStore;
 pub use log::DynamoDbDeliveryLog;

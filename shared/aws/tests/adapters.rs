@@ -1,7 +1,7 @@
 //! AWS-specific behaviour on moto, beyond the shared contract: atomic counters under
 //! concurrency, conditional-write races, SQS visibility back-off and batch limits.
 
-mod common;
+use webhooks_aws::testing as common;
 
 use std::time::Duration;
 use webhooks_core::model::{now, Counters, DeliveryTask, Endpoint, Message};

@@ -1,5 +1,5 @@
 //! The port contract suites, run against the AWS adapters on moto.
 
-mod common;
+use webhooks_aws::testing as common;
 
 webhooks_core::contract_suite!(common::harness());

@@ -1,11 +1,9 @@
-//! Shared set-up of the moto-backed tests: each test gets its own table, queue and
-//! secret prefix on the moto server that `./infra/test.sh` starts.
+//! Test support (feature `testing`): fresh, uniquely named AWS resources on the moto
+//! server that `./infra/test.sh` starts, for the adapter, handler and end-to-end tests.
 
-#![allow(dead_code)]
-
+use crate::{aws_stores, schema, sdk_config, AwsNames, SqsTaskQueue};
 use async_trait::async_trait;
 use std::sync::Arc;
-use webhooks_aws::{aws_stores, schema, sdk_config, AwsNames, SqsTaskQueue};
 use webhooks_core::contract::{Harness, QueueProbe};
 use webhooks_core::model::DeliveryTask;
 use webhooks_core::services::Stores;
@@ -27,6 +25,18 @@ pub struct Aws {
 
 /// Fresh, uniquely named resources for one test.
 pub async fn fresh() -> Aws {
+    let aws = fresh_names().await;
+    let (stores, queue) = aws_stores(&aws.1, &aws.0);
+    Aws {
+        stores,
+        queue,
+        sdk: aws.1,
+        names: aws.0,
+    }
+}
+
+/// Creates a table, a delivery queue and a secret prefix; returns their names.
+pub async fn fresh_names() -> (AwsNames, aws_config::SdkConfig) {
     let sdk = sdk_config(Some(&moto_endpoint())).await;
     let unique = webhooks_core::MessageId::generate()
         .to_string()
@@ -50,13 +60,23 @@ pub async fn fresh() -> Aws {
         secret_prefix: format!("test/{unique}"),
         retention_days: 30,
     };
-    let (stores, queue) = aws_stores(&sdk, &names);
-    Aws {
-        stores,
-        queue,
-        sdk,
-        names,
-    }
+    (names, sdk)
+}
+
+/// Creates another queue (a DLQ, an ingest queue) and returns its URL.
+pub async fn queue(sdk: &aws_config::SdkConfig, purpose: &str) -> String {
+    let unique = webhooks_core::MessageId::generate()
+        .to_string()
+        .to_lowercase()
+        .replace('_', "-");
+    aws_sdk_sqs::Client::new(sdk)
+        .create_queue()
+        .queue_name(format!("{purpose}-{unique}"))
+        .send()
+        .await
+        .expect("create queue on moto")
+        .queue_url
+        .expect("queue url")
 }
 
 pub struct SqsProbe(pub SqsTaskQueue);

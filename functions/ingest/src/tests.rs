@@ -1,0 +1,112 @@
+//! Handler test: the SQS batch of infra/events/ through the ingest handler, on moto.
+
+use crate::handler::Ingest;
+use aws_lambda_events::sqs::SqsEvent;
+use std::sync::Arc;
+use webhooks_aws::testing;
+use webhooks_core::catalog::Catalog;
+use webhooks_core::model::{now, Counters, Endpoint};
+use webhooks_core::services::IngestService;
+use webhooks_core::{EndpointId, TenantId};
+
+fn batch() -> SqsEvent {
+    let path = format!(
+        "{}/../../infra/events/sqs-ingest-batch.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+async fn receive_all(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    sqs.receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn valid_events_fan_out_and_invalid_ones_go_to_the_dlq_with_their_reason() {
+    let aws = testing::fresh().await;
+    let dlq_url = testing::queue(&aws.sdk, "ingest-dlq").await;
+    let at = now();
+    let endpoint = Endpoint {
+        id: EndpointId::generate(),
+        tenant: TenantId::parse("ENS123").unwrap(),
+        url: "https://erp.client.example/hook".into(),
+        description: String::new(),
+        event_types: vec!["INVOICE_VALIDATED".into()],
+        enabled: true,
+        disabled_reason: None,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        counters: Counters::default(),
+        failing_since: None,
+    };
+    aws.stores.endpoints.create(&endpoint).await.unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&aws.sdk);
+    let ingest = Ingest {
+        service: IngestService::new(aws.stores.clone(), Arc::new(Catalog::built_in())),
+        sqs: sqs.clone(),
+        dlq_url: dlq_url.clone(),
+    };
+
+    let response = ingest.handle(batch()).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+
+    let rejected = receive_all(&sqs, &dlq_url).await;
+    assert_eq!(rejected.len(), 2);
+    for m in &rejected {
+        let reason = m.message_attributes().unwrap()["rejection_reason"]
+            .string_value()
+            .unwrap()
+            .to_owned();
+        assert!(
+            reason.contains("event_type") || reason.contains("body"),
+            "{reason}"
+        );
+    }
+    let tasks = receive_all(&sqs, &aws.names.delivery_queue_url).await;
+    assert_eq!(tasks.len(), 1, "only INVOICE_VALIDATED has a subscriber");
+    assert!(tasks[0].body().unwrap().contains(endpoint.id.as_str()));
+
+    // The same batch again: the event with an event_id is not fanned out twice.
+    let response = ingest.handle(batch()).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(receive_all(&sqs, &aws.names.delivery_queue_url)
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_storage_failure_reports_the_valid_records_for_retry() {
+    let mut aws = testing::fresh_names().await;
+    aws.0.table = "no-such-table".into();
+    let (stores, _) = webhooks_aws::aws_stores(&aws.1, &aws.0);
+    let dlq_url = testing::queue(&aws.1, "ingest-dlq").await;
+    let ingest = Ingest {
+        service: IngestService::new(stores, Arc::new(Catalog::built_in())),
+        sqs: aws_sdk_sqs::Client::new(&aws.1),
+        dlq_url,
+    };
+    let event = batch();
+    let response = ingest.handle(event.clone()).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    let expected: Vec<_> = [0, 2]
+        .iter()
+        .map(|i| event.records[*i].message_id.clone().unwrap())
+        .collect();
+    assert_eq!(
+        failed, expected,
+        "valid events are retried, invalid ones are not"
+    );
+}
