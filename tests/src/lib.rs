@@ -1,6 +1,8 @@
 //! End-to-end test harness: a scriptable webhook receiver and helpers to run the local
 //! stack in-process on `127.0.0.1:0` against a temporary database.
 
+pub mod lambda;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};

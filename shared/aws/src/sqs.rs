@@ -45,7 +45,8 @@ impl SqsTaskQueue {
     /// Hides a received message for `delay` (capped at [`MAX_VISIBILITY`]): it comes back
     /// then, which is how the delivery Lambda schedules the next attempt.
     pub async fn retry_later(&self, receipt_handle: &str, delay: Duration) -> StoreResult<()> {
-        let secs = delay.min(MAX_VISIBILITY).as_secs();
+        // Whole seconds, rounded up: never earlier than planned.
+        let secs = delay.min(MAX_VISIBILITY).as_secs_f64().ceil() as u64;
         self.client
             .change_message_visibility()
             .queue_url(&self.url)

@@ -1,0 +1,270 @@
+//! Running the built Lambda binaries locally: a Lambda Runtime API emulator (one per
+//! function process) and an SQS event-source-mapping emulator that polls a queue, invokes
+//! the function with the batch and deletes what it did not report as failed.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{oneshot, Notify};
+
+type Reply = oneshot::Sender<Result<Value, Value>>;
+
+#[derive(Default)]
+struct Runtime {
+    queued: Mutex<VecDeque<(String, Value, Reply)>>,
+    running: Mutex<HashMap<String, Reply>>,
+    init_error: Mutex<Option<String>>,
+    wake: Notify,
+}
+
+async fn next(State(rt): State<Arc<Runtime>>) -> Response {
+    loop {
+        let item = rt.queued.lock().unwrap().pop_front();
+        if let Some((id, event, reply)) = item {
+            rt.running.lock().unwrap().insert(id.clone(), reply);
+            let deadline = chrono::Utc::now().timestamp_millis() + 60_000;
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "lambda-runtime-aws-request-id",
+                HeaderValue::from_str(&id).unwrap(),
+            );
+            headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline));
+            headers.insert(
+                "lambda-runtime-invoked-function-arn",
+                HeaderValue::from_static("arn:aws:lambda:eu-west-3:123456789012:function:test"),
+            );
+            headers.insert(
+                "lambda-runtime-trace-id",
+                HeaderValue::from_static("Root=1-00000000-000000000000000000000000"),
+            );
+            headers.insert("content-type", HeaderValue::from_static("application/json"));
+            return (StatusCode::OK, headers, event.to_string()).into_response();
+        }
+        rt.wake.notified().await;
+    }
+}
+
+async fn finish(rt: &Runtime, id: &str, result: Result<Value, Value>) -> StatusCode {
+    match rt.running.lock().unwrap().remove(id) {
+        Some(reply) => {
+            let _ = reply.send(result);
+            StatusCode::ACCEPTED
+        }
+        None => StatusCode::NOT_FOUND,
+    }
+}
+
+async fn response(
+    State(rt): State<Arc<Runtime>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
+    let value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into()));
+    finish(&rt, &id, Ok(value)).await
+}
+
+async fn error(State(rt): State<Arc<Runtime>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    finish(
+        &rt,
+        &id,
+        Err(serde_json::from_slice(&body).unwrap_or(Value::Null)),
+    )
+    .await
+}
+
+async fn init_error(State(rt): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
+    *rt.init_error.lock().unwrap() = Some(String::from_utf8_lossy(&body).into());
+    StatusCode::ACCEPTED
+}
+
+/// One function: its Runtime API emulator and the process of its built binary.
+pub struct Function {
+    pub name: String,
+    rt: Arc<Runtime>,
+    child: tokio::process::Child,
+}
+
+/// Path of a binary built by this workspace (`cargo test --all-targets` builds them).
+pub fn built_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir.join(name);
+    assert!(
+        bin.exists(),
+        "{} is not built: run `cargo build --workspace` first",
+        bin.display()
+    );
+    bin
+}
+
+impl Function {
+    /// Starts the runtime emulator and the function binary `binary` with `env`.
+    pub async fn start(binary: &str, env: &[(&str, String)]) -> Self {
+        let rt = Arc::new(Runtime::default());
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(rt.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let mut cmd = tokio::process::Command::new(built_binary(binary));
+        cmd.env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", binary)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{binary}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("function binary starts");
+        Self {
+            name: binary.to_owned(),
+            rt,
+            child,
+        }
+    }
+
+    /// Invokes the function with `event`; `Err` carries the function's error report.
+    pub async fn invoke(&self, event: Value) -> Result<Value, Value> {
+        let (tx, rx) = oneshot::channel();
+        let id = webhooks_core::MessageId::generate().to_string();
+        self.rt.queued.lock().unwrap().push_back((id, event, tx));
+        self.rt.wake.notify_waiters();
+        match tokio::time::timeout(Duration::from_secs(30), rx).await {
+            Ok(Ok(result)) => result,
+            _ => panic!(
+                "{} did not answer within 30 s (init error: {:?})",
+                self.name,
+                self.rt.init_error.lock().unwrap()
+            ),
+        }
+    }
+
+    pub fn init_error(&self) -> Option<String> {
+        self.rt.init_error.lock().unwrap().clone()
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// An API Gateway HTTP API (payload v2) event with JWT authorizer claims.
+pub fn apigw_event(method: &str, path: &str, claims: Value, body: Option<Value>) -> Value {
+    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
+    json!({
+        "version": "2.0",
+        "routeKey": "ANY /v1/{proxy+}",
+        "rawPath": raw_path,
+        "rawQueryString": query,
+        "headers": {"content-type": "application/json", "host": "api.test"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "test", "domainName": "api.test", "domainPrefix": "api",
+            "requestId": webhooks_core::MessageId::generate().to_string(), "routeKey": "ANY /v1/{proxy+}",
+            "stage": "$default", "time": "28/Nov/2026:10:00:00 +0000", "timeEpoch": 1795860000000i64,
+            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test"},
+            "authorizer": {"jwt": {"claims": claims, "scopes": null}}
+        },
+        "body": body.map(|b| b.to_string()),
+        "isBase64Encoded": false
+    })
+}
+
+/// Status and JSON body of an API Gateway v2 proxy response.
+pub fn http_response(resp: &Value) -> (u16, Value) {
+    let status = resp["statusCode"].as_u64().unwrap_or(0) as u16;
+    let body = resp["body"]
+        .as_str()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Emulates an SQS event source mapping with `ReportBatchItemFailures`: polls `queue_url`
+/// every 100 ms, invokes `function` with up to ten records, and deletes the records it
+/// did not report as failed. Runs until the returned handle is aborted.
+pub fn event_source_mapping(
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    function: Arc<Function>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let arn = format!(
+            "arn:aws:sqs:eu-west-3:123456789012:{}",
+            queue_url.rsplit('/').next().unwrap_or("q")
+        );
+        loop {
+            let got = sqs
+                .receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages(10)
+                .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+                .send()
+                .await;
+            let messages = got.ok().and_then(|o| o.messages).unwrap_or_default();
+            if messages.is_empty() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            let records: Vec<Value> = messages
+                .iter()
+                .map(|m| {
+                    let attrs: HashMap<String, String> = m
+                        .attributes()
+                        .map(|a| a.iter().map(|(k, v)| (k.as_str().to_owned(), v.clone())).collect())
+                        .unwrap_or_default();
+                    json!({
+                        "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+                        "attributes": attrs, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
+                        "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": "eu-west-3"
+                    })
+                })
+                .collect();
+            let failed: Vec<String> = match function.invoke(json!({"Records": records})).await {
+                Ok(resp) => resp["batchItemFailures"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                // A failed invocation leaves the whole batch for another receive.
+                Err(_) => messages
+                    .iter()
+                    .filter_map(|m| m.message_id().map(str::to_owned))
+                    .collect(),
+            };
+            for m in &messages {
+                if !failed.iter().any(|f| Some(f.as_str()) == m.message_id()) {
+                    let _ = sqs
+                        .delete_message()
+                        .queue_url(&queue_url)
+                        .receipt_handle(m.receipt_handle().unwrap_or_default())
+                        .send()
+                        .await;
+                }
+            }
+        }
+    })
+}

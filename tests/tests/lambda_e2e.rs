@@ -1,0 +1,200 @@
+//! End to end on moto with the built function binaries (api, ingest, delivery) running
+//! under a local Lambda Runtime API, fed by emulated SQS event source mappings: an
+//! endpoint created through the api function receives signed events; a receiver failing
+//! twice gets exactly three attempts spaced by the visibility delays; a dead receiver gets
+//! five and the message ends failed; a malformed event ends in the ingest DLQ.
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use webhooks_aws::testing;
+use webhooks_core::signing::{verify_native, verify_standard, Secret};
+use webhooks_tests::lambda::{apigw_event, event_source_mapping, http_response, Function};
+use webhooks_tests::{wait_until, TestReceiver};
+
+fn admin() -> Value {
+    json!({"sub": "admin-1", "enseigne_id": "ENS123", "groups": "[admin ops]"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
+    let rx = TestReceiver::start().await;
+    let (names, sdk) = testing::fresh_names().await;
+    let ingest_queue = testing::queue(&sdk, "ingest").await;
+    let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
+    let env = vec![
+        ("WEBHOOKS_AWS_ENDPOINT_URL", testing::moto_endpoint()),
+        ("WEBHOOKS_TABLE", names.table.clone()),
+        (
+            "WEBHOOKS_DELIVERY_QUEUE_URL",
+            names.delivery_queue_url.clone(),
+        ),
+        ("WEBHOOKS_SECRET_PREFIX", names.secret_prefix.clone()),
+        ("WEBHOOKS_INGEST_DLQ_URL", ingest_dlq.clone()),
+        // The receiver is on 127.0.0.1 over plain http; retries are 1 s apart.
+        ("WEBHOOKS_REQUIRE_HTTPS", "false".into()),
+        ("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true".into()),
+        ("WEBHOOKS_RETRY_BASE_SECONDS", "1".into()),
+        ("WEBHOOKS_RETRY_FACTOR", "1".into()),
+        ("WEBHOOKS_HTTP_TIMEOUT_MS", "2000".into()),
+    ];
+    let api = Function::start("webhooks-api", &env).await;
+    let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
+    let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let mappings = [
+        event_source_mapping(sqs.clone(), ingest_queue.clone(), ingest.clone()),
+        event_source_mapping(
+            sqs.clone(),
+            names.delivery_queue_url.clone(),
+            delivery.clone(),
+        ),
+    ];
+
+    // Endpoints created through the api function, as an admin of ENS123.
+    let mut endpoints = Vec::new();
+    for (path, event_type) in [
+        ("/ok/0", "INVOICE_VALIDATED"),
+        ("/fail-then-ok/2", "CONTRACT_CREATED"),
+        ("/status/500", "ORDER_CREATED"),
+    ] {
+        let body = json!({"url": rx.url(path), "event_types": [event_type]});
+        let resp = api
+            .invoke(apigw_event("POST", "/v1/endpoints", admin(), Some(body)))
+            .await
+            .unwrap();
+        let (status, ep) = http_response(&resp);
+        assert_eq!(status, 201, "{resp}");
+        endpoints.push((
+            ep["id"].as_str().unwrap().to_owned(),
+            ep["secret"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let not_admin = json!({"enseigne_id": "ENS123", "groups": "[ops]"});
+    let (status, _) = http_response(
+        &api.invoke(apigw_event("GET", "/v1/endpoints", not_admin, None))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 403);
+
+    // Peopulse services publish to the ingest queue.
+    for (event_type, data) in [
+        ("INVOICE_VALIDATED", json!({"invoice_id": "FA-1"})),
+        ("CONTRACT_CREATED", json!({"contract_id": "CT-1"})),
+        ("ORDER_CREATED", json!({"order_id": "CMD-1"})),
+    ] {
+        let body = json!({"tenant_id": "ENS123", "event_type": event_type, "event_data": data});
+        sqs.send_message()
+            .queue_url(&ingest_queue)
+            .message_body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+    sqs.send_message()
+        .queue_url(&ingest_queue)
+        .message_body("{\"tenant_id\": 42}")
+        .send()
+        .await
+        .unwrap();
+
+    // 1 + 3 + 5 requests reach the receiver.
+    let by_path = |p: &str| {
+        rx.requests()
+            .into_iter()
+            .filter(|r| r.path == p)
+            .collect::<Vec<_>>()
+    };
+    wait_until(|| async {
+        by_path("/status/500").len() >= 5 && by_path("/fail-then-ok/2").len() >= 3
+    })
+    .await;
+
+    let ok = by_path("/ok/0");
+    assert_eq!(ok.len(), 1);
+    let secret = Secret::parse(&endpoints[0].1).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let r = &ok[0];
+    verify_native(
+        &r.headers["pp-svc-webhooks-signature"],
+        &r.body,
+        &secret,
+        now,
+        300,
+    )
+    .expect("native signature");
+    verify_standard(
+        &r.headers["webhook-id"],
+        &r.headers["webhook-timestamp"],
+        &r.headers["webhook-signature"],
+        &r.body,
+        &secret,
+        now,
+        300,
+    )
+    .expect("standard signature");
+
+    let flaky = by_path("/fail-then-ok/2");
+    for w in flaky.windows(2) {
+        let gap = w[1].at - w[0].at;
+        assert!(
+            gap >= Duration::from_millis(900),
+            "retry came after {gap:?}, before its visibility delay"
+        );
+    }
+
+    let log = |ep: &str| {
+        let api = &api;
+        let ep = ep.to_owned();
+        async move {
+            let resp = api
+                .invoke(apigw_event(
+                    "GET",
+                    &format!("/v1/endpoints/{ep}/messages"),
+                    admin(),
+                    None,
+                ))
+                .await
+                .unwrap();
+            http_response(&resp).1["data"][0].clone()
+        }
+    };
+    wait_until(|| async { log(&endpoints[1].0).await["status"] == "delivered" }).await;
+    assert_eq!(log(&endpoints[1].0).await["attempt_count"], 3);
+    wait_until(|| async { log(&endpoints[2].0).await["status"] == "failed" }).await;
+    let dead = log(&endpoints[2].0).await;
+    assert_eq!(dead["attempt_count"], 5);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(by_path("/status/500").len(), 5, "no sixth attempt");
+    assert_eq!(
+        by_path("/fail-then-ok/2").len(),
+        3,
+        "no attempt after the success"
+    );
+
+    // The malformed event is in the ingest DLQ, with its reason.
+    let rejected = sqs
+        .receive_message()
+        .queue_url(&ingest_dlq)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].body(), Some("{\"tenant_id\": 42}"));
+    let reason = rejected[0].message_attributes().unwrap()["rejection_reason"]
+        .string_value()
+        .unwrap()
+        .to_owned();
+    assert!(reason.contains("tenant_id"), "{reason}");
+
+    for m in mappings {
+        m.abort();
+    }
+    assert_eq!(ingest.init_error(), None);
+    assert_eq!(delivery.init_error(), None);
+    api.stop().await;
+}
