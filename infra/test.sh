@@ -15,11 +15,16 @@ if [ ! -x .venv/bin/python ] || ! cmp -s infra/requirements-test.txt .venv/.requ
   cp infra/requirements-test.txt .venv/.requirements
 fi
 
+echo "== template.yaml: cfn-lint and sam validate --lint (offline, dummy region and credentials)"
+.venv/bin/cfn-lint template.yaml
+AWS_DEFAULT_REGION=eu-west-3 AWS_ACCESS_KEY_ID=dummy AWS_SECRET_ACCESS_KEY=dummy SAM_CLI_TELEMETRY=0 \
+  .venv/bin/sam validate --lint --template template.yaml
+
 # A private moto server for the AWS adapter tests, stopped on exit.
 source infra/moto.sh
 start_moto
 
-echo "== cargo test: unit, port contract suites (SQLite and moto), end-to-end"
+echo "== cargo test: unit, port contract suites (SQLite and moto), handlers, end-to-end (local stack and Lambda binaries on moto)"
 cargo test --workspace --locked --all-targets
 
 cargo build --locked --bin pp-svc-webhooks
