@@ -209,6 +209,30 @@ async fn another_tenant_sees_404_everywhere() {
         ),
         ("GET", format!("/v1/endpoints/{ep}/stats"), None),
         ("GET", format!("/v1/messages/{msg}"), None),
+        ("POST", format!("/v1/endpoints/{ep}/rotate-secret"), None),
+        ("POST", format!("/v1/endpoints/{ep}/test"), None),
+        (
+            "POST",
+            format!("/v1/endpoints/{ep}/messages/{msg}/replay"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/v1/endpoints/{ep}/recover"),
+            Some(json!({"since": "2020-01-01T00:00:00Z"})),
+        ),
+        (
+            "GET",
+            format!(
+                "/v1/endpoints/{ep}/messages?cursor=djE6bXNnXzAxTThHQzcxOFhSOFhTSzNIWVo2REM1WkJE"
+            ),
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/endpoints/{ep}/messages?status=delivered"),
+            None,
+        ),
     ] {
         let (status, problem) = s.call(method, &path, ADMIN_B, body).await;
         assert_eq!(status, 404, "{method} {path}: {problem}");

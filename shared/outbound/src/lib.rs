@@ -110,13 +110,25 @@ fn causes(e: &reqwest::Error) -> Vec<&(dyn StdError + 'static)> {
     out
 }
 
-fn classify(e: &reqwest::Error) -> FailureKind {
+/// The failure kind of a transport error, and for a blocked target, why.
+fn classify(e: &reqwest::Error) -> (FailureKind, Option<&'static str>) {
     let all = causes(e);
     let chain = || all.iter().copied();
-    if chain().any(|s| s.is::<Blocked>()) {
-        return FailureKind::Blocked;
+    if let Some(b) = chain().find_map(|s| s.downcast_ref::<Blocked>()) {
+        return (FailureKind::Blocked, Some(b.0));
     }
-    for s in chain() {
+    let kind = match classify_transport(chain()) {
+        FailureKind::Io if e.is_timeout() => FailureKind::Timeout,
+        FailureKind::Io if e.is_connect() => FailureKind::Connect,
+        kind => kind,
+    };
+    (kind, None)
+}
+
+fn classify_transport<'a>(
+    chain: impl Iterator<Item = &'a (dyn StdError + 'static)>,
+) -> FailureKind {
+    for s in chain {
         let text = s.to_string().to_ascii_lowercase();
         if text.contains("dns error") || text.contains("failed to lookup address") {
             return FailureKind::Dns;
@@ -125,21 +137,17 @@ fn classify(e: &reqwest::Error) -> FailureKind {
             return FailureKind::Tls;
         }
     }
-    if e.is_timeout() {
-        FailureKind::Timeout
-    } else if e.is_connect() {
-        FailureKind::Connect
-    } else {
-        FailureKind::Io
-    }
+    FailureKind::Io
 }
 
-fn failure(kind: FailureKind, started: Instant) -> SendResult {
+/// A request that got no response. For a blocked target the reason takes the place of
+/// the response excerpt, so the attempt log says why nothing was sent.
+fn failure((kind, blocked): (FailureKind, Option<&'static str>), started: Instant) -> SendResult {
     SendResult {
         status: None,
         error: Some(kind),
         retry_after: None,
-        excerpt: None,
+        excerpt: blocked.map(|reason| format!("target blocked: {reason}")),
         duration: started.elapsed(),
     }
 }
@@ -150,7 +158,7 @@ impl WebhookSender for ReqwestSender {
         let started = Instant::now();
         if let Some(reason) = self.literal_target_blocked(&req.url) {
             tracing::warn!(url = %req.url, reason, "blocked webhook target");
-            return failure(FailureKind::Blocked, started);
+            return failure((FailureKind::Blocked, Some(reason)), started);
         }
         let mut builder = self
             .client
@@ -188,7 +196,7 @@ impl WebhookSender for ReqwestSender {
                 Err(e) => {
                     // A 2xx whose body breaks off still counts: the receiver accepted it.
                     if !(200..300).contains(&status) {
-                        error = Some(classify(&e));
+                        error = Some(classify(&e).0);
                     }
                     break;
                 }
@@ -296,6 +304,7 @@ mod tests {
         ] {
             let r = guarded.send(request(url.clone())).await;
             assert_eq!(r.error, Some(FailureKind::Blocked), "{url}");
+            assert!(r.excerpt.unwrap().starts_with("target blocked: "), "{url}");
         }
         let open = ReqwestSender::new(Duration::from_secs(2), true).unwrap();
         assert_eq!(
