@@ -115,7 +115,7 @@ impl Gen {
     fn value(&mut self, depth: u32) -> Value {
         match self.next() % if depth > 3 { 6 } else { 8 } {
             0 => Value::Null,
-            1 => json!(self.next() % 2 == 0),
+            1 => json!(self.next().is_multiple_of(2)),
             2 => json!((self.next() as i64).wrapping_sub(i64::MAX / 2)),
             3 => json!(f64::from_bits(self.next() >> 2)),
             4 => json!(self
