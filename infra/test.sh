@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README). It installs and starts what the tests need itself — a
-# Python virtualenv with moto and standardwebhooks, a moto server on 127.0.0.1, Debian's
-# chromium and playwright-core — so it works the same on a fresh machine and in CI.
+# Python virtualenv with moto, cfn-lint, the SAM CLI and standardwebhooks, a moto server on
+# 127.0.0.1, Debian's chromium and playwright-core, cargo-fuzz — so it works the same on a
+# fresh machine and in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -34,3 +35,7 @@ echo "== admin UI journey in headless chromium"
 # Screenshots go to target/ here; refresh the committed ones (docs/screenshots) with
 #   SCREENSHOTS_DIR=docs/screenshots tests/browser/run.sh
 SCREENSHOTS_DIR="${SCREENSHOTS_DIR:-$PWD/target/screenshots}" tests/browser/run.sh target/debug/pp-svc-webhooks
+echo "== fuzz targets, short run (infra/fuzz.sh; longer runs: fuzz/README.md)"
+infra/fuzz.sh 20
+echo "== benchmarks, smoke run with tiny sizes (full runs: docs/BENCHMARKS.md)"
+infra/bench.sh --smoke

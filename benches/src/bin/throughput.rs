@@ -1,0 +1,116 @@
+//! P1: sustained deliveries per second of the local stack, end to end — events ingested
+//! over HTTP, fanned out, signed, POSTed to a loopback receiver answering 2xx, attempts
+//! recorded in SQLite — with fan-out 1 and 5; against a ceiling measured by the same load
+//! generator hitting the receiver directly. Prints a table; writes a CSV of deliveries over
+//! time for the plot. Everything runs in this one process on this machine's 2 cores.
+//!
+//! Run: `cargo run --release -p webhooks-benches --bin throughput -- --events 20000`
+
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use webhooks_benches::{arg, cpu_seconds, peak_rss_mib, Bench, Receiver};
+
+/// Runs `total` jobs with at most `concurrency` in flight.
+async fn closed_loop<F, Fut>(total: u64, concurrency: usize, job: F)
+where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut handles = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let permit = permits.clone().acquire_owned().await.unwrap();
+        let fut = job(i);
+        handles.push(tokio::spawn(async move {
+            fut.await;
+            drop(permit);
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let events: u64 = arg("--events", 20_000);
+    let concurrency: usize = arg("--concurrency", 64);
+    let csv_path: String = arg("--csv", "target/bench-throughput.csv".to_owned());
+    let epoch = Instant::now();
+    let mut csv = String::from("scenario,seconds,deliveries\n");
+
+    // Ceiling: the same load generator straight at the receiver.
+    let rx = Receiver::start(epoch, false).await;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    let body = bytes::Bytes::from(vec![b'x'; 300]);
+    let t = Instant::now();
+    closed_loop(events, concurrency, |_| {
+        let (http, url, body) = (http.clone(), rx.url(), body.clone());
+        async move {
+            http.post(url).body(body).send().await.unwrap();
+        }
+    })
+    .await;
+    let ceiling = events as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "receiver ceiling: {ceiling:.0} requests/s ({events} requests, {concurrency} in flight)"
+    );
+    println!("| fan-out | events | deliveries | seconds | deliveries/s | ratio to ceiling | CPU cores used | peak RSS MiB |");
+    println!("|---|---|---|---|---|---|---|---|");
+
+    for fanout in [1u64, 5] {
+        let rx = Receiver::start(epoch, false).await;
+        let bench = Arc::new(Bench::start(64).await);
+        for _ in 0..fanout {
+            bench.endpoint(&rx.url()).await;
+        }
+        let n_events = events / fanout;
+        let deliveries = n_events * fanout;
+        let (cpu0, t0) = (cpu_seconds(), Instant::now());
+        let sampler = {
+            let rx = rx.clone();
+            tokio::spawn(async move {
+                let mut rows = Vec::new();
+                loop {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    rows.push((t0.elapsed().as_secs_f64(), rx.received()));
+                    if rx.received() >= deliveries {
+                        return rows;
+                    }
+                }
+            })
+        };
+        closed_loop(n_events, concurrency, |i| {
+            let bench = bench.clone();
+            async move {
+                bench
+                    .publish(json!({"invoice_id": format!("FA-{i}"), "amount": 1850.4}))
+                    .await
+            }
+        })
+        .await;
+        let rows = sampler.await.unwrap();
+        let secs = t0.elapsed().as_secs_f64();
+        let rate = deliveries as f64 / secs;
+        let cores = (cpu_seconds() - cpu0) / secs;
+        println!(
+            "| {fanout} | {n_events} | {deliveries} | {secs:.2} | {rate:.0} | {:.2} | {cores:.2} | {:.0} |",
+            rate / ceiling,
+            peak_rss_mib()
+        );
+        for (s, n) in rows {
+            csv.push_str(&format!("fan-out {fanout},{s:.2},{n}\n"));
+        }
+        Arc::try_unwrap(bench).ok().unwrap().stack.stop().await;
+    }
+    if let Some(dir) = std::path::Path::new(&csv_path).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&csv_path, csv).unwrap();
+    println!("deliveries over time: {csv_path}");
+}

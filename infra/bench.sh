@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of docs/BENCHMARKS.md and draws their plots.
+#   infra/bench.sh          full run (a few minutes), results printed, plots in docs/
+#   infra/bench.sh --smoke  tiny sizes: checks the benchmarks still build and run (CI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--smoke" ]; then
+  cargo run --locked -q -p webhooks-benches --bin throughput -- --events 200 --csv target/bench-smoke/throughput.csv
+  cargo run --locked -q -p webhooks-benches --bin latency -- --seconds 0.5 --csv target/bench-smoke/latency.csv
+  cargo bench --locked -q -p webhooks-benches --bench signing -- --warm-up-time 0.1 --measurement-time 0.2 > /dev/null
+  echo "benchmarks smoke run: 3 passed, 0 failed"
+  exit 0
+fi
+if [ ! -x .venv-bench/bin/python ]; then
+  python3 -m venv .venv-bench
+  .venv-bench/bin/pip install --quiet --disable-pip-version-check matplotlib==3.11.2
+fi
+cargo bench --locked -p webhooks-benches --bench signing
+cargo run --locked --release -p webhooks-benches --bin throughput -- --events 20000 --csv target/bench/throughput.csv
+cargo run --locked --release -p webhooks-benches --bin latency -- --seconds 10 --csv target/bench/latency.csv
+.venv-bench/bin/python benches/plot.py target/bench/throughput.csv target/bench/latency.csv docs
