@@ -32,6 +32,28 @@ pub struct Received {
     pub at: Instant,
 }
 
+impl Received {
+    /// Whether the native and the Standard Webhooks signatures verify with `secret`, now.
+    pub fn verify(&self, secret: &webhooks_core::signing::Secret) -> (bool, bool) {
+        use webhooks_core::signing::{verify_native, verify_standard};
+        let now = chrono::Utc::now().timestamp();
+        let h = |k: &str| self.headers.get(k).map(String::as_str).unwrap_or_default();
+        let native =
+            verify_native(h("pp-svc-webhooks-signature"), &self.body, secret, now, 300).is_ok();
+        let standard = verify_standard(
+            h("webhook-id"),
+            h("webhook-timestamp"),
+            h("webhook-signature"),
+            &self.body,
+            secret,
+            now,
+            300,
+        )
+        .is_ok();
+        (native, standard)
+    }
+}
+
 #[derive(Default)]
 struct ReceiverState {
     requests: Vec<Received>,

@@ -5,9 +5,9 @@ use aws_lambda_events::sqs::SqsEvent;
 use std::sync::Arc;
 use webhooks_aws::testing;
 use webhooks_core::catalog::Catalog;
-use webhooks_core::model::{now, Counters, Endpoint};
+use webhooks_core::model::Endpoint;
 use webhooks_core::services::IngestService;
-use webhooks_core::{EndpointId, TenantId};
+use webhooks_core::TenantId;
 
 fn batch() -> SqsEvent {
     let path = format!(
@@ -33,21 +33,13 @@ async fn receive_all(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<aws_sdk_sqs::t
 async fn valid_events_fan_out_and_invalid_ones_go_to_the_dlq_with_their_reason() {
     let aws = testing::fresh().await;
     let dlq_url = testing::queue(&aws.sdk, "ingest-dlq").await;
-    let at = now();
-    let endpoint = Endpoint {
-        id: EndpointId::generate(),
-        tenant: TenantId::parse("ENS123").unwrap(),
-        url: "https://erp.client.example/hook".into(),
-        description: String::new(),
-        event_types: vec!["INVOICE_VALIDATED".into()],
-        enabled: true,
-        disabled_reason: None,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        counters: Counters::default(),
-        failing_since: None,
-    };
+    let endpoint = Endpoint::new(
+        TenantId::parse("ENS123").unwrap(),
+        "https://erp.client.example/hook".into(),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
     aws.stores.endpoints.create(&endpoint).await.unwrap();
     let sqs = aws_sdk_sqs::Client::new(&aws.sdk);
     let ingest = Ingest {

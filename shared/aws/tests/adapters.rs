@@ -4,26 +4,18 @@
 use webhooks_aws::testing as common;
 
 use std::time::Duration;
-use webhooks_core::model::{now, Counters, DeliveryTask, Endpoint, Message};
+use webhooks_core::model::{now, DeliveryTask, Endpoint, Message};
 use webhooks_core::ports::TaskQueue;
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
 fn endpoint(t: &TenantId) -> Endpoint {
-    let at = now();
-    Endpoint {
-        id: EndpointId::generate(),
-        tenant: t.clone(),
-        url: "https://receiver.example/hook".into(),
-        description: String::new(),
-        event_types: vec!["INVOICE_VALIDATED".into()],
-        enabled: true,
-        disabled_reason: None,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        counters: Counters::default(),
-        failing_since: None,
-    }
+    Endpoint::new(
+        t.clone(),
+        "https://receiver.example/hook".into(),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    )
 }
 
 fn message(t: &TenantId) -> Message {

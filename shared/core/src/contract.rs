@@ -63,21 +63,13 @@ fn tenant(s: &str) -> TenantId {
 }
 
 fn endpoint(t: &TenantId, types: &[&str], enabled: bool) -> Endpoint {
-    let at = now();
-    Endpoint {
-        id: EndpointId::generate(),
-        tenant: t.clone(),
-        url: "https://receiver.example/hook".into(),
-        description: "contract test".into(),
-        event_types: types.iter().map(|s| s.to_string()).collect(),
+    Endpoint::new(
+        t.clone(),
+        "https://receiver.example/hook".into(),
+        "contract test".into(),
+        types.iter().map(|s| s.to_string()).collect(),
         enabled,
-        disabled_reason: None,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        counters: Counters::default(),
-        failing_since: None,
-    }
+    )
 }
 
 fn message(t: &TenantId, event_id: Option<&str>) -> Message {

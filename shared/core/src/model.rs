@@ -35,6 +35,33 @@ pub struct Endpoint {
     pub failing_since: Option<DateTime<Utc>>,
 }
 
+impl Endpoint {
+    /// A new, never-updated endpoint (version 1, zero counters) with a fresh id.
+    pub fn new(
+        tenant: TenantId,
+        url: String,
+        description: String,
+        event_types: Vec<String>,
+        enabled: bool,
+    ) -> Self {
+        let at = now();
+        Self {
+            id: EndpointId::generate(),
+            tenant,
+            url,
+            description,
+            event_types,
+            enabled,
+            disabled_reason: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            counters: Counters::default(),
+            failing_since: None,
+        }
+    }
+}
+
 /// Per-endpoint delivery counters shown in the endpoint list.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -163,27 +163,19 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
 async fn an_interrupted_fan_out_is_completed_by_the_retried_event() {
     use std::sync::Arc;
     use webhooks_core::catalog::Catalog;
-    use webhooks_core::model::{Counters, Endpoint};
+    use webhooks_core::model::Endpoint;
     use webhooks_core::services::IngestService;
 
     let db = Db::in_memory().unwrap();
     let (stores, queue) = sqlite_stores(&db);
     let t = TenantId::parse("A").unwrap();
-    let at = now();
-    let ep = Endpoint {
-        id: EndpointId::generate(),
-        tenant: t.clone(),
-        url: "https://example.com/hook".into(),
-        description: String::new(),
-        event_types: vec!["INVOICE_VALIDATED".into()],
-        enabled: true,
-        disabled_reason: None,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        counters: Counters::default(),
-        failing_since: None,
-    };
+    let ep = Endpoint::new(
+        t.clone(),
+        "https://example.com/hook".into(),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
     stores.endpoints.create(&ep).await.unwrap();
     // The first ingest stored the message, then died before fanning it out.
     let mut first = message(&t, TimeDelta::zero());
@@ -218,7 +210,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     use async_trait::async_trait;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    use webhooks_core::model::{Counters, Endpoint};
+    use webhooks_core::model::Endpoint;
     use webhooks_core::ports::{OutboundRequest, SendResult, WebhookSender};
     use webhooks_core::services::{DeliveryConfig, DeliveryOutcome, DeliveryService};
     use webhooks_core::signing::Secret;
@@ -241,21 +233,13 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     let db = Db::in_memory().unwrap();
     let (stores, _) = sqlite_stores(&db);
     let t = TenantId::parse("A").unwrap();
-    let at = now();
-    let ep = Endpoint {
-        id: EndpointId::generate(),
-        tenant: t.clone(),
-        url: "https://example.com/hook".into(),
-        description: String::new(),
-        event_types: vec!["INVOICE_VALIDATED".into()],
-        enabled: true,
-        disabled_reason: None,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        counters: Counters::default(),
-        failing_since: None,
-    };
+    let ep = Endpoint::new(
+        t.clone(),
+        "https://example.com/hook".into(),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
     stores.endpoints.create(&ep).await.unwrap();
     stores
         .secrets

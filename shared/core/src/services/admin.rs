@@ -97,21 +97,13 @@ impl AdminService {
         input: EndpointIn,
     ) -> Result<EndpointOut, CoreError> {
         let input = validate_endpoint_in(input, &self.catalog, self.config.url_policy)?;
-        let at = now();
-        let endpoint = Endpoint {
-            id: EndpointId::generate(),
-            tenant: tenant.clone(),
-            url: input.url,
-            description: input.description,
-            event_types: input.event_types,
-            enabled: input.enabled,
-            disabled_reason: None,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-            counters: Default::default(),
-            failing_since: None,
-        };
+        let endpoint = Endpoint::new(
+            tenant.clone(),
+            input.url,
+            input.description,
+            input.event_types,
+            input.enabled,
+        );
         let secret = Secret::generate();
         // Secret first: an endpoint must never exist without one.
         self.stores
