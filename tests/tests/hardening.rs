@@ -357,3 +357,45 @@ async fn misbehaving_receivers_get_the_documented_outcome_and_do_not_stall_other
     assert!(a["duration_ms"].as_u64().unwrap() < 1500, "{a}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn an_invalid_tls_certificate_is_a_tls_failure() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tls/https_server.py");
+    let mut server = tokio::process::Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3 runs the self-signed https receiver");
+    let mut ready = String::new();
+    use tokio::io::AsyncBufReadExt;
+    tokio::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .await
+        .unwrap();
+    assert_eq!(ready.trim(), "ready");
+
+    let s = Stack::start_with(|c| {
+        c.retry = RetryPolicy::new(1, Duration::from_millis(10), 1.0).unwrap()
+    })
+    .await;
+    let (ep, _) = s
+        .create_endpoint(
+            ADMIN_A,
+            &format!("https://127.0.0.1:{port}/hook"),
+            &["INVOICE_VALIDATED"],
+        )
+        .await;
+    let msg = s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    s.wait_status(ADMIN_A, &ep, &msg, "failed").await;
+    let a = &s.attempts(ADMIN_A, &ep, &msg).await[0];
+    assert_eq!(a["error"], "tls", "{a}");
+    assert_eq!(a["status_code"], Value::Null);
+    s.stop().await;
+}

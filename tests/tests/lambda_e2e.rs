@@ -2,7 +2,8 @@
 //! under a local Lambda Runtime API, fed by emulated SQS event source mappings: an
 //! endpoint created through the api function receives signed events; a receiver failing
 //! twice gets exactly three attempts spaced by the visibility delays; a dead receiver gets
-//! five and the message ends failed; a malformed event ends in the ingest DLQ.
+//! five and the message ends failed; a 410 stops at once; a refused connection and a
+//! 50 MiB answer get their documented outcome; a malformed event ends in the ingest DLQ.
 
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -19,6 +20,13 @@ fn admin() -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     let rx = TestReceiver::start().await;
+    let raw = webhooks_tests::RawReceiver::start().await;
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = l.local_addr().unwrap();
+        drop(l);
+        format!("http://{a}/")
+    };
     let (names, sdk) = testing::fresh_names().await;
     let ingest_queue = testing::queue(&sdk, "ingest").await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
@@ -53,12 +61,15 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
 
     // Endpoints created through the api function, as an admin of ENS123.
     let mut endpoints = Vec::new();
-    for (path, event_type) in [
-        ("/ok/0", "INVOICE_VALIDATED"),
-        ("/fail-then-ok/2", "CONTRACT_CREATED"),
-        ("/status/500", "ORDER_CREATED"),
+    for (url, event_type) in [
+        (rx.url("/ok/0"), "INVOICE_VALIDATED"),
+        (rx.url("/fail-then-ok/2"), "CONTRACT_CREATED"),
+        (rx.url("/status/500"), "ORDER_CREATED"),
+        (rx.url("/status/410"), "TIMESHEET_SUBMITTED"),
+        (refused.clone(), "TIMESHEET_VALIDATED"),
+        (raw.url("/big"), "INVOICE_PAID"),
     ] {
-        let body = json!({"url": rx.url(path), "event_types": [event_type]});
+        let body = json!({"url": url, "event_types": [event_type]});
         let resp = api
             .invoke(apigw_event("POST", "/v1/endpoints", admin(), Some(body)))
             .await
@@ -83,6 +94,9 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
         ("INVOICE_VALIDATED", json!({"invoice_id": "FA-1"})),
         ("CONTRACT_CREATED", json!({"contract_id": "CT-1"})),
         ("ORDER_CREATED", json!({"order_id": "CMD-1"})),
+        ("TIMESHEET_SUBMITTED", json!({})),
+        ("TIMESHEET_VALIDATED", json!({})),
+        ("INVOICE_PAID", json!({})),
     ] {
         let body = json!({"tenant_id": "ENS123", "event_type": event_type, "event_data": data});
         sqs.send_message()
@@ -150,8 +164,17 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     wait_until(|| async { log(&endpoints[2].0).await["status"] == "failed" }).await;
     let dead = log(&endpoints[2].0).await;
     assert_eq!(dead["attempt_count"], 5);
+    // The fault matrix: 410 stops at once, a refused connection is retried to the end, and
+    // a 50 MiB answer is a success of which one KiB is read.
+    wait_until(|| async { log(&endpoints[3].0).await["status"] == "failed" }).await;
+    assert_eq!(log(&endpoints[3].0).await["attempt_count"], 1);
+    wait_until(|| async { log(&endpoints[4].0).await["status"] == "failed" }).await;
+    assert_eq!(log(&endpoints[4].0).await["attempt_count"], 5);
+    wait_until(|| async { log(&endpoints[5].0).await["status"] == "delivered" }).await;
+    assert!(raw.bytes_sent_big() < 50 * 1024 * 1024);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(by_path("/status/500").len(), 5, "no sixth attempt");
+    assert_eq!(by_path("/status/410").len(), 1, "410 Gone stops retries");
     assert_eq!(
         by_path("/fail-then-ok/2").len(),
         3,
