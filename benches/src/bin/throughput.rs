@@ -94,8 +94,12 @@ async fn main() {
             }
         })
         .await;
-        let rows = sampler.await.unwrap();
+        // The end is taken to the millisecond, not at the sampler's 250 ms tick.
+        while rx.received() < deliveries {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let secs = t0.elapsed().as_secs_f64();
+        let rows = sampler.await.unwrap();
         let rate = deliveries as f64 / secs;
         let cores = (cpu_seconds() - cpu0) / secs;
         println!(

@@ -25,6 +25,8 @@ pub enum DbError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("cannot start the SQLite writer thread: {0}")]
+    Writer(std::io::Error),
     #[error("database migration failed: {0}")]
     Migrate(rusqlite::Error),
     #[error("database {path} has schema version {found}, newer than this binary knows ({known})")]
@@ -35,11 +37,60 @@ pub enum DbError {
     },
 }
 
-/// A shared handle on the database. One connection serialises writes, which SQLite
-/// does anyway; WAL keeps readers of other processes unblocked.
+/// Read-only connections opened beside the writer (file databases only).
+const READERS: usize = 4;
+/// Most write jobs committed together in one transaction.
+const GROUP_COMMIT: usize = 128;
+
+/// A write job: runs on the writer connection inside the group's transaction and returns
+/// what to do once the group's commit is known (send the result, or the commit error).
+type Job =
+    Box<dyn FnOnce(&mut Connection) -> Box<dyn FnOnce(Result<(), StoreError>) + Send> + Send>;
+
+/// A shared handle on the database. One writer thread owns the read-write connection and
+/// commits the writes queued meanwhile together (group commit: one transaction, each job in
+/// its own savepoint, results released only after the commit); a few read-only connections
+/// serve reads concurrently (WAL lets them proceed while the writer commits).
 #[derive(Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    writer: std::sync::mpsc::Sender<Job>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+fn run_writer(mut conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP_COMMIT {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(sql);
+        let mut done = Vec::with_capacity(group.len());
+        for job in group {
+            // A job that panics loses only its own result (its caller gets an error); the
+            // savepoint it held is rolled back when its guard unwinds.
+            if let Ok(finish) =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)))
+            {
+                done.push(finish);
+            }
+        }
+        let committed = begun.and_then(|()| conn.execute_batch("COMMIT").map_err(sql));
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in done {
+            finish(
+                committed
+                    .as_ref()
+                    .map(|_| ())
+                    .map_err(|e| StoreError::Backend(e.to_string())),
+            );
+        }
+    }
 }
 
 impl Db {
@@ -56,7 +107,21 @@ impl Db {
             path: shown.clone(),
             source,
         })?;
-        Self::init(conn, &shown)
+        let mut db = Self::init(conn, &shown)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c =
+                    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                c.execute_batch("PRAGMA busy_timeout = 5000;")?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|source| DbError::Open {
+                path: shown,
+                source,
+            })?;
+        db.readers = Arc::new(readers);
+        Ok(db)
     }
 
     /// A private in-memory database, for tests.
@@ -93,23 +158,58 @@ impl Db {
                 .map_err(DbError::Migrate)?;
             tx.commit().map_err(DbError::Migrate)?;
         }
+        let (writer, jobs) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_writer(conn, jobs))
+            .map_err(DbError::Writer)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            writer,
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         })
     }
 
-    /// Runs `f` on the connection in the blocking pool.
+    /// Runs `f` on the writer connection, inside a transaction shared with other writes
+    /// queued at the same time; resolves once that transaction is committed. `f` must
+    /// group its statements in a savepoint (`c.savepoint()`) when it runs more than one.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        let conn = self.conn.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut Connection| {
+            let result = f(conn);
+            Box::new(move |committed: Result<(), StoreError>| {
+                let _ = tx.send(committed.and(result));
+            })
+        });
+        self.writer
+            .send(job)
+            .map_err(|_| StoreError::Backend("the SQLite writer thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Backend("the SQLite writer dropped a job".into()))?
+    }
+
+    /// Runs a read-only `f` on one of the reader connections (the writer for in-memory
+    /// databases, which cannot be shared between connections).
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        if self.readers.is_empty() {
+            return self.call(move |c| f(c)).await;
+        }
+        let readers = self.readers.clone();
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % readers.len();
         tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock leaves SQLite consistent (transactions roll
-            // back on drop), so a poisoned lock is safe to reuse.
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
+            let guard = readers[i].lock().unwrap_or_else(|p| p.into_inner());
+            f(&guard)
         })
         .await
         .map_err(StoreError::backend)?

@@ -2,7 +2,7 @@
 
 use crate::db::{from_ms, ms, parse_col, sql, Db};
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use webhooks_core::model::{Counters, Endpoint};
 use webhooks_core::ports::{EndpointStore, StoreResult};
 use webhooks_core::{EndpointId, StoreError, TenantId};
@@ -45,7 +45,7 @@ fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     })
 }
 
-fn write_subscriptions(tx: &Transaction<'_>, e: &Endpoint) -> rusqlite::Result<()> {
+fn write_subscriptions(tx: &Connection, e: &Endpoint) -> rusqlite::Result<()> {
     tx.execute(
         "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
         params![e.tenant.as_str(), e.id.as_str()],
@@ -65,7 +65,7 @@ impl EndpointStore for SqliteEndpointStore {
         let e = e.clone();
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 tx.execute(
                     "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
                                             updated_at, disabled_reason)
@@ -93,7 +93,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 c.prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 AND id = ?2"
                 ))
@@ -109,7 +109,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>> {
         let tenant = tenant.clone();
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 let mut s = c
                     .prepare_cached(&format!(
                         "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 ORDER BY id"
@@ -127,7 +127,7 @@ impl EndpointStore for SqliteEndpointStore {
         let e = e.clone();
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 let changed = tx
                     .execute(
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
@@ -160,7 +160,7 @@ impl EndpointStore for SqliteEndpointStore {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 let n = tx
                     .execute(
                         "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
@@ -181,7 +181,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>> {
         let (tenant, event_type) = (tenant.clone(), event_type.to_owned());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 let cols = COLUMNS
                     .split(", ")
                     .map(|col| format!("e.{}", col.trim()))

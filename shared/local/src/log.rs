@@ -46,7 +46,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         let (m, endpoints) = (m.clone(), endpoints.to_vec());
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 let mut created = Vec::new();
                 {
                     let mut ins = tx
@@ -88,7 +88,7 @@ impl DeliveryLog for SqliteDeliveryLog {
     ) -> StoreResult<Option<LogEntry>> {
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 c.prepare_cached(&format!(
                     "SELECT {ENTRY_COLUMNS} FROM deliveries WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3"
                 ))
@@ -115,7 +115,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         );
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 let changed = tx
                     .prepare_cached(
                         "UPDATE deliveries SET attempt_count = ?4, status = ?5, last_attempt_at = ?6, next_attempt_at = ?7
@@ -192,7 +192,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 let n = tx
                     .execute(
                         "UPDATE deliveries SET status = 'pending', series_start = attempt_count, next_attempt_at = NULL
@@ -225,7 +225,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         let after = cursor.map(Page::decode_cursor).transpose()?;
         let (t, ep) = (tenant.to_string(), ep.to_string());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 // The sentinel sorts after every message id, so "no cursor" needs no other query.
                 let before = after.map_or_else(|| "msg_~".to_owned(), |id| id.to_string());
                 let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
@@ -259,7 +259,7 @@ impl DeliveryLog for SqliteDeliveryLog {
     ) -> StoreResult<Vec<Attempt>> {
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 let mut s = c
                     .prepare_cached(
                         "SELECT number, started_at, duration_ms, status_code, error, response_excerpt FROM attempts
@@ -291,7 +291,7 @@ impl DeliveryLog for SqliteDeliveryLog {
     ) -> StoreResult<Vec<HourBucket>> {
         let (t, ep) = (tenant.to_string(), ep.to_string());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 let mut s = c
                     .prepare_cached(
                         "SELECT (started_at / 3600000) * 3600000 AS hour, SUM(succeeded), SUM(1 - succeeded)

@@ -25,7 +25,7 @@ impl MessageStore for SqliteMessageStore {
         let m = m.clone();
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 if let Some(event_id) = &m.event_id {
                     let existing = tx
                         .query_row(
@@ -75,7 +75,7 @@ impl MessageStore for SqliteMessageStore {
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>> {
         let (t, id) = (tenant.clone(), id.clone());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 c.prepare_cached(
                     "SELECT event_type, event_id, body, created_at FROM messages WHERE tenant = ?1 AND id = ?2",
                 )

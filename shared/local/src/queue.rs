@@ -132,7 +132,7 @@ impl SqliteTaskQueue {
     /// When the earliest unleased task becomes due, if any.
     pub async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 c.query_row(
                     "SELECT MIN(not_before) FROM tasks WHERE leased = 0",
                     [],
@@ -147,7 +147,7 @@ impl SqliteTaskQueue {
     /// Number of tasks waiting or in progress.
     pub async fn depth(&self) -> StoreResult<u64> {
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 c.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
                     .map_err(sql)
             })
@@ -164,7 +164,7 @@ impl TaskQueue for SqliteTaskQueue {
         let tasks = tasks.to_vec();
         self.db
             .call(move |c| {
-                let tx = c.transaction().map_err(sql)?;
+                let tx = c.savepoint().map_err(sql)?;
                 {
                     // A task already queued for the same (message, endpoint) stays as it is:
                     // the queue holds at most one task per delivery.

@@ -18,7 +18,7 @@ pub struct Purged {
 pub async fn purge_before(db: &Db, cutoff: DateTime<Utc>) -> Result<Purged, StoreError> {
     let cutoff = ms(cutoff);
     db.call(move |c| {
-        let tx = c.transaction().map_err(sql)?;
+        let tx = c.savepoint().map_err(sql)?;
         let attempts = tx
             .execute(
                 "DELETE FROM attempts WHERE (tenant, endpoint_id, message_id) IN (

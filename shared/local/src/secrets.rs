@@ -54,7 +54,7 @@ impl SecretStore for SqliteSecretStore {
     ) -> StoreResult<Option<SecretSet>> {
         let (t, e) = (tenant.to_string(), endpoint.to_string());
         self.db
-            .call(move |c| {
+            .read(move |c| {
                 c.query_row(
                     "SELECT current, previous, previous_until FROM secrets WHERE tenant = ?1 AND endpoint_id = ?2",
                     params![t, e],

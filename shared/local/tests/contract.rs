@@ -30,3 +30,20 @@ async fn harness() -> Harness {
 }
 
 webhooks_core::contract_suite!(harness());
+
+/// The same suite on a database file, where reads go through the read-only connections.
+mod file_db {
+    use super::*;
+
+    async fn harness() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.keep().join("contract.db")).unwrap();
+        let (stores, queue) = sqlite_stores(&db);
+        Harness {
+            stores,
+            probe: Arc::new(Probe(queue)),
+        }
+    }
+
+    webhooks_core::contract_suite!(harness());
+}
