@@ -36,8 +36,15 @@ mod file_db {
     use super::*;
 
     async fn harness() -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.keep().join("contract.db")).unwrap();
+        // One directory per run of this test binary (statics are not dropped: it stays in the
+        // system temp dir, a few small files).
+        static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+        let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+        let db = Db::open(
+            &dir.path()
+                .join(format!("{}.db", webhooks_core::MessageId::generate())),
+        )
+        .unwrap();
         let (stores, queue) = sqlite_stores(&db);
         Harness {
             stores,
