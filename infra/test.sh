@@ -7,14 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# Python tools, pinned, in an ignored virtualenv (re-created when the pins change).
-if [ ! -x .venv/bin/python ] || ! cmp -s infra/requirements-test.txt .venv/.requirements; then
-  echo "== setting up .venv (infra/requirements-test.txt)"
-  rm -rf .venv
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-test.txt
-  cp infra/requirements-test.txt .venv/.requirements
-fi
+source infra/venv.sh
 
 echo "== template.yaml: cfn-lint and sam validate --lint (offline, dummy region and credentials)"
 .venv/bin/cfn-lint template.yaml

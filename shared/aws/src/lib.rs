@@ -5,6 +5,7 @@
 
 mod attrs;
 pub mod config;
+mod counting;
 mod endpoints;
 mod error;
 mod log;
@@ -16,6 +17,7 @@ mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use counting::RequestCounter;
 pub use endpoints::DynamoDbEndpointStore;
 pub use log::DynamoDbDeliveryLog;
 pub use messages::DynamoDbMessageStore;
@@ -62,19 +64,41 @@ pub async fn sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
+/// A client of the SDK crate `$sdk_crate` from the shared config, counted when asked.
+macro_rules! client {
+    ($sdk_crate:ident, $sdk:expr, $counter:expr) => {{
+        let mut config = $sdk_crate::config::Builder::from($sdk);
+        if let Some(counter) = $counter {
+            config = config.interceptor(counter.clone());
+        }
+        $sdk_crate::Client::from_conf(config.build())
+    }};
+}
+
 /// All AWS adapters over clients built from `sdk`, plus the queue for the Lambda helpers.
 pub fn aws_stores(sdk: &SdkConfig, names: &AwsNames) -> (Stores, SqsTaskQueue) {
-    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    aws_stores_counted(sdk, names, None)
+}
+
+/// Like [`aws_stores`], with every client's calls counted by `counter` when given.
+pub fn aws_stores_counted(
+    sdk: &SdkConfig,
+    names: &AwsNames,
+    counter: Option<RequestCounter>,
+) -> (Stores, SqsTaskQueue) {
+    let dynamo = client!(aws_sdk_dynamodb, sdk, &counter);
+    let sqs = client!(aws_sdk_sqs, sdk, &counter);
+    let secrets = client!(aws_sdk_secretsmanager, sdk, &counter);
     let table = Arc::new(attrs::Table::new(
         dynamo,
         &names.table,
         names.retention_days,
     ));
-    let queue = SqsTaskQueue::new(aws_sdk_sqs::Client::new(sdk), &names.delivery_queue_url);
+    let queue = SqsTaskQueue::new(sqs, &names.delivery_queue_url);
     let stores = Stores {
         endpoints: Arc::new(DynamoDbEndpointStore::new(table.clone())),
         secrets: Arc::new(SecretsManagerSecretStore::new(
-            aws_sdk_secretsmanager::Client::new(sdk),
+            secrets,
             &names.secret_prefix,
         )),
         messages: Arc::new(DynamoDbMessageStore::new(table.clone())),
