@@ -1,6 +1,6 @@
 //! P5: signing a webhook (both schemes) against raw HMAC-SHA256 over the same bytes, for a
 //! 1 KiB and a 64 KiB body. Target: each scheme ≥ 80 % of raw HMAC throughput.
-//! Run: `cargo bench -p webhooks-benches --bench signing`.
+//! Run: `cargo bench -p webhooks-core --bench signing`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, Mac};
