@@ -18,10 +18,12 @@ AWS_DEFAULT_REGION=eu-west-3 AWS_ACCESS_KEY_ID=dummy AWS_SECRET_ACCESS_KEY=dummy
 source infra/moto.sh
 start_moto
 
+# The end-to-end tests run the real binaries (local service, Lambda functions): build them
+# first, since `cargo test` builds binaries only as test harnesses.
+cargo build --locked --workspace --bins
 echo "== cargo test: unit, port contract suites (SQLite and moto), handlers, end-to-end (local stack and Lambda binaries on moto)"
 cargo test --workspace --locked --all-targets
 
-cargo build --locked --bin pp-svc-webhooks
 echo "== receivers' guide snippets (Python, Node.js) against a real delivery"
 .venv/bin/python tests/receivers/run.py target/debug/pp-svc-webhooks
 echo "== admin UI journey in headless chromium"
