@@ -18,6 +18,46 @@ impl DynamoDbEndpointStore {
     pub(crate) fn new(table: Arc<Table>) -> Self {
         Self { table }
     }
+
+    /// All endpoints of the tenant's partition (consistent read), or only those taking
+    /// `event_type`; follows the pages.
+    async fn query_tenant(
+        &self,
+        tenant: &TenantId,
+        event_type: Option<&str>,
+    ) -> StoreResult<Vec<Endpoint>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let mut q = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :ep)")
+                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+                .expression_attribute_values(":ep", s("EP#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start);
+            if let Some(t) = event_type {
+                q = q
+                    .filter_expression("contains(event_types, :t)")
+                    .expression_attribute_values(":t", s(t));
+            }
+            let page = q.send().await.map_err(sdk)?;
+            for item in page.items() {
+                let e = from_item(item)?;
+                // `contains` on a list compares whole elements; checked again to be exact.
+                if event_type.is_none_or(|t| e.event_types.iter().any(|x| x == t)) {
+                    out.push(e);
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
 }
 
 fn types_attr(types: &[String]) -> AttributeValue {
@@ -96,30 +136,7 @@ impl EndpointStore for DynamoDbEndpointStore {
     }
 
     async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .table
-                .client
-                .query()
-                .table_name(&self.table.name)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :ep)")
-                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
-                .expression_attribute_values(":ep", s("EP#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            for item in page.items() {
-                out.push(from_item(item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
-        }
+        self.query_tenant(tenant, None).await
     }
 
     async fn update(&self, e: &Endpoint) -> StoreResult<()> {
@@ -192,34 +209,6 @@ impl EndpointStore for DynamoDbEndpointStore {
     async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>> {
         // A tenant has tens of endpoints: one query of its partition, filtered on the list
         // of types, is cheaper than keeping a second index in step.
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .table
-                .client
-                .query()
-                .table_name(&self.table.name)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :ep)")
-                .filter_expression("contains(event_types, :t)")
-                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
-                .expression_attribute_values(":ep", s("EP#"))
-                .expression_attribute_values(":t", s(event_type))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            for item in page.items() {
-                let e = from_item(item)?;
-                // `contains` on a list compares whole elements; checked again to be exact.
-                if e.event_types.iter().any(|t| t == event_type) {
-                    out.push(e);
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
-        }
+        self.query_tenant(tenant, Some(event_type)).await
     }
 }
