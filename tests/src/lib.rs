@@ -321,6 +321,20 @@ impl Stack {
         body["counters"].clone()
     }
 
+    /// Rotates the endpoint's secret as `token`; returns the new secret, asserting success.
+    pub async fn rotate(&self, token: &str, ep: &str) -> String {
+        let (status, body) = self
+            .call(
+                "POST",
+                &format!("/v1/endpoints/{ep}/rotate-secret"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["secret"].as_str().unwrap().to_owned()
+    }
+
     /// Publishes and returns the new message id.
     pub async fn publish_id(&self, tenant: &str, event_type: &str, data: Value) -> String {
         self.publish(tenant, event_type, data).await["message_id"]

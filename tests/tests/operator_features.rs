@@ -14,16 +14,7 @@ async fn rotation_signs_with_both_secrets_during_the_grace_period() {
     let (ep, old) = s
         .create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["INVOICE_VALIDATED"])
         .await;
-    let (status, rotated) = s
-        .call(
-            "POST",
-            &format!("/v1/endpoints/{ep}/rotate-secret"),
-            ADMIN_A,
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{rotated}");
-    let new = rotated["secret"].as_str().unwrap().to_owned();
+    let new = s.rotate(ADMIN_A, &ep).await;
     assert_ne!(new, old);
     let (_, again) = s
         .call("GET", &format!("/v1/endpoints/{ep}"), ADMIN_A, None)
@@ -67,15 +58,7 @@ async fn after_the_grace_period_only_the_new_secret_signs() {
     let (ep, old) = s
         .create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["INVOICE_VALIDATED"])
         .await;
-    let (_, rotated) = s
-        .call(
-            "POST",
-            &format!("/v1/endpoints/{ep}/rotate-secret"),
-            ADMIN_A,
-            None,
-        )
-        .await;
-    let new = Secret::parse(rotated["secret"].as_str().unwrap()).unwrap();
+    let new = Secret::parse(&s.rotate(ADMIN_A, &ep).await).unwrap();
     s.publish("ENS_A", "INVOICE_VALIDATED", json!({})).await;
     let r = &rx.wait_for(1).await[0];
     assert_eq!(

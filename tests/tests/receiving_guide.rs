@@ -17,15 +17,7 @@ async fn the_rust_snippet_verifies_a_real_delivery_with_either_secret() {
     let (ep, old) = s
         .create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["INVOICE_VALIDATED"])
         .await;
-    let (_, rotated) = s
-        .call(
-            "POST",
-            &format!("/v1/endpoints/{ep}/rotate-secret"),
-            ADMIN_A,
-            None,
-        )
-        .await;
-    let new = rotated["secret"].as_str().unwrap().to_owned();
+    let new = s.rotate(ADMIN_A, &ep).await;
     s.publish("ENS_A", "INVOICE_VALIDATED", json!({"invoice_id": "FA-1"}))
         .await;
     let r = rx.wait_for(1).await.remove(0);

@@ -31,6 +31,20 @@ impl Table {
         }
     }
 
+    /// The item at `key`, read consistently (after a write, a read must see it).
+    pub async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(crate::error::sdk)?;
+        Ok(out.item)
+    }
+
     /// The TTL value for something created at `at`.
     pub fn expires(&self, at: DateTime<Utc>) -> AttributeValue {
         n(at.timestamp() + self.retention_secs)

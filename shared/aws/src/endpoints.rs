@@ -122,17 +122,11 @@ impl EndpointStore for DynamoDbEndpointStore {
     }
 
     async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>> {
-        let out = self
+        let item = self
             .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key(tenant_pk(tenant), endpoint_sk(id))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?;
-        out.item.as_ref().map(from_item).transpose()
+            .get(key(tenant_pk(tenant), endpoint_sk(id)))
+            .await?;
+        item.as_ref().map(from_item).transpose()
     }
 
     async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>> {

@@ -137,17 +137,11 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         ep: &EndpointId,
         msg: &MessageId,
     ) -> StoreResult<Option<LogEntry>> {
-        let out = self
+        let item = self
             .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?;
-        out.item.as_ref().map(entry_from).transpose()
+            .get(key(log_pk(tenant, ep), delivery_sk(msg)))
+            .await?;
+        item.as_ref().map(entry_from).transpose()
     }
 
     async fn record_attempt(

@@ -35,15 +35,8 @@ impl DynamoDbMessageStore {
     async fn existing(&self, tenant: &TenantId, event_id: &str) -> StoreResult<Inserted> {
         let idem = self
             .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key(idempotency_pk(tenant, event_id), "I")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?
-            .item
+            .get(key(idempotency_pk(tenant, event_id), "I"))
+            .await?
             .ok_or_else(|| StoreError::Backend("idempotency item vanished".into()))?;
         let id = parsed(MessageId::parse(get_s(&idem, "message_id")?))?;
         let msg = self.get_item(tenant, &id).await?;
@@ -54,17 +47,7 @@ impl DynamoDbMessageStore {
     }
 
     async fn get_item(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Item>> {
-        Ok(self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key(message_pk(tenant, id), "M")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?
-            .item)
+        self.table.get(key(message_pk(tenant, id), "M")).await
     }
 }
 

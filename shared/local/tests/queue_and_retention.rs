@@ -159,17 +159,16 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
     );
 }
 
-#[tokio::test]
-async fn an_interrupted_fan_out_is_completed_by_the_retried_event() {
-    use std::sync::Arc;
-    use webhooks_core::catalog::Catalog;
-    use webhooks_core::model::Endpoint;
-    use webhooks_core::services::IngestService;
-
-    let db = Db::in_memory().unwrap();
-    let (stores, queue) = sqlite_stores(&db);
+/// In-memory stores holding one enabled endpoint of tenant A, subscribed to INVOICE_VALIDATED.
+async fn with_endpoint() -> (
+    webhooks_core::services::Stores,
+    webhooks_local::SqliteTaskQueue,
+    TenantId,
+    webhooks_core::model::Endpoint,
+) {
+    let (stores, queue) = sqlite_stores(&Db::in_memory().unwrap());
     let t = TenantId::parse("A").unwrap();
-    let ep = Endpoint::new(
+    let ep = webhooks_core::model::Endpoint::new(
         t.clone(),
         "https://example.com/hook".into(),
         String::new(),
@@ -177,6 +176,16 @@ async fn an_interrupted_fan_out_is_completed_by_the_retried_event() {
         true,
     );
     stores.endpoints.create(&ep).await.unwrap();
+    (stores, queue, t, ep)
+}
+
+#[tokio::test]
+async fn an_interrupted_fan_out_is_completed_by_the_retried_event() {
+    use std::sync::Arc;
+    use webhooks_core::catalog::Catalog;
+    use webhooks_core::services::IngestService;
+
+    let (stores, queue, t, ep) = with_endpoint().await;
     // The first ingest stored the message, then died before fanning it out.
     let mut first = message(&t, TimeDelta::zero());
     first.event_id = Some("evt-crash".into());
@@ -210,7 +219,6 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     use async_trait::async_trait;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    use webhooks_core::model::Endpoint;
     use webhooks_core::ports::{OutboundRequest, SendResult, WebhookSender};
     use webhooks_core::services::{DeliveryConfig, DeliveryOutcome, DeliveryService};
     use webhooks_core::signing::Secret;
@@ -230,17 +238,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
         }
     }
 
-    let db = Db::in_memory().unwrap();
-    let (stores, _) = sqlite_stores(&db);
-    let t = TenantId::parse("A").unwrap();
-    let ep = Endpoint::new(
-        t.clone(),
-        "https://example.com/hook".into(),
-        String::new(),
-        vec!["INVOICE_VALIDATED".into()],
-        true,
-    );
-    stores.endpoints.create(&ep).await.unwrap();
+    let (stores, _, t, ep) = with_endpoint().await;
     stores
         .secrets
         .put(&t, &ep.id, &Secret::generate())
