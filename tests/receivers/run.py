@@ -2,7 +2,7 @@
 """Runs the receivers' guide snippets (docs/receiving/verify.py and verify.mjs) against a
 real delivery: starts the local binary, creates an endpoint on its built-in receiver,
 rotates the secret (so two secrets sign), publishes an event and checks the captured
-request with each snippet. The Rust snippet is checked by `cargo test` (receiving_guide.rs).
+request with each snippet. The Rust snippet is checked by `cargo test` (tests/tests/e2e/receiving_guide.rs).
 
 Usage: run.py <path to the pp-svc-webhooks binary>   (prints "N passed, M failed")
 """

@@ -2,7 +2,7 @@
 //! signed during a secret rotation; and a check that the guide shows the tested files.
 
 mod guide {
-    include!("../../docs/receiving/verify.rs");
+    include!("../../../docs/receiving/verify.rs");
 }
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};

@@ -1,0 +1,4 @@
+//! The AWS adapters on moto, one test binary (each links the AWS SDK).
+
+mod adapters;
+mod contract;

@@ -1,0 +1,10 @@
+//! End-to-end tests, one binary: each module links the whole service, so one link instead of
+//! seven keeps the build small and fast.
+
+mod child_process;
+mod hardening;
+mod lambda_e2e;
+mod local_stack;
+mod openapi;
+mod operator_features;
+mod receiving_guide;
