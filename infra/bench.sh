@@ -10,7 +10,9 @@ if [ "${1:-}" = "--smoke" ]; then
   cargo bench --locked -q -p webhooks-core --bench signing -- --warm-up-time 0.1 --measurement-time 0.2 > /dev/null
   # The test command has started moto and exported its endpoint.
   cargo run --locked -q -p webhooks-benches --bin aws_requests -- --events 10 > /dev/null
-  echo "benchmarks smoke run: 4 passed, 0 failed"
+  # The test command has built the debug function binaries.
+  cargo run --locked -q -p webhooks-benches --bin cold_start -- --runs 2 --dir target/debug > /dev/null
+  echo "benchmarks smoke run: 5 passed, 0 failed"
   exit 0
 fi
 if [ ! -x .venv-bench/bin/python ]; then
@@ -21,8 +23,10 @@ cargo bench --locked -p webhooks-core --bench signing
 cargo run --locked --release -p webhooks-benches --bin throughput -- --events 20000 --csv target/bench/throughput.csv
 cargo run --locked --release -p webhooks-benches --bin latency -- --seconds 10 --csv target/bench/latency.csv
 .venv-bench/bin/python benches/plot.py target/bench/throughput.csv target/bench/latency.csv docs
-# P4 needs a moto server.
+# P4 and P3 need a moto server.
 source infra/venv.sh
 source infra/moto.sh
 start_moto
 cargo run --locked --release -p webhooks-benches --bin aws_requests -- --events 100
+cargo build --locked --release -p webhooks-api-fn -p webhooks-ingest-fn -p webhooks-delivery-fn
+cargo run --locked --release -p webhooks-benches --bin cold_start -- --runs 20

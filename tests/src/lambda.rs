@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Notify};
 
 type Reply = oneshot::Sender<Result<Value, Value>>;
@@ -23,10 +23,13 @@ struct Runtime {
     queued: Mutex<VecDeque<(String, Value, Reply)>>,
     running: Mutex<HashMap<String, Reply>>,
     init_error: Mutex<Option<String>>,
+    /// When the function first asked for an invocation: the end of its cold start.
+    first_poll: std::sync::OnceLock<Instant>,
     wake: Notify,
 }
 
 async fn next(State(rt): State<Arc<Runtime>>) -> Response {
+    rt.first_poll.get_or_init(Instant::now);
     loop {
         let item = rt.queued.lock().unwrap().pop_front();
         if let Some((id, event, reply)) = item {
@@ -92,6 +95,7 @@ pub struct Function {
     pub name: String,
     rt: Arc<Runtime>,
     child: tokio::process::Child,
+    spawned: Instant,
 }
 
 /// Path of a binary built by this workspace (`cargo test --all-targets` builds them).
@@ -108,8 +112,13 @@ pub fn built_binary(name: &str) -> std::path::PathBuf {
 }
 
 impl Function {
-    /// Starts the runtime emulator and the function binary `binary` with `env`.
+    /// Starts the runtime emulator and the function binary `binary` of this build with `env`.
     pub async fn start(binary: &str, env: &[(&str, String)]) -> Self {
+        Self::start_path(&built_binary(binary), binary, env).await
+    }
+
+    /// Starts the runtime emulator and the function binary at `path`, named `binary`.
+    pub async fn start_path(path: &std::path::Path, binary: &str, env: &[(&str, String)]) -> Self {
         let rt = Arc::new(Runtime::default());
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -123,7 +132,7 @@ impl Function {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let mut cmd = tokio::process::Command::new(built_binary(binary));
+        let mut cmd = tokio::process::Command::new(path);
         cmd.env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", binary)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -136,12 +145,37 @@ impl Function {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        let spawned = Instant::now();
         let child = cmd.spawn().expect("function binary starts");
         Self {
             name: binary.to_owned(),
             rt,
             child,
+            spawned,
         }
+    }
+
+    /// Time from spawning the process to its first `/runtime/invocation/next` poll (waits
+    /// up to 10 s for it).
+    pub async fn cold_start(&self) -> Duration {
+        for _ in 0..10_000 {
+            if let Some(at) = self.rt.first_poll.get() {
+                return *at - self.spawned;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!(
+            "{} never polled for an invocation (init error: {:?})",
+            self.name,
+            self.init_error()
+        )
+    }
+
+    /// The process's peak resident memory so far (`VmHWM`), in KiB; Linux only.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
     }
 
     /// Invokes the function with `event`; `Err` carries the function's error report.

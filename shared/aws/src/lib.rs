@@ -27,6 +27,7 @@ pub use sqs::{dead_letter, SqsTaskQueue, MAX_VISIBILITY};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use std::sync::Arc;
 use std::time::Duration;
 use webhooks_core::services::Stores;
@@ -49,7 +50,11 @@ pub struct AwsNames {
 /// a slow AWS call cannot eat a whole Lambda invocation. `endpoint_url` points every
 /// client at an emulator (tests).
 pub async fn sdk_config(endpoint_url: Option<&str>) -> SdkConfig {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https)
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
