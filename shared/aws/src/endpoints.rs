@@ -64,7 +64,7 @@ fn types_attr(types: &[String]) -> AttributeValue {
     AttributeValue::L(types.iter().cloned().map(AttributeValue::S).collect())
 }
 
-fn from_item(item: &Item) -> StoreResult<Endpoint> {
+pub(crate) fn from_item(item: &Item) -> StoreResult<Endpoint> {
     let types = item
         .get("event_types")
         .and_then(|v| v.as_l().ok())

@@ -1,5 +1,6 @@
-//! AWS adapters of the ports: `DynamoDbEndpointStore`, `DynamoDbMessageStore` and
-//! `DynamoDbDeliveryLog` on one table, `SqsTaskQueue`, and `SecretsManagerSecretStore`.
+//! AWS adapters of the ports: `DynamoDbEndpointStore`, `DynamoDbMessageStore`,
+//! `DynamoDbDeliveryLog` and `DynamoDbDeliveryReader` on one table, `SqsTaskQueue`, and
+//! `SecretsManagerSecretStore`.
 //! SDK types and attribute mapping stay in this crate. Clients are built once from one
 //! `aws-config` load and shared.
 
@@ -11,6 +12,7 @@ mod error;
 mod log;
 mod messages;
 pub mod metrics;
+mod reads;
 pub mod schema;
 mod secrets;
 mod sqs;
@@ -21,6 +23,7 @@ pub use counting::RequestCounter;
 pub use endpoints::DynamoDbEndpointStore;
 pub use log::DynamoDbDeliveryLog;
 pub use messages::DynamoDbMessageStore;
+pub use reads::DynamoDbDeliveryReader;
 pub use secrets::SecretsManagerSecretStore;
 pub use sqs::{dead_letter, SqsTaskQueue, MAX_VISIBILITY};
 
@@ -107,7 +110,8 @@ pub fn aws_stores_counted(
             &names.secret_prefix,
         )),
         messages: Arc::new(DynamoDbMessageStore::new(table.clone())),
-        log: Arc::new(DynamoDbDeliveryLog::new(table)),
+        log: Arc::new(DynamoDbDeliveryLog::new(table.clone())),
+        reader: Arc::new(DynamoDbDeliveryReader::new(table)),
         queue: Arc::new(queue.clone()),
     };
     (stores, queue)

@@ -66,7 +66,7 @@ impl DynamoDbDeliveryLog {
     }
 }
 
-fn entry_from(item: &Item) -> StoreResult<LogEntry> {
+pub(crate) fn entry_from(item: &Item) -> StoreResult<LogEntry> {
     let status = get_s(item, "status")?;
     Ok(LogEntry {
         message_id: parsed(MessageId::parse(get_s(item, "message_id")?))?,

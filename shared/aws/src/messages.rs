@@ -114,21 +114,26 @@ impl MessageStore for DynamoDbMessageStore {
     }
 
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>> {
-        let Some(item) = self.get_item(tenant, id).await? else {
-            return Ok(None);
-        };
-        let body = item
-            .get("body")
-            .and_then(|v| v.as_b().ok())
-            .map(|b| Bytes::copy_from_slice(b.as_ref()))
-            .ok_or_else(|| StoreError::Backend("message body missing".into()))?;
-        Ok(Some(Message {
-            id: id.clone(),
-            tenant: tenant.clone(),
-            event_type: get_s(&item, "event_type")?.to_owned(),
-            event_id: opt_s(&item, "event_id"),
-            body,
-            created_at: get_time(&item, "created_at")?,
-        }))
+        self.get_item(tenant, id)
+            .await?
+            .map(|item| message_from(tenant, id, &item))
+            .transpose()
     }
+}
+
+/// The message `id` of `tenant` from its item.
+pub(crate) fn message_from(tenant: &TenantId, id: &MessageId, item: &Item) -> StoreResult<Message> {
+    let body = item
+        .get("body")
+        .and_then(|v| v.as_b().ok())
+        .map(|b| Bytes::copy_from_slice(b.as_ref()))
+        .ok_or_else(|| StoreError::Backend("message body missing".into()))?;
+    Ok(Message {
+        id: id.clone(),
+        tenant: tenant.clone(),
+        event_type: get_s(item, "event_type")?.to_owned(),
+        event_id: opt_s(item, "event_id"),
+        body,
+        created_at: get_time(item, "created_at")?,
+    })
 }

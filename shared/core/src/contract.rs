@@ -44,6 +44,7 @@ macro_rules! contract_suite {
             replay_restarts_only_failed_entries,
             failing_since_tracks_runs_of_failures,
             hourly_stats_count_attempts,
+            delivery_reader_reads_one_task,
             queue_round_trip
         );
     };
@@ -588,6 +589,48 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
         .await
         .unwrap()
         .is_empty());
+}
+
+pub async fn delivery_reader_reads_one_task(h: &Harness) {
+    let st = &h.stores;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    st.endpoints.create(&ep).await.unwrap();
+    let m = message(&a, None);
+    st.messages.insert(&m).await.unwrap();
+    st.log
+        .create(&m, std::slice::from_ref(&ep.id))
+        .await
+        .unwrap();
+    let task = DeliveryTask {
+        tenant: a.clone(),
+        message_id: m.id.clone(),
+        endpoint_id: ep.id.clone(),
+    };
+
+    let got = st.reader.read(&task).await.unwrap();
+    let entry = got.entry.expect("entry read");
+    assert_eq!(
+        (entry.message_id, entry.status, entry.attempt_count),
+        (m.id.clone(), DeliveryStatus::Pending, 0)
+    );
+    let endpoint = got.endpoint.expect("endpoint read");
+    assert_eq!((endpoint.id, endpoint.url), (ep.id.clone(), ep.url.clone()));
+    let message = got.message.expect("message read");
+    assert_eq!((message.id, message.body), (m.id.clone(), m.body.clone()));
+
+    // Each part is read on its own: a task for an unknown message still finds its endpoint.
+    let unknown = DeliveryTask {
+        message_id: MessageId::generate(),
+        ..task.clone()
+    };
+    let got = st.reader.read(&unknown).await.unwrap();
+    assert!(got.entry.is_none() && got.message.is_none() && got.endpoint.is_some());
+
+    // Another tenant naming the same ids reads nothing.
+    let foreign = DeliveryTask { tenant: b, ..task };
+    let got = st.reader.read(&foreign).await.unwrap();
+    assert!(got.entry.is_none() && got.endpoint.is_none() && got.message.is_none());
 }
 
 pub async fn queue_round_trip(h: &Harness) {

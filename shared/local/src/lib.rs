@@ -19,16 +19,25 @@ pub use secrets::SqliteSecretStore;
 pub use worker::{Worker, WorkerConfig};
 
 use std::sync::Arc;
+use webhooks_core::ports::SeparateReads;
 use webhooks_core::services::Stores;
 
 /// All SQLite adapters over one database, plus the queue for the worker.
 pub fn sqlite_stores(db: &Db) -> (Stores, SqliteTaskQueue) {
     let queue = SqliteTaskQueue::new(db.clone());
+    let endpoints: Arc<SqliteEndpointStore> = Arc::new(SqliteEndpointStore::new(db.clone()));
+    let messages: Arc<SqliteMessageStore> = Arc::new(SqliteMessageStore::new(db.clone()));
+    let log: Arc<SqliteDeliveryLog> = Arc::new(SqliteDeliveryLog::new(db.clone()));
     let stores = Stores {
-        endpoints: Arc::new(SqliteEndpointStore::new(db.clone())),
+        reader: Arc::new(SeparateReads {
+            endpoints: endpoints.clone(),
+            messages: messages.clone(),
+            log: log.clone(),
+        }),
+        endpoints,
         secrets: Arc::new(SqliteSecretStore::new(db.clone())),
-        messages: Arc::new(SqliteMessageStore::new(db.clone())),
-        log: Arc::new(SqliteDeliveryLog::new(db.clone())),
+        messages,
+        log,
         queue: Arc::new(queue.clone()),
     };
     (stores, queue)

@@ -84,7 +84,8 @@ impl DeliveryService {
     /// trouble): the consumer should leave the task to come back later.
     pub async fn deliver(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
         let (tenant, ep_id, msg_id) = (&task.tenant, &task.endpoint_id, &task.message_id);
-        let Some(entry) = self.stores.log.get(tenant, ep_id, msg_id).await? else {
+        let inputs = self.stores.reader.read(task).await?;
+        let Some(entry) = inputs.entry else {
             return Ok(DeliveryOutcome::Skipped("no delivery log entry").into());
         };
         if entry.status != DeliveryStatus::Pending {
@@ -97,7 +98,7 @@ impl DeliveryService {
                 return Ok(DeliveryOutcome::RetryIn(early).into());
             }
         }
-        let Some(endpoint) = self.stores.endpoints.get(tenant, ep_id).await? else {
+        let Some(endpoint) = inputs.endpoint else {
             return Ok(DeliveryOutcome::Skipped("endpoint deleted").into());
         };
         let number = entry.attempt_count + 1;
@@ -116,14 +117,9 @@ impl DeliveryService {
             };
             (attempt, AttemptOutcome::Gone)
         } else {
-            let message = self
-                .stores
-                .messages
-                .get(tenant, msg_id)
-                .await?
-                .ok_or_else(|| {
-                    StoreError::backend(format!("log entry for missing message {msg_id}"))
-                })?;
+            let message = inputs.message.ok_or_else(|| {
+                StoreError::backend(format!("log entry for missing message {msg_id}"))
+            })?;
             let secrets = self
                 .stores
                 .secrets

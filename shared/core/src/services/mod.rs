@@ -12,7 +12,9 @@ pub use ingest::{IngestReceipt, IngestService};
 use crate::error::StoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{DeliveryTask, Message};
-use crate::ports::{DeliveryLog, EndpointStore, MessageStore, SecretStore, TaskQueue};
+use crate::ports::{
+    DeliveryLog, DeliveryReader, EndpointStore, MessageStore, SecretStore, TaskQueue,
+};
 use std::sync::Arc;
 
 /// The adapters a deployment plugs into the services, built once at start-up.
@@ -23,6 +25,8 @@ pub struct Stores {
     pub messages: Arc<dyn MessageStore>,
     pub log: Arc<dyn DeliveryLog>,
     pub queue: Arc<dyn TaskQueue>,
+    /// Reads a delivery's entry, endpoint and message together.
+    pub reader: Arc<dyn DeliveryReader>,
 }
 
 fn tasks_for(
