@@ -111,6 +111,7 @@
       'detail.url': 'URL',
       'detail.description': 'Description',
       'detail.types': 'Événements',
+      'detail.headers': 'En-têtes ajoutés',
       'detail.status': 'Statut',
       'detail.created': 'Créé le',
       'detail.updated': 'Modifié le',
@@ -296,6 +297,7 @@
       'detail.url': 'URL',
       'detail.description': 'Description',
       'detail.types': 'Events',
+      'detail.headers': 'Extra headers',
       'detail.status': 'Status',
       'detail.created': 'Created',
       'detail.updated': 'Updated',
@@ -1295,6 +1297,8 @@
         ...row('detail.url', h('span', { class: 'mono-break', text: ep.url })),
         ...row('detail.id', h('code', { class: 'code-inline', text: ep.id })),
         ...row('detail.types', chips(ep.event_types || [])),
+        // Names only: values are often the receiver's credentials.
+        ...(Object.keys(ep.headers || {}).length ? row('detail.headers', chips(Object.keys(ep.headers))) : []),
         ...row('detail.status', enabledBadge(ep.enabled)),
         ...row('detail.created', fmtDate(ep.created_at)),
         ...row('detail.updated', fmtDate(ep.updated_at)));

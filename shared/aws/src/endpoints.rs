@@ -6,7 +6,7 @@ use crate::error::sdk;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use std::sync::Arc;
-use webhooks_core::model::{Counters, Endpoint};
+use webhooks_core::model::{Counters, Endpoint, Headers};
 use webhooks_core::ports::{EndpointStore, StoreResult};
 use webhooks_core::{EndpointId, TenantId};
 
@@ -64,11 +64,30 @@ fn types_attr(types: &[String]) -> AttributeValue {
     AttributeValue::L(types.iter().cloned().map(AttributeValue::S).collect())
 }
 
+fn headers_attr(headers: &Headers) -> AttributeValue {
+    AttributeValue::M(
+        headers
+            .iter()
+            .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
+            .collect(),
+    )
+}
+
 pub(crate) fn from_item(item: &Item) -> StoreResult<Endpoint> {
     let types = item
         .get("event_types")
         .and_then(|v| v.as_l().ok())
         .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+        .unwrap_or_default();
+    // Endpoints written before headers existed have no attribute: none.
+    let headers = item
+        .get("headers")
+        .and_then(|v| v.as_m().ok())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Endpoint {
         id: parsed(EndpointId::parse(get_s(item, "id")?))?,
@@ -76,6 +95,7 @@ pub(crate) fn from_item(item: &Item) -> StoreResult<Endpoint> {
         url: get_s(item, "url")?.to_owned(),
         description: opt_s(item, "description").unwrap_or_default(),
         event_types: types,
+        headers,
         enabled: get_bool(item, "enabled")?,
         disabled_reason: opt_s(item, "disabled_reason"),
         version: get_n(item, "version")?,
@@ -101,6 +121,7 @@ impl EndpointStore for DynamoDbEndpointStore {
             ("url".to_owned(), s(&e.url)),
             ("description".to_owned(), s(&e.description)),
             ("event_types".to_owned(), types_attr(&e.event_types)),
+            ("headers".to_owned(), headers_attr(&e.headers)),
             ("enabled".to_owned(), AttributeValue::Bool(e.enabled)),
             ("version".to_owned(), n(e.version)),
             ("created_at".to_owned(), ms(e.created_at)),
@@ -147,10 +168,11 @@ impl EndpointStore for DynamoDbEndpointStore {
             .expression_attribute_values(":url", s(&e.url))
             .expression_attribute_values(":d", s(&e.description))
             .expression_attribute_values(":t", types_attr(&e.event_types))
+            .expression_attribute_values(":h", headers_attr(&e.headers))
             .expression_attribute_values(":en", AttributeValue::Bool(e.enabled))
             .expression_attribute_values(":u", ms(e.updated_at))
             .return_values(ReturnValue::UpdatedOld);
-        let set = "SET #url = :url, description = :d, event_types = :t, enabled = :en, version = :v, updated_at = :u";
+        let set = "SET #url = :url, description = :d, event_types = :t, headers = :h, enabled = :en, version = :v, updated_at = :u";
         req = match &e.disabled_reason {
             Some(r) => req
                 .update_expression(format!("{set}, disabled_reason = :r"))

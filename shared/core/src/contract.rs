@@ -64,13 +64,16 @@ fn tenant(s: &str) -> TenantId {
 }
 
 fn endpoint(t: &TenantId, types: &[&str], enabled: bool) -> Endpoint {
-    Endpoint::new(
-        t.clone(),
-        "https://receiver.example/hook".into(),
-        "contract test".into(),
-        types.iter().map(|s| s.to_string()).collect(),
-        enabled,
-    )
+    Endpoint {
+        headers: [("x-api-key".to_owned(), "clé d'essai".to_owned())].into(),
+        ..Endpoint::new(
+            t.clone(),
+            "https://receiver.example/hook".into(),
+            "contract test".into(),
+            types.iter().map(|s| s.to_string()).collect(),
+            enabled,
+        )
+    }
 }
 
 fn message(t: &TenantId, event_id: Option<&str>) -> Message {
@@ -136,6 +139,11 @@ pub async fn endpoint_update_is_optimistic(h: &Harness) {
     v2.url = "https://new.example/hook".into();
     v2.event_types = vec!["CONTRACT_CREATED".into(), "INVOICE_PAID".into()];
     v2.enabled = false;
+    v2.headers = [
+        ("authorization".to_owned(), "Bearer abc".to_owned()),
+        ("x-trace".to_owned(), "1".to_owned()),
+    ]
+    .into();
     v2.disabled_reason = Some("failing for 5 days".into());
     v2.updated_at = now();
     s.update(&v2).await.unwrap();

@@ -5,6 +5,10 @@ use crate::ids::{EndpointId, MessageId, TenantId};
 use bytes::Bytes;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Extra HTTP headers an endpoint sends with every request, by lower-case name.
+pub type Headers = BTreeMap<String, String>;
 
 /// Now, truncated to the millisecond: every store keeps milliseconds, so values
 /// read back compare equal to what was written.
@@ -22,6 +26,8 @@ pub struct Endpoint {
     pub description: String,
     pub event_types: Vec<String>,
     pub enabled: bool,
+    /// Sent with every request to this endpoint (e.g. a receiver's own API key).
+    pub headers: Headers,
     /// Why the service disabled the endpoint by itself (`None` when an admin did, or when enabled).
     pub disabled_reason: Option<String>,
     /// Optimistic-concurrency version, bumped by every update.
@@ -52,6 +58,7 @@ impl Endpoint {
             description,
             event_types,
             enabled,
+            headers: Headers::new(),
             disabled_reason: None,
             version: 1,
             created_at: at,
@@ -100,6 +107,10 @@ pub struct EndpointIn {
     pub event_types: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Extra headers sent with every request (at most 10; names are case-insensitive;
+    /// signature, `host`, `content-*` and hop-by-hop headers are reserved).
+    #[serde(default)]
+    pub headers: Headers,
 }
 
 fn yes() -> bool {
@@ -115,6 +126,8 @@ pub struct EndpointPatch {
     pub description: Option<String>,
     pub event_types: Option<Vec<String>>,
     pub enabled: Option<bool>,
+    /// Replaces the whole set of extra headers (`{}` removes them all).
+    pub headers: Option<Headers>,
 }
 
 /// An endpoint as the admin API returns it. `secret` is set only in the creation response.
@@ -126,6 +139,8 @@ pub struct EndpointOut {
     pub description: String,
     pub event_types: Vec<String>,
     pub enabled: bool,
+    #[serde(default)]
+    pub headers: Headers,
     /// Set when the service disabled the endpoint itself (e.g. failing for days).
     #[serde(default)]
     pub disabled_reason: Option<String>,
@@ -146,6 +161,7 @@ impl From<Endpoint> for EndpointOut {
             description: e.description,
             event_types: e.event_types,
             enabled: e.enabled,
+            headers: e.headers,
             disabled_reason: e.disabled_reason,
             created_at: e.created_at,
             updated_at: e.updated_at,

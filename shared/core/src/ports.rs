@@ -216,7 +216,8 @@ pub trait TaskQueue: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct OutboundRequest {
     pub url: String,
-    pub headers: Vec<(&'static str, String)>,
+    /// The endpoint's own headers first, then the signature headers.
+    pub headers: Vec<(std::borrow::Cow<'static, str>, String)>,
     pub body: Bytes,
 }
 

@@ -3,7 +3,7 @@
 use crate::catalog::Catalog;
 use crate::error::{CoreError, FieldError};
 use crate::ids::TenantId;
-use crate::model::{EndpointIn, EndpointPatch, InboundEvent};
+use crate::model::{EndpointIn, EndpointPatch, Headers, InboundEvent};
 use crate::net::{forbidden_host_name, forbidden_reason};
 use serde::de::DeserializeOwned;
 
@@ -13,6 +13,25 @@ pub const MAX_EVENT_TYPES: usize = 50;
 /// Largest accepted inbound event, in bytes of JSON.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 pub const MAX_EVENT_ID_LEN: usize = 255;
+pub const MAX_HEADERS: usize = 10;
+pub const MAX_HEADER_NAME_LEN: usize = 64;
+pub const MAX_HEADER_VALUE_LEN: usize = 1000;
+/// Header names an endpoint may not set: the signature headers, what the HTTP client owns,
+/// and hop-by-hop headers.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "user-agent",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+];
+/// Reserved name prefixes: `webhook-*` (Standard Webhooks), `pp-svc-webhooks-*` (native
+/// signature), `content-*` (the body is ours), `proxy-*` and `sec-*`.
+const RESERVED_PREFIXES: &[&str] = &["webhook-", "pp-svc-webhooks-", "content-", "proxy-", "sec-"];
 
 /// Deserializes a JSON body, naming the offending field on failure.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
@@ -113,6 +132,57 @@ fn check_event_types(
     out
 }
 
+/// RFC 9110 token characters, the only ones a header name may use.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Checks an endpoint's extra headers; returns them with lower-case names.
+fn check_headers(headers: &Headers, errors: &mut Vec<FieldError>) -> Headers {
+    if headers.len() > MAX_HEADERS {
+        errors.push(FieldError::new(
+            "headers",
+            format!("at most {MAX_HEADERS} headers"),
+        ));
+    }
+    let mut out = Headers::new();
+    for (name, value) in headers {
+        let field = format!("headers.{name}");
+        let lower = name.to_ascii_lowercase();
+        let problem = if !is_token(name) || name.len() > MAX_HEADER_NAME_LEN {
+            Some(format!(
+                "header names are 1 to {MAX_HEADER_NAME_LEN} letters, digits or !#$%&'*+-.^_`|~"
+            ))
+        } else if RESERVED_HEADERS.contains(&lower.as_str())
+            || RESERVED_PREFIXES.iter().any(|p| lower.starts_with(p))
+        {
+            Some("this header is set by the service and cannot be overridden".to_owned())
+        } else if value.len() > MAX_HEADER_VALUE_LEN
+            || !value
+                .bytes()
+                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        {
+            Some(format!(
+                "header values are at most {MAX_HEADER_VALUE_LEN} printable ASCII characters"
+            ))
+        } else if out.contains_key(&lower) {
+            Some("duplicate header name (names are case-insensitive)".to_owned())
+        } else {
+            None
+        };
+        match problem {
+            Some(m) => errors.push(FieldError::new(field, m)),
+            None => {
+                out.insert(lower, value.trim().to_owned());
+            }
+        }
+    }
+    out
+}
+
 fn check_description(d: &str, errors: &mut Vec<FieldError>) {
     if d.chars().count() > MAX_DESCRIPTION_CHARS {
         errors.push(FieldError::new(
@@ -134,6 +204,7 @@ pub fn validate_endpoint_in(
     }
     check_description(&input.description, &mut errors);
     input.event_types = check_event_types(&input.event_types, catalog, &mut errors);
+    input.headers = check_headers(&input.headers, &mut errors);
     if errors.is_empty() {
         Ok(input)
     } else {
@@ -158,6 +229,9 @@ pub fn validate_endpoint_patch(
     }
     if let Some(types) = &patch.event_types {
         patch.event_types = Some(check_event_types(types, catalog, &mut errors));
+    }
+    if let Some(headers) = &patch.headers {
+        patch.headers = Some(check_headers(headers, &mut errors));
     }
     if errors.is_empty() {
         Ok(patch)
@@ -243,7 +317,60 @@ mod tests {
             description: String::new(),
             event_types: types.iter().map(|s| s.to_string()).collect(),
             enabled: true,
+            headers: Headers::new(),
         }
+    }
+
+    #[test]
+    fn custom_headers() {
+        let c = Catalog::built_in();
+        let with = |pairs: &[(&str, &str)]| EndpointIn {
+            headers: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..ep("https://a.example/h", &["INVOICE_VALIDATED"])
+        };
+        let ok = validate_endpoint_in(
+            with(&[("Authorization", "Bearer abc"), ("X-Tenant", " 42 ")]),
+            &c,
+            AWS,
+        )
+        .unwrap();
+        assert_eq!(
+            ok.headers.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("authorization".to_owned(), "Bearer abc".to_owned()),
+                ("x-tenant".to_owned(), "42".to_owned())
+            ]
+        );
+        for (name, value) in [
+            ("Host", "evil.example"),
+            ("webhook-signature", "v1,forged"),
+            ("PP-SVC-WEBHOOKS-SIGNATURE", "t=1"),
+            ("Content-Type", "text/plain"),
+            ("Transfer-Encoding", "chunked"),
+            ("bad name", "x"),
+            ("", "x"),
+            ("x-ok", "line\r\nInjected: yes"),
+        ] {
+            let e = validate_endpoint_in(with(&[(name, value)]), &c, AWS).unwrap_err();
+            assert_eq!(fields(e), vec![format!("headers.{name}")], "{name:?}");
+        }
+        let dup = validate_endpoint_in(with(&[("X-A", "1"), ("x-a", "2")]), &c, AWS);
+        assert_eq!(fields(dup.unwrap_err()), vec!["headers.x-a"]);
+        let many: Vec<(String, String)> = (0..=MAX_HEADERS)
+            .map(|i| (format!("x-{i}"), "v".into()))
+            .collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let e = validate_endpoint_in(with(&many), &c, AWS).unwrap_err();
+        assert_eq!(fields(e), vec!["headers"]);
+        let patch = EndpointPatch {
+            headers: Some([("Host".to_owned(), "x".to_owned())].into()),
+            ..EndpointPatch::default()
+        };
+        let e = validate_endpoint_patch(patch, &c, AWS).unwrap_err();
+        assert_eq!(fields(e), vec!["headers.Host"]);
     }
 
     const LOCAL: UrlPolicy = UrlPolicy {

@@ -10,6 +10,7 @@ use webhooks_core::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_operator_features.sql"),
+    include_str!("../migrations/0003_endpoint_headers.sql"),
 ];
 
 /// The database could not be opened or migrated.

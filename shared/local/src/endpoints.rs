@@ -20,7 +20,7 @@ impl SqliteEndpointStore {
 
 const COLUMNS: &str = "tenant, id, url, description, event_types, enabled, version, created_at, \
                        updated_at, delivered, failed_attempts, failed_messages, in_flight, \
-                       disabled_reason, failing_since";
+                       disabled_reason, failing_since, headers";
 
 fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let types: String = r.get(4)?;
@@ -42,6 +42,7 @@ fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         },
         disabled_reason: r.get(13)?,
         failing_since: r.get::<_, Option<i64>>(14)?.map(from_ms),
+        headers: parse_col(15, serde_json::from_str(&r.get::<_, String>(15)?))?,
     })
 }
 
@@ -68,8 +69,8 @@ impl EndpointStore for SqliteEndpointStore {
                 let tx = c.savepoint().map_err(sql)?;
                 tx.execute(
                     "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
-                                            updated_at, disabled_reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                            updated_at, disabled_reason, headers)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
                         e.tenant.as_str(),
                         e.id.as_str(),
@@ -80,7 +81,8 @@ impl EndpointStore for SqliteEndpointStore {
                         e.version,
                         ms(e.created_at),
                         ms(e.updated_at),
-                        e.disabled_reason
+                        e.disabled_reason,
+                        serde_json::to_string(&e.headers).map_err(StoreError::backend)?
                     ],
                 )
                 .map_err(sql)?;
@@ -131,7 +133,7 @@ impl EndpointStore for SqliteEndpointStore {
                 let changed = tx
                     .execute(
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
-                                version = ?7, updated_at = ?8, disabled_reason = ?9,
+                                version = ?7, updated_at = ?8, disabled_reason = ?9, headers = ?10,
                                 failing_since = CASE WHEN enabled = 0 AND ?6 = 1 THEN NULL ELSE failing_since END
                          WHERE tenant = ?1 AND id = ?2 AND version = ?7 - 1",
                         params![
@@ -143,7 +145,8 @@ impl EndpointStore for SqliteEndpointStore {
                             e.enabled,
                             e.version,
                             ms(e.updated_at),
-                            e.disabled_reason
+                            e.disabled_reason,
+                            serde_json::to_string(&e.headers).map_err(StoreError::backend)?
                         ],
                     )
                     .map_err(sql)?;

@@ -30,18 +30,43 @@ impl std::fmt::Display for Blocked {
 
 impl StdError for Blocked {}
 
-/// Resolves with the system resolver and drops non-public addresses, so the connection
-/// can only go to an address that passed the check.
-struct PublicOnlyResolver;
+/// Where host names are looked up: the system resolver, or (unit tests) a fixed table, so
+/// the resolver path can be tested without controlling DNS.
+#[derive(Clone)]
+enum Lookup {
+    System,
+    #[cfg(test)]
+    Fixed(Arc<std::collections::HashMap<String, Vec<IpAddr>>>),
+}
+
+impl Lookup {
+    async fn addresses(&self, host: &str) -> std::io::Result<Vec<SocketAddr>> {
+        match self {
+            Lookup::System => Ok(tokio::net::lookup_host((host, 0)).await?.collect()),
+            #[cfg(test)]
+            Lookup::Fixed(table) => Ok(table
+                .get(host)
+                .into_iter()
+                .flatten()
+                .map(|ip| SocketAddr::new(*ip, 0))
+                .collect()),
+        }
+    }
+}
+
+/// Resolves host names and drops non-public addresses, so the connection can only go to an
+/// address that passed the check.
+struct PublicOnlyResolver(Lookup);
 
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
+        let lookup = self.0.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
             if let Some(reason) = forbidden_host_name(&host) {
                 return Err(Box::new(Blocked(reason)) as Box<dyn StdError + Send + Sync>);
             }
-            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let all = lookup.addresses(&host).await?;
             let mut first_reason = None;
             let public: Vec<SocketAddr> = all
                 .into_iter()
@@ -71,6 +96,14 @@ pub struct ReqwestSender {
 impl ReqwestSender {
     /// Builds the client once; reuse it for every request (connection reuse).
     pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
+        Self::build(timeout, allow_private, Lookup::System)
+    }
+
+    fn build(
+        timeout: Duration,
+        allow_private: bool,
+        lookup: Lookup,
+    ) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
@@ -79,7 +112,7 @@ impl ReqwestSender {
             .pool_idle_timeout(Duration::from_secs(60))
             .no_proxy();
         if !allow_private {
-            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver(lookup)));
         }
         Ok(Self {
             client: builder.build()?,
@@ -166,7 +199,7 @@ impl WebhookSender for ReqwestSender {
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(req.body);
         for (name, value) in req.headers {
-            builder = builder.header(name, value);
+            builder = builder.header(name.as_ref(), value);
         }
         let mut resp = match builder.send().await {
             Ok(r) => r,
@@ -228,7 +261,7 @@ mod tests {
     fn request(url: String) -> OutboundRequest {
         OutboundRequest {
             url,
-            headers: vec![("webhook-id", "msg_x".into())],
+            headers: vec![("webhook-id".into(), "msg_x".into())],
             body: Bytes::from_static(b"{}"),
         }
     }
@@ -289,6 +322,47 @@ mod tests {
         let s = ReqwestSender::new(Duration::from_secs(2), true).unwrap();
         let r = s.send(request(format!("http://{addr}/"))).await;
         assert_eq!(r.error, Some(FailureKind::Connect));
+    }
+
+    /// A public-looking name whose DNS answer holds only non-public addresses (rebinding,
+    /// an internal name) is refused when connecting, with the reason, and nothing is sent.
+    #[tokio::test]
+    async fn names_resolving_to_non_public_addresses_are_blocked() {
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().route(
+            "/",
+            post(move || async move {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "ok"
+            }),
+        );
+        let addr = serve(app).await;
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let table = [
+            ("rebind.example", vec![ip("127.0.0.1")]),
+            ("internal.example", vec![ip("10.1.2.3"), ip("127.0.0.1")]),
+            ("metadata.example", vec![ip("169.254.169.254")]),
+            ("mapped.example", vec![ip("::ffff:127.0.0.1")]),
+        ];
+        let lookup = Lookup::Fixed(Arc::new(
+            table
+                .iter()
+                .map(|(h, a)| (h.to_string(), a.clone()))
+                .collect(),
+        ));
+        let sender = ReqwestSender::build(Duration::from_secs(2), false, lookup).unwrap();
+        for (host, _) in &table {
+            let url = format!("http://{host}:{}/", addr.port());
+            let r = sender.send(request(url.clone())).await;
+            assert_eq!(r.error, Some(FailureKind::Blocked), "{url}");
+            assert!(r.excerpt.unwrap().starts_with("target blocked: "), "{url}");
+        }
+        let r = sender
+            .send(request(format!("http://rebind.example:{}/", addr.port())))
+            .await;
+        assert_eq!(r.excerpt.as_deref(), Some("target blocked: loopback"));
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

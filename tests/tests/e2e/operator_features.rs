@@ -1,5 +1,6 @@
 //! End-to-end tests of the operator features on the local stack: secret rotation, test
-//! events, replay and recovery, failing endpoints (Retry-After, 410, automatic disabling).
+//! events, replay and recovery, failing endpoints (Retry-After, 410, automatic disabling),
+//! custom headers.
 
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -353,5 +354,73 @@ async fn concurrent_duplicates_of_an_event_id_fan_out_once() {
     rx.wait_for(1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(rx.requests().len(), 1);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn custom_headers_are_sent_with_every_request_and_reserved_names_refused() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (status, created) = s
+        .call(
+            "POST",
+            "/v1/endpoints",
+            ADMIN_A,
+            Some(json!({
+                "url": rx.url("/ok/0"),
+                "event_types": ["INVOICE_VALIDATED"],
+                "headers": {"Authorization": "Bearer receiver-token", "X-Env": "recette"}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["headers"],
+        json!({"authorization": "Bearer receiver-token", "x-env": "recette"}),
+        "names are stored in lower case"
+    );
+    let ep = created["id"].as_str().unwrap().to_owned();
+    let secret = Secret::parse(created["secret"].as_str().unwrap()).unwrap();
+
+    s.publish("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    let r = &rx.wait_for(1).await[0];
+    assert_eq!(r.headers["authorization"], "Bearer receiver-token");
+    assert_eq!(r.headers["x-env"], "recette");
+    assert_eq!(r.verify(&secret), (true, true), "signatures untouched");
+
+    // A patch replaces the whole set; `{}` removes them.
+    let e = s
+        .patch(ADMIN_A, &ep, json!({"headers": {"X-Env": "prod"}}))
+        .await;
+    assert_eq!(e["headers"], json!({"x-env": "prod"}));
+    s.publish("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    let r = &rx.wait_for(2).await[1];
+    assert_eq!(r.headers["x-env"], "prod");
+    assert!(!r.headers.contains_key("authorization"));
+    let e = s.patch(ADMIN_A, &ep, json!({"headers": {}})).await;
+    assert_eq!(e["headers"], json!({}));
+
+    // Reserved or malformed names and values are refused, naming the header.
+    for (headers, field) in [
+        (
+            json!({"Webhook-Signature": "v1,forged"}),
+            "headers.Webhook-Signature",
+        ),
+        (json!({"Host": "evil.example"}), "headers.Host"),
+        (json!({"Content-Length": "0"}), "headers.Content-Length"),
+        (json!({"X-Bad": "a\r\nInjected: yes"}), "headers.X-Bad"),
+        (json!({"bad name": "x"}), "headers.bad name"),
+    ] {
+        let (status, problem) = s
+            .call(
+                "PATCH",
+                &format!("/v1/endpoints/{ep}"),
+                ADMIN_A,
+                Some(json!({ "headers": headers })),
+            )
+            .await;
+        assert_eq!(status, 400, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
     s.stop().await;
 }

@@ -97,13 +97,16 @@ impl AdminService {
         input: EndpointIn,
     ) -> Result<EndpointOut, CoreError> {
         let input = validate_endpoint_in(input, &self.catalog, self.config.url_policy)?;
-        let endpoint = Endpoint::new(
-            tenant.clone(),
-            input.url,
-            input.description,
-            input.event_types,
-            input.enabled,
-        );
+        let endpoint = Endpoint {
+            headers: input.headers,
+            ..Endpoint::new(
+                tenant.clone(),
+                input.url,
+                input.description,
+                input.event_types,
+                input.enabled,
+            )
+        };
         let secret = Secret::generate();
         // Secret first: an endpoint must never exist without one.
         self.stores
@@ -162,6 +165,9 @@ impl AdminService {
             }
             if let Some(t) = &patch.event_types {
                 ep.event_types.clone_from(t);
+            }
+            if let Some(h) = &patch.headers {
+                ep.headers.clone_from(h);
             }
             if let Some(e) = patch.enabled {
                 if e && !ep.enabled {

@@ -127,18 +127,22 @@ impl DeliveryService {
                 .await?
                 .ok_or_else(|| StoreError::backend(format!("endpoint {ep_id} has no secret")))?;
             let keys = secrets.signing_keys(started_at);
-            let headers = signature_headers(
+            let signatures = signature_headers(
                 &keys,
                 msg_id.as_str(),
                 started_at.timestamp(),
                 &message.body,
             );
+            let headers = (endpoint.headers.iter())
+                .map(|(k, v)| (k.clone().into(), v.clone()))
+                .chain(signatures.into_iter().map(|(k, v)| (k.into(), v)))
+                .collect();
             let clock = Instant::now();
             let result = self
                 .sender
                 .send(OutboundRequest {
                     url: endpoint.url.clone(),
-                    headers: headers.into(),
+                    headers,
                     body: message.body.clone(),
                 })
                 .await;
