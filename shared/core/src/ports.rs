@@ -111,32 +111,11 @@ pub struct DeliveryInputs {
     pub message: Option<Message>,
 }
 
-/// Reads a task's [`DeliveryInputs`], in one round trip where the backend can (on AWS every
-/// request is billed, so three reads per delivery would cost three).
+/// Reads a task's [`DeliveryInputs`] in one round trip (on AWS every request is billed, so
+/// three reads per delivery would cost three).
 #[async_trait]
 pub trait DeliveryReader: Send + Sync {
     async fn read(&self, task: &DeliveryTask) -> StoreResult<DeliveryInputs>;
-}
-
-/// A [`DeliveryReader`] making one read per store, for backends where reads are cheap.
-pub struct SeparateReads {
-    pub endpoints: std::sync::Arc<dyn EndpointStore>,
-    pub messages: std::sync::Arc<dyn MessageStore>,
-    pub log: std::sync::Arc<dyn DeliveryLog>,
-}
-
-#[async_trait]
-impl DeliveryReader for SeparateReads {
-    async fn read(&self, t: &DeliveryTask) -> StoreResult<DeliveryInputs> {
-        Ok(DeliveryInputs {
-            entry: self
-                .log
-                .get(&t.tenant, &t.endpoint_id, &t.message_id)
-                .await?,
-            endpoint: self.endpoints.get(&t.tenant, &t.endpoint_id).await?,
-            message: self.messages.get(&t.tenant, &t.message_id).await?,
-        })
-    }
 }
 
 /// The delivery log: one entry per (message, endpoint) and its attempts. Adapters keep

@@ -46,6 +46,19 @@ fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     })
 }
 
+/// The endpoint `id` of `tenant`, on a connection the caller holds.
+pub(crate) fn get_endpoint(
+    c: &Connection,
+    tenant: &TenantId,
+    id: &EndpointId,
+) -> rusqlite::Result<Option<Endpoint>> {
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 AND id = ?2"
+    ))?
+    .query_row(params![tenant.as_str(), id.as_str()], row_to_endpoint)
+    .optional()
+}
+
 fn write_subscriptions(tx: &Connection, e: &Endpoint) -> rusqlite::Result<()> {
     tx.execute(
         "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
@@ -95,16 +108,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .read(move |c| {
-                c.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 AND id = ?2"
-                ))
-                .and_then(|mut s| {
-                    s.query_row(params![tenant.as_str(), id.as_str()], row_to_endpoint)
-                        .optional()
-                })
-                .map_err(sql)
-            })
+            .read(move |c| get_endpoint(c, &tenant, &id).map_err(sql))
             .await
     }
 

@@ -4,7 +4,7 @@
 use crate::db::{from_ms, ms, parse_col, sql, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use webhooks_core::model::{
     Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, Message, Page,
 };
@@ -38,6 +38,23 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         next_attempt_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
         series_start: r.get(7)?,
     })
+}
+
+/// The delivery entry of `msg` on `ep`, on a connection the caller holds.
+pub(crate) fn get_entry(
+    c: &Connection,
+    tenant: &TenantId,
+    ep: &EndpointId,
+    msg: &MessageId,
+) -> rusqlite::Result<Option<LogEntry>> {
+    c.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM deliveries WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3"
+    ))?
+    .query_row(
+        params![tenant.as_str(), ep.as_str(), msg.as_str()],
+        row_to_entry,
+    )
+    .optional()
 }
 
 #[async_trait]
@@ -86,15 +103,9 @@ impl DeliveryLog for SqliteDeliveryLog {
         ep: &EndpointId,
         msg: &MessageId,
     ) -> StoreResult<Option<LogEntry>> {
-        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        let (t, ep, msg) = (tenant.clone(), ep.clone(), msg.clone());
         self.db
-            .read(move |c| {
-                c.prepare_cached(&format!(
-                    "SELECT {ENTRY_COLUMNS} FROM deliveries WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3"
-                ))
-                .and_then(|mut s| s.query_row(params![t, ep, msg], row_to_entry).optional())
-                .map_err(sql)
-            })
+            .read(move |c| get_entry(c, &t, &ep, &msg).map_err(sql))
             .await
     }
 

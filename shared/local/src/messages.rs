@@ -3,7 +3,7 @@
 use crate::db::{from_ms, ms, parse_col, sql, Db};
 use async_trait::async_trait;
 use bytes::Bytes;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use webhooks_core::model::Message;
 use webhooks_core::ports::{Inserted, MessageStore, StoreResult};
 use webhooks_core::{MessageId, TenantId};
@@ -75,25 +75,29 @@ impl MessageStore for SqliteMessageStore {
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>> {
         let (t, id) = (tenant.clone(), id.clone());
         self.db
-            .read(move |c| {
-                c.prepare_cached(
-                    "SELECT event_type, event_id, body, created_at FROM messages WHERE tenant = ?1 AND id = ?2",
-                )
-                .and_then(|mut s| {
-                    s.query_row(params![t.as_str(), id.as_str()], |r| {
-                        Ok(Message {
-                            id: id.clone(),
-                            tenant: t.clone(),
-                            event_type: r.get(0)?,
-                            event_id: r.get(1)?,
-                            body: Bytes::from(r.get::<_, Vec<u8>>(2)?),
-                            created_at: from_ms(r.get(3)?),
-                        })
-                    })
-                    .optional()
-                })
-                .map_err(sql)
-            })
+            .read(move |c| get_message(c, &t, &id).map_err(sql))
             .await
     }
+}
+
+/// The message `id` of `tenant`, on a connection the caller holds.
+pub(crate) fn get_message(
+    c: &Connection,
+    tenant: &TenantId,
+    id: &MessageId,
+) -> rusqlite::Result<Option<Message>> {
+    c.prepare_cached(
+        "SELECT event_type, event_id, body, created_at FROM messages WHERE tenant = ?1 AND id = ?2",
+    )?
+    .query_row(params![tenant.as_str(), id.as_str()], |r| {
+        Ok(Message {
+            id: id.clone(),
+            tenant: tenant.clone(),
+            event_type: r.get(0)?,
+            event_id: r.get(1)?,
+            body: Bytes::from(r.get::<_, Vec<u8>>(2)?),
+            created_at: from_ms(r.get(3)?),
+        })
+    })
+    .optional()
 }

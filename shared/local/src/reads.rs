@@ -1,0 +1,37 @@
+//! `DeliveryReader` on SQLite: a delivery's entry, endpoint and message read on one
+//! read-only connection in one trip, instead of three hops to the reader threads.
+
+use crate::db::{sql, Db};
+use crate::endpoints::get_endpoint;
+use crate::log::get_entry;
+use crate::messages::get_message;
+use async_trait::async_trait;
+use webhooks_core::model::DeliveryTask;
+use webhooks_core::ports::{DeliveryInputs, DeliveryReader, StoreResult};
+
+#[derive(Clone)]
+pub struct SqliteDeliveryReader {
+    db: Db,
+}
+
+impl SqliteDeliveryReader {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl DeliveryReader for SqliteDeliveryReader {
+    async fn read(&self, task: &DeliveryTask) -> StoreResult<DeliveryInputs> {
+        let t = task.clone();
+        self.db
+            .read(move |c| {
+                Ok(DeliveryInputs {
+                    entry: get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id).map_err(sql)?,
+                    endpoint: get_endpoint(c, &t.tenant, &t.endpoint_id).map_err(sql)?,
+                    message: get_message(c, &t.tenant, &t.message_id).map_err(sql)?,
+                })
+            })
+            .await
+    }
+}
