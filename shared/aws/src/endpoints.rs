@@ -5,6 +5,7 @@ use crate::attrs::*;
 use crate::error::sdk;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use webhooks_core::model::{Counters, Endpoint, Headers};
 use webhooks_core::ports::{EndpointStore, StoreResult};
@@ -205,6 +206,35 @@ impl EndpointStore for DynamoDbEndpointStore {
                 .await
                 .map_err(sdk)?;
         }
+        Ok(())
+    }
+
+    async fn disable(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        version: u64,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        // Only attributes the delivery function's IAM policy lets it write (template.yaml).
+        self.table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(tenant_pk(tenant), endpoint_sk(id))))
+            .condition_expression("attribute_exists(pk) AND version = :prev")
+            .update_expression(
+                "SET enabled = :f, disabled_reason = :r, version = :v, updated_at = :u",
+            )
+            .expression_attribute_values(":prev", n(version.saturating_sub(1)))
+            .expression_attribute_values(":v", n(version))
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":r", s(reason))
+            .expression_attribute_values(":u", ms(at))
+            .send()
+            .await
+            .map_err(sdk)?;
         Ok(())
     }
 

@@ -36,6 +36,7 @@ macro_rules! contract_suite {
         $crate::contract_suite!(@each $make;
             endpoints_crud_and_isolation,
             endpoint_update_is_optimistic,
+            endpoint_disable_touches_only_its_fields,
             subscribed_filters_type_and_tenant,
             secrets_put_rotate_delete,
             messages_and_idempotency,
@@ -162,6 +163,36 @@ pub async fn endpoint_update_is_optimistic(h: &Harness) {
         Err(StoreError::Conflict)
     ));
     assert_eq!(s.get(&a, &ep.id).await.unwrap(), Some(v2));
+}
+
+pub async fn endpoint_disable_touches_only_its_fields(h: &Harness) {
+    let s = &h.stores.endpoints;
+    let a = tenant("A");
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    s.create(&ep).await.unwrap();
+    let at = now();
+    s.disable(&a, &ep.id, 2, "failing for 5 days", at)
+        .await
+        .unwrap();
+    let got = s.get(&a, &ep.id).await.unwrap().unwrap();
+    let expected = Endpoint {
+        enabled: false,
+        disabled_reason: Some("failing for 5 days".into()),
+        version: 2,
+        updated_at: at,
+        ..ep.clone()
+    };
+    assert_eq!(got, expected, "url, types, headers and counters untouched");
+    // A stale version, or another tenant, changes nothing.
+    assert!(matches!(
+        s.disable(&a, &ep.id, 2, "again", now()).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.disable(&tenant("B"), &ep.id, 3, "foreign", now()).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(s.get(&a, &ep.id).await.unwrap(), Some(expected));
 }
 
 pub async fn subscribed_filters_type_and_tenant(h: &Harness) {

@@ -24,11 +24,22 @@ pub trait EndpointStore: Send + Sync {
     async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>>;
     /// All endpoints of the tenant, oldest first, with counters.
     async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>>;
-    /// Replaces the mutable fields (url, description, event types, enabled, disabled
-    /// reason, updated_at, version) if the stored version is `endpoint.version - 1`;
+    /// Replaces the mutable fields (url, description, event types, headers, enabled,
+    /// disabled reason, updated_at, version) if the stored version is `endpoint.version - 1`;
     /// `Conflict` otherwise (including when it was deleted). Re-enabling a disabled
     /// endpoint clears `failing_since`.
     async fn update(&self, endpoint: &Endpoint) -> StoreResult<()>;
+    /// Disables the endpoint with `reason`, writing only `enabled`, `disabled_reason`,
+    /// `version` and `updated_at` (the delivery function may change nothing else), if the
+    /// stored version is `version - 1`; `Conflict` otherwise.
+    async fn disable(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        version: u64,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Deletes the endpoint; `false` if it did not exist.
     async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool>;
     /// Endpoints of the tenant subscribed to `event_type`, enabled or not (the fan-out

@@ -2,6 +2,7 @@
 
 use crate::db::{from_ms, ms, parse_col, sql, Db};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use webhooks_core::model::{Counters, Endpoint};
 use webhooks_core::ports::{EndpointStore, StoreResult};
@@ -159,6 +160,32 @@ impl EndpointStore for SqliteEndpointStore {
                 }
                 write_subscriptions(&tx, &e).map_err(sql)?;
                 tx.commit().map_err(sql)
+            })
+            .await
+    }
+
+    async fn disable(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        version: u64,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let (tenant, id, reason) = (tenant.clone(), id.clone(), reason.to_owned());
+        self.db
+            .call(move |c| {
+                let changed = c
+                    .execute(
+                        "UPDATE endpoints SET enabled = 0, disabled_reason = ?3, version = ?4, updated_at = ?5
+                         WHERE tenant = ?1 AND id = ?2 AND version = ?4 - 1",
+                        params![tenant.as_str(), id.as_str(), reason, version, ms(at)],
+                    )
+                    .map_err(sql)?;
+                if changed == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                Ok(())
             })
             .await
     }

@@ -222,21 +222,22 @@ impl DeliveryService {
         id: &EndpointId,
         since: DateTime<Utc>,
     ) -> Result<(), CoreError> {
+        let reason = format!(
+            "désactivé automatiquement : aucune livraison réussie depuis le {}",
+            since.format("%Y-%m-%d %H:%M UTC")
+        );
         for _ in 0..3 {
-            let Some(mut ep) = self.stores.endpoints.get(tenant, id).await? else {
+            let Some(ep) = self.stores.endpoints.get(tenant, id).await? else {
                 return Ok(());
             };
             if !ep.enabled {
                 return Ok(());
             }
-            ep.enabled = false;
-            ep.disabled_reason = Some(format!(
-                "désactivé automatiquement : aucune livraison réussie depuis le {}",
-                since.format("%Y-%m-%d %H:%M UTC")
-            ));
-            ep.version += 1;
-            ep.updated_at = now();
-            match self.stores.endpoints.update(&ep).await {
+            let endpoints = &self.stores.endpoints;
+            match endpoints
+                .disable(tenant, id, ep.version + 1, &reason, now())
+                .await
+            {
                 Ok(()) => {
                     tracing::warn!(tenant = %tenant, endpoint_id = %id, failing_since = %since, "endpoint disabled automatically");
                     return Ok(());
