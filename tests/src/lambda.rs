@@ -90,6 +90,29 @@ async fn init_error(State(rt): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
     StatusCode::ACCEPTED
 }
 
+/// The environment template.yaml gives the functions, pointed at the moto resources `names`
+/// and `ingest_dlq`, with plain-http loopback receivers allowed.
+pub fn function_env(
+    names: &webhooks_aws::AwsNames,
+    ingest_dlq: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "WEBHOOKS_AWS_ENDPOINT_URL",
+            webhooks_aws::testing::moto_endpoint(),
+        ),
+        ("WEBHOOKS_TABLE", names.table.clone()),
+        (
+            "WEBHOOKS_DELIVERY_QUEUE_URL",
+            names.delivery_queue_url.clone(),
+        ),
+        ("WEBHOOKS_SECRET_PREFIX", names.secret_prefix.clone()),
+        ("WEBHOOKS_INGEST_DLQ_URL", ingest_dlq.to_owned()),
+        ("WEBHOOKS_REQUIRE_HTTPS", "false".into()),
+        ("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true".into()),
+    ]
+}
+
 /// One function: its Runtime API emulator and the process of its built binary.
 pub struct Function {
     pub name: String,

@@ -15,7 +15,9 @@ use webhooks_benches::{arg, Receiver};
 use webhooks_core::catalog::Catalog;
 use webhooks_core::model::{DeliveryTask, Endpoint};
 use webhooks_core::retry::RetryPolicy;
-use webhooks_core::services::{DeliveryConfig, DeliveryOutcome, DeliveryService, IngestService};
+use webhooks_core::services::{
+    DeliveryConfig, DeliveryOutcome, DeliveryService, IngestService, Stores,
+};
 use webhooks_core::signing::Secret;
 use webhooks_core::TenantId;
 use webhooks_outbound::ReqwestSender;
@@ -77,6 +79,23 @@ async fn drain(
     attempts
 }
 
+/// Creates an endpoint at `url` subscribed to `event_type`, with its secret (set-up, not counted).
+async fn add_endpoint(stores: &Stores, tenant: &TenantId, url: String, event_type: &str) {
+    let ep = Endpoint::new(
+        tenant.clone(),
+        url,
+        String::new(),
+        vec![event_type.into()],
+        true,
+    );
+    stores.endpoints.create(&ep).await.unwrap();
+    stores
+        .secrets
+        .put(tenant, &ep.id, &Secret::generate())
+        .await
+        .unwrap();
+}
+
 fn print(title: &str, per: f64, calls: &BTreeMap<String, u64>) {
     println!("\n{title}");
     println!(
@@ -120,19 +139,7 @@ async fn main() {
     );
 
     // Set-up (not counted): one endpoint and its secret.
-    let ok = Endpoint::new(
-        tenant.clone(),
-        rx.url(),
-        String::new(),
-        vec!["INVOICE_VALIDATED".into()],
-        true,
-    );
-    stores.endpoints.create(&ok).await.unwrap();
-    stores
-        .secrets
-        .put(&tenant, &ok.id, &Secret::generate())
-        .await
-        .unwrap();
+    add_endpoint(&stores, &tenant, rx.url(), "INVOICE_VALIDATED").await;
     counter.reset();
 
     // Happy path: each event fanned out to one endpoint and delivered at the first attempt.
@@ -166,19 +173,8 @@ async fn main() {
     );
 
     // Retry path: a failing endpoint; every attempt after the first is a retried attempt.
-    let failing = Endpoint::new(
-        tenant.clone(),
-        format!("http://{}/missing", rx.addr),
-        String::new(),
-        vec!["ORDER_CREATED".into()],
-        true,
-    );
-    stores.endpoints.create(&failing).await.unwrap();
-    stores
-        .secrets
-        .put(&tenant, &failing.id, &Secret::generate())
-        .await
-        .unwrap();
+    let missing = format!("http://{}/missing", rx.addr);
+    add_endpoint(&stores, &tenant, missing, "ORDER_CREATED").await;
     let failures: u64 = (events / 10).max(1);
     for _ in 0..failures {
         ingest

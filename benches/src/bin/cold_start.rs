@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use webhooks_aws::testing;
 use webhooks_benches::{arg, Receiver};
-use webhooks_tests::lambda::{apigw_event, http_response, Function};
+use webhooks_tests::lambda::{apigw_event, function_env, http_response, Function};
 
 const FUNCTIONS: [&str; 3] = ["webhooks-api", "webhooks-ingest", "webhooks-delivery"];
 
@@ -101,19 +101,7 @@ async fn main() {
     let (names, sdk) = testing::fresh_names().await;
     let rx = Receiver::start(Instant::now(), false).await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
-    let env = vec![
-        ("WEBHOOKS_AWS_ENDPOINT_URL", testing::moto_endpoint()),
-        ("WEBHOOKS_TABLE", names.table.clone()),
-        (
-            "WEBHOOKS_DELIVERY_QUEUE_URL",
-            names.delivery_queue_url.clone(),
-        ),
-        ("WEBHOOKS_SECRET_PREFIX", names.secret_prefix.clone()),
-        ("WEBHOOKS_INGEST_DLQ_URL", ingest_dlq),
-        // The receiver is plain http on 127.0.0.1.
-        ("WEBHOOKS_REQUIRE_HTTPS", "false".into()),
-        ("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true".into()),
-    ];
+    let env = function_env(&names, &ingest_dlq);
 
     let mut last = Vec::new();
     let mut rows = Vec::new();

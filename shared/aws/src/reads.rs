@@ -64,16 +64,12 @@ impl DeliveryReader for DynamoDbDeliveryReader {
                     .and_then(|mut r| r.remove(&self.table.name))
                     .unwrap_or_default(),
             );
-            match out
+            let unread = out
                 .unprocessed_keys
                 .and_then(|mut u| u.remove(&self.table.name))
-            {
-                // DynamoDB may leave keys unread under load: read them again after a pause.
-                Some(rest) if !rest.keys().is_empty() => {
-                    pending = rest;
-                    tokio::time::sleep(Duration::from_millis(20 << round)).await;
-                }
-                _ => {
+                .filter(|k| !k.keys().is_empty());
+            match unread {
+                None => {
                     let find = |k: &Item| items.iter().find(|i| same_key(i, k));
                     return Ok(DeliveryInputs {
                         entry: find(&entry_key).map(entry_from).transpose()?,
@@ -83,8 +79,15 @@ impl DeliveryReader for DynamoDbDeliveryReader {
                             .transpose()?,
                     });
                 }
+                Some(_) if round + 1 == ROUNDS => break,
+                // DynamoDB may leave keys unread under load: read them again after a pause.
+                Some(rest) => {
+                    pending = rest;
+                    tokio::time::sleep(Duration::from_millis(20 << round)).await;
+                }
             }
         }
+        // Keys still unread after every round.
         Err(StoreError::Throttled)
     }
 }

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use webhooks_aws::testing;
 use webhooks_core::signing::Secret;
-use webhooks_tests::lambda::{apigw_event, event_source_mapping, http_response, Function};
+use webhooks_tests::lambda::{
+    apigw_event, event_source_mapping, function_env, http_response, Function,
+};
 use webhooks_tests::{wait_until, TestReceiver};
 
 fn admin() -> Value {
@@ -30,22 +32,13 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     let (names, sdk) = testing::fresh_names().await;
     let ingest_queue = testing::queue(&sdk, "ingest").await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
-    let env = vec![
-        ("WEBHOOKS_AWS_ENDPOINT_URL", testing::moto_endpoint()),
-        ("WEBHOOKS_TABLE", names.table.clone()),
-        (
-            "WEBHOOKS_DELIVERY_QUEUE_URL",
-            names.delivery_queue_url.clone(),
-        ),
-        ("WEBHOOKS_SECRET_PREFIX", names.secret_prefix.clone()),
-        ("WEBHOOKS_INGEST_DLQ_URL", ingest_dlq.clone()),
-        // The receiver is on 127.0.0.1 over plain http; retries are 1 s apart.
-        ("WEBHOOKS_REQUIRE_HTTPS", "false".into()),
-        ("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true".into()),
+    let mut env = function_env(&names, &ingest_dlq);
+    // Retries 1 s apart, so the scenario stays short.
+    env.extend([
         ("WEBHOOKS_RETRY_BASE_SECONDS", "1".into()),
         ("WEBHOOKS_RETRY_FACTOR", "1".into()),
         ("WEBHOOKS_HTTP_TIMEOUT_MS", "2000".into()),
-    ];
+    ]);
     let api = Function::start("webhooks-api", &env).await;
     let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
     let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);

@@ -3,8 +3,7 @@
 
 use super::Stores;
 use crate::error::{CoreError, StoreError};
-use crate::ids::{EndpointId, TenantId};
-use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, FailureKind};
+use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind};
 use crate::ports::{OutboundRequest, WebhookSender};
 use crate::retry::{AttemptOutcome, RetryPolicy};
 use crate::signing::signature_headers;
@@ -194,7 +193,7 @@ impl DeliveryService {
         if !attempt.succeeded() && endpoint.enabled {
             if let Some(since) = endpoint.failing_since {
                 if (started_at - since).to_std().unwrap_or_default() >= self.config.disable_after {
-                    self.disable(tenant, ep_id, since).await?;
+                    self.disable(&endpoint, since).await?;
                 }
             }
         }
@@ -215,34 +214,29 @@ impl DeliveryService {
         })
     }
 
-    /// Disables an endpoint that has been failing since `since`, recording why.
-    async fn disable(
-        &self,
-        tenant: &TenantId,
-        id: &EndpointId,
-        since: DateTime<Utc>,
-    ) -> Result<(), CoreError> {
+    /// Disables `endpoint`, failing since `since`, recording why.
+    async fn disable(&self, endpoint: &Endpoint, since: DateTime<Utc>) -> Result<(), CoreError> {
+        let (tenant, id) = (&endpoint.tenant, &endpoint.id);
         let reason = format!(
             "désactivé automatiquement : aucune livraison réussie depuis le {}",
             since.format("%Y-%m-%d %H:%M UTC")
         );
+        // The endpoint read for this attempt is usually current: read again only on a conflict.
+        let mut version = endpoint.version;
         for _ in 0..3 {
-            let Some(ep) = self.stores.endpoints.get(tenant, id).await? else {
-                return Ok(());
-            };
-            if !ep.enabled {
-                return Ok(());
-            }
             let endpoints = &self.stores.endpoints;
             match endpoints
-                .disable(tenant, id, ep.version + 1, &reason, now())
+                .disable(tenant, id, version + 1, &reason, now())
                 .await
             {
                 Ok(()) => {
                     tracing::warn!(tenant = %tenant, endpoint_id = %id, failing_since = %since, "endpoint disabled automatically");
                     return Ok(());
                 }
-                Err(StoreError::Conflict) => continue,
+                Err(StoreError::Conflict) => match endpoints.get(tenant, id).await? {
+                    Some(ep) if ep.enabled => version = ep.version,
+                    _ => return Ok(()),
+                },
                 Err(e) => return Err(e.into()),
             }
         }
