@@ -119,6 +119,8 @@ pub struct Function {
     rt: Arc<Runtime>,
     child: tokio::process::Child,
     spawned: Instant,
+    /// Bytes the function wrote to stdout, which Lambda sends to CloudWatch Logs.
+    log_bytes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Path of a binary built by this workspace (`cargo test --all-targets` builds them).
@@ -163,18 +165,33 @@ impl Function {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{binary}"))
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .kill_on_drop(true);
         for (k, v) in env {
             cmd.env(k, v);
         }
         let spawned = Instant::now();
-        let child = cmd.spawn().expect("function binary starts");
+        let mut child = cmd.spawn().expect("function binary starts");
+        let log_bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        if let Some(mut out) = child.stdout.take() {
+            let counted = log_bytes.clone();
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                let mut buf = vec![0u8; 16 * 1024];
+                while let Ok(n) = out.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    counted.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
         Self {
             name: binary.to_owned(),
             rt,
             child,
             spawned,
+            log_bytes,
         }
     }
 
@@ -215,6 +232,11 @@ impl Function {
                 self.rt.init_error.lock().unwrap()
             ),
         }
+    }
+
+    /// Bytes of log lines written so far.
+    pub fn log_bytes(&self) -> u64 {
+        self.log_bytes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn init_error(&self) -> Option<String> {
@@ -321,6 +343,27 @@ pub fn event_source_mapping(
                         .send()
                         .await;
                 }
+            }
+        }
+    })
+}
+
+/// Emulates the DynamoDB-stream event source mapping of the counters function: every
+/// `window` (its batching window), the records written since are handed to `function`;
+/// a failed invocation is retried with the same batch, as Lambda retries a stream batch.
+pub fn stream_event_source_mapping(
+    reader: webhooks_aws::testing::StreamReader,
+    function: Arc<Function>,
+    window: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(window).await;
+            let Some(event) = reader.next_event().await else {
+                continue;
+            };
+            while function.invoke(event.clone()).await.is_err() {
+                tokio::time::sleep(window).await;
             }
         }
     })

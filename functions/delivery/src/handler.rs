@@ -11,6 +11,9 @@ use webhooks_aws::{metrics, SqsTaskQueue};
 use webhooks_core::model::DeliveryTask;
 use webhooks_core::services::{DeliveryOutcome, DeliveryService};
 
+/// An attempt made: its outcome and duration in milliseconds.
+type Made = (DeliveryOutcome, u64);
+
 pub struct Deliver {
     pub service: DeliveryService,
     pub queue: SqsTaskQueue,
@@ -19,51 +22,33 @@ pub struct Deliver {
 }
 
 impl Deliver {
-    /// `true` when the record is finished and may be deleted.
-    async fn one(&self, record: &SqsMessage) -> bool {
+    /// Whether the record is finished and may be deleted, and the outcome and duration of
+    /// the attempt made, if any.
+    async fn one(&self, record: &SqsMessage) -> (bool, Option<Made>) {
         let sqs_id = record.message_id.as_deref().unwrap_or_default();
-        let Ok(task) =
+        let Ok(mut task) =
             serde_json::from_str::<DeliveryTask>(record.body.as_deref().unwrap_or_default())
         else {
             tracing::error!(
                 sqs_message_id = sqs_id,
                 "unreadable delivery task; left for the DLQ"
             );
-            return false;
+            return (false, None);
         };
+        // A message seen before (a retry, or a copy) may carry a stale attempt number: the
+        // log decides.
+        let receives = record.attributes.get("ApproximateReceiveCount");
+        if receives.is_none_or(|n| n != "1") {
+            task = task.without_hints();
+        }
         let delivery = match self.service.deliver(&task).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(message_id = %task.message_id, endpoint_id = %task.endpoint_id, error = %e, "attempt not recorded; the task will come back");
-                return false;
+                return (false, None);
             }
         };
-        if let Some(a) = &delivery.attempt {
-            let outcome = match delivery.outcome {
-                DeliveryOutcome::Delivered => "delivered",
-                DeliveryOutcome::RetryIn(_) => "retry",
-                _ => "failed",
-            };
-            metrics::emit(
-                &[
-                    ("Function", "delivery"),
-                    ("Outcome", outcome),
-                    ("FailureKind", a.error.as_deref().unwrap_or("none")),
-                ],
-                &[&["Function", "Outcome"], &["Function", "FailureKind"]],
-                &[
-                    ("Attempts", "Count", 1.0),
-                    ("DeliveryLatency", "Milliseconds", a.duration_ms as f64),
-                ],
-                &[
-                    ("endpoint_id", json!(task.endpoint_id)),
-                    ("message_id", json!(task.message_id)),
-                    ("attempt", json!(a.number)),
-                    ("status_code", json!(a.status_code)),
-                ],
-            );
-        }
-        match delivery.outcome {
+        let done = match delivery.outcome {
             DeliveryOutcome::RetryIn(delay) => {
                 let handle = record.receipt_handle.as_deref().unwrap_or_default();
                 if let Err(e) = self.queue.retry_later(handle, delay).await {
@@ -76,21 +61,55 @@ impl Deliver {
             DeliveryOutcome::Delivered | DeliveryOutcome::Failed | DeliveryOutcome::Skipped(_) => {
                 true
             }
-        }
+        };
+        let made = delivery.attempt.map(|a| (delivery.outcome, a.duration_ms));
+        (done, made)
     }
 
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        let done: Vec<(String, bool)> = futures::stream::iter(&event.records)
-            .map(|r| async move { (r.message_id.clone().unwrap_or_default(), self.one(r).await) })
+        let done: Vec<(String, bool, Option<Made>)> = futures::stream::iter(&event.records)
+            .map(|r| async move {
+                let (ok, made) = self.one(r).await;
+                (r.message_id.clone().unwrap_or_default(), ok, made)
+            })
             .buffer_unordered(self.concurrency.max(1))
             .collect()
             .await;
         let mut response = SqsBatchResponse::default();
-        for (id, ok) in done {
+        for (id, ok, _) in &done {
             if !ok {
-                response.add_failure(id);
+                response.add_failure(id.clone());
             }
         }
+        emit_metrics(done.iter().filter_map(|(_, _, made)| *made));
         response
     }
+}
+
+/// One EMF record for the batch's attempts (none when nothing was attempted): counts by
+/// outcome, and every attempt's duration as one multi-value latency metric.
+fn emit_metrics(attempts: impl Iterator<Item = Made>) {
+    let (mut delivered, mut retried, mut failed, mut latency) = (0, 0, 0, Vec::new());
+    for (outcome, ms) in attempts {
+        match outcome {
+            DeliveryOutcome::Delivered => delivered += 1,
+            DeliveryOutcome::RetryIn(_) => retried += 1,
+            _ => failed += 1,
+        }
+        latency.push(ms);
+    }
+    if latency.is_empty() {
+        return;
+    }
+    let mut values: Vec<(&str, &str, serde_json::Value)> = [
+        ("Delivered", delivered),
+        ("Retried", retried),
+        ("Failed", failed),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(name, n)| (name, "Count", json!(n)))
+    .collect();
+    values.push(("DeliveryLatency", "Milliseconds", json!(latency)));
+    metrics::emit(&[("Function", "delivery")], &[&["Function"]], &values, &[]);
 }

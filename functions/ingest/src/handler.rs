@@ -1,10 +1,11 @@
-//! One SQS batch of inbound events → the ingest service, with partial batch failures.
+//! One SQS batch of inbound events → the ingest service (as one batch: shared lookups,
+//! one enqueue), with partial batch failures.
 //! An invalid event is moved to the ingest DLQ with its reason (never silently deleted);
 //! a storage failure leaves the record in the queue to be retried.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use webhooks_aws::metrics;
-use webhooks_core::services::IngestService;
+use webhooks_core::services::{IngestReceipt, IngestService};
 use webhooks_core::CoreError;
 
 /// What the function needs, built once per cold start.
@@ -22,12 +23,17 @@ enum Outcome {
 }
 
 impl Ingest {
-    async fn one(&self, record: &SqsMessage) -> Outcome {
+    /// What becomes of one record, given what ingesting it gave.
+    async fn settle(
+        &self,
+        record: &SqsMessage,
+        result: Result<IngestReceipt, CoreError>,
+    ) -> Outcome {
         let sqs_id = record.message_id.as_deref().unwrap_or_default();
         let body = record.body.as_deref().unwrap_or_default();
-        match self.service.ingest_bytes(body.as_bytes()).await {
+        match result {
             Ok(r) => {
-                tracing::info!(sqs_message_id = sqs_id, message_id = %r.message_id, endpoints = r.endpoints, duplicate = r.duplicate, "event ingested");
+                tracing::debug!(sqs_message_id = sqs_id, message_id = %r.message_id, endpoints = r.endpoints, duplicate = r.duplicate, "event ingested");
                 Outcome::Accepted
             }
             Err(e @ (CoreError::Validation(_) | CoreError::TooLarge { .. })) => {
@@ -56,26 +62,40 @@ impl Ingest {
         }
     }
 
-    /// Processes the batch's records concurrently; failures are reported per record.
+    /// Ingests the batch's records together; failures are reported per record.
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        let outcomes = futures::future::join_all(event.records.iter().map(|r| self.one(r))).await;
+        let bodies: Vec<&[u8]> = (event.records.iter())
+            .map(|r| r.body.as_deref().unwrap_or_default().as_bytes())
+            .collect();
+        let results = self.service.ingest_batch(&bodies).await;
+        let outcomes = futures::future::join_all(
+            event
+                .records
+                .iter()
+                .zip(results)
+                .map(|(r, res)| self.settle(r, res)),
+        )
+        .await;
         let mut response = SqsBatchResponse::default();
         for (record, outcome) in event.records.iter().zip(&outcomes) {
             if *outcome == Outcome::Retry {
                 response.add_failure(record.message_id.clone().unwrap_or_default());
             }
         }
-        let count = |o: Outcome| outcomes.iter().filter(|x| **x == o).count() as f64;
-        metrics::emit(
-            &[("Function", "ingest")],
-            &[&["Function"]],
-            &[
-                ("EventsAccepted", "Count", count(Outcome::Accepted)),
-                ("EventsRejected", "Count", count(Outcome::Rejected)),
-                ("EventsRetried", "Count", count(Outcome::Retry)),
-            ],
-            &[],
-        );
+        // Accepted events are counted by the queue's own metric (NumberOfMessagesDeleted):
+        // a record per batch for them alone would be log bytes for nothing.
+        let count = |o: Outcome| outcomes.iter().filter(|x| **x == o).count();
+        let metrics: Vec<_> = [
+            ("EventsRejected", count(Outcome::Rejected)),
+            ("EventsRetried", count(Outcome::Retry)),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| (name, "Count", serde_json::json!(n)))
+        .collect();
+        if !metrics.is_empty() {
+            metrics::emit(&[("Function", "ingest")], &[&["Function"]], &metrics, &[]);
+        }
         response
     }
 }

@@ -102,3 +102,52 @@ async fn a_storage_failure_reports_the_valid_records_for_retry() {
         "valid events are retried, invalid ones are not"
     );
 }
+
+/// DynamoDB does not track whether a fan-out finished: an event retried after the ingest
+/// queue's visibility timeout completes a fan-out its first copy left half-done.
+#[tokio::test]
+async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
+    use webhooks_core::model::Message;
+    let aws = testing::fresh().await;
+    let t = TenantId::parse("ENS123").unwrap();
+    let endpoint = Endpoint::new(
+        t.clone(),
+        "https://erp.client.example/hook".into(),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
+    aws.stores.endpoints.create(&endpoint).await.unwrap();
+    // The first copy stored its message two minutes ago, then died.
+    let at = webhooks_core::model::now() - chrono::TimeDelta::minutes(2);
+    let first = Message {
+        id: webhooks_core::MessageId::for_event(&t, "FA-9"),
+        tenant: t.clone(),
+        event_type: "INVOICE_VALIDATED".into(),
+        event_id: Some("FA-9".into()),
+        body: bytes::Bytes::from_static(b"{}"),
+        created_at: at,
+    };
+    aws.stores.messages.insert(&first).await.unwrap();
+    let service = IngestService::new(aws.stores.clone(), Arc::new(Catalog::built_in()));
+    let raw = br#"{"tenant_id":"ENS123","event_type":"INVOICE_VALIDATED","event_id":"FA-9","event_data":{}}"#;
+    let receipt = service.ingest_bytes(raw).await.unwrap();
+    assert_eq!(
+        (
+            receipt.message_id.clone(),
+            receipt.duplicate,
+            receipt.endpoints
+        ),
+        (first.id.clone(), true, 1)
+    );
+    let tasks = receive_all(aws.queue.client(), aws.queue.url()).await;
+    assert_eq!(tasks.len(), 1);
+    assert!(tasks[0].body().unwrap().contains(first.id.as_str()));
+    let entry = aws
+        .stores
+        .log
+        .get(&t, &endpoint.id, &first.id)
+        .await
+        .unwrap();
+    assert_eq!(entry.map(|e| e.attempt_count), Some(0));
+}

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use webhooks_core::catalog::EventType;
 use webhooks_core::model::{
-    Attempt, EndpointIn, EndpointOut, EndpointPatch, HourBucket, LogEntry, Page,
+    Attempt, Counters, EndpointIn, EndpointOut, EndpointPatch, HourBucket, LogEntry, Page,
 };
 use webhooks_core::services::{IngestReceipt, MessageOut, RecoverReport};
 
@@ -141,6 +141,16 @@ pub async fn replay(
         StatusCode::ACCEPTED,
         Json(serde_json::json!({"message_id": msg})),
     ))
+}
+
+#[utoipa::path(post, path = "/v1/endpoints/{id}/recount", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "The endpoint's counters rebuilt from its retained delivery log (on AWS they otherwise trail the log by a few seconds)", body = Counters), (status = 404, body = ApiError)))]
+pub async fn recount(
+    State(s): State<AppState>,
+    AdminOf(t): AdminOf,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(s.admin.recount(&t, &id).await?))
 }
 
 /// `since` may come as a query parameter or in a JSON body.

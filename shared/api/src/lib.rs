@@ -65,6 +65,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::rotate_secret))
         .routes(routes!(handlers::send_test))
         .routes(routes!(handlers::recover))
+        .routes(routes!(handlers::recount))
         .routes(routes!(handlers::list_messages))
         .routes(routes!(handlers::replay))
         .routes(routes!(handlers::list_attempts))

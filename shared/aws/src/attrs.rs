@@ -1,6 +1,7 @@
 //! The single DynamoDB table: key layout, attribute helpers and TTL. See docs/DYNAMODB.md.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
@@ -33,16 +34,68 @@ impl Table {
 
     /// The item at `key`, read consistently (after a write, a read must see it).
     pub async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        self.get_with(key, true).await
+    }
+
+    /// The item at `key`; an eventually consistent read costs half.
+    pub async fn get_with(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.name)
             .set_key(Some(key))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(crate::error::sdk)?;
         Ok(out.item)
+    }
+
+    /// The items at `keys` (at most 100), read in one `BatchGetItem`; keys DynamoDB leaves
+    /// unprocessed under load are read again after a pause, up to 4 rounds, then the read
+    /// answers `Throttled`. Missing items are simply absent from the answer.
+    pub async fn batch_get(
+        &self,
+        keys: Vec<Item>,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        const ROUNDS: u32 = 4;
+        let mut items = Vec::with_capacity(keys.len());
+        if keys.is_empty() {
+            return Ok(items);
+        }
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(consistent)
+            .build()
+            .map_err(StoreError::backend)?;
+        for round in 0..ROUNDS {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.name, pending)
+                .send()
+                .await
+                .map_err(crate::error::sdk)?;
+            items.extend(
+                out.responses
+                    .and_then(|mut r| r.remove(&self.name))
+                    .unwrap_or_default(),
+            );
+            match out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.name))
+                .filter(|k| !k.keys().is_empty())
+            {
+                None => return Ok(items),
+                Some(_) if round + 1 == ROUNDS => break,
+                Some(rest) => {
+                    pending = rest;
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << round)).await;
+                }
+            }
+        }
+        Err(StoreError::Throttled)
     }
 
     /// The TTL value for something created at `at`.
@@ -58,11 +111,10 @@ pub(crate) fn tenant_pk(t: &TenantId) -> String {
 pub(crate) fn endpoint_sk(id: &EndpointId) -> String {
     format!("EP#{id}")
 }
+/// A message is keyed by its id's random part, which for an event with an `event_id` is a
+/// digest of it ([`MessageId::for_event`]): the message item is its own idempotency record.
 pub(crate) fn message_pk(t: &TenantId, m: &MessageId) -> String {
-    format!("M#{t}#{m}")
-}
-pub(crate) fn idempotency_pk(t: &TenantId, event_id: &str) -> String {
-    format!("I#{t}#{event_id}")
+    format!("M#{t}#{}", m.key_part())
 }
 pub(crate) fn log_pk(t: &TenantId, ep: &EndpointId) -> String {
     format!("L#{t}#{ep}")
@@ -70,14 +122,18 @@ pub(crate) fn log_pk(t: &TenantId, ep: &EndpointId) -> String {
 pub(crate) fn delivery_sk(m: &MessageId) -> String {
     format!("D#{m}")
 }
-pub(crate) fn attempt_sk(m: &MessageId, number: u32) -> String {
-    format!("A#{m}#{number:04}")
+/// The response excerpt of a failed attempt, kept out of the entry so the entry that every
+/// attempt rewrites stays small.
+pub(crate) fn excerpt_sk(m: &MessageId, number: u32) -> String {
+    format!("X#{m}#{number:04}")
 }
 pub(crate) fn hour_sk(hour_ms: i64) -> String {
     format!("H#{hour_ms:015}")
 }
-pub(crate) fn status_pk(t: &TenantId, ep: &EndpointId, status: &str) -> String {
-    format!("L#{t}#{ep}#{status}")
+/// The sparse index partition of an endpoint's entries that have failed at least once and
+/// not been delivered since (retrying or failed); delivered-first-time entries never enter it.
+pub(crate) fn trouble_pk(t: &TenantId, ep: &EndpointId) -> String {
+    format!("L#{t}#{ep}#F")
 }
 
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
@@ -136,4 +192,37 @@ pub(crate) fn ms(t: DateTime<Utc>) -> AttributeValue {
 }
 pub(crate) fn parsed<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
     r.map_err(|e| StoreError::Backend(format!("stored value does not parse: {e}")))
+}
+
+/// Stored bodies and excerpts are deflated when that makes them smaller (`z` = 1): a typical
+/// 1 KiB JSON event then fits a 1 KB write unit with its attributes.
+pub(crate) fn packed(bytes: &[u8]) -> (AttributeValue, bool) {
+    let z = miniz_oxide::deflate::compress_to_vec(bytes, 6);
+    if z.len() < bytes.len() {
+        (AttributeValue::B(Blob::new(z)), true)
+    } else {
+        (AttributeValue::B(Blob::new(bytes.to_vec())), false)
+    }
+}
+
+/// Largest inflated value accepted back (a body is at most 256 KiB).
+const MAX_UNPACKED: usize = 512 * 1024;
+
+/// The bytes of binary attribute `name`, inflated when `zipped`.
+pub(crate) fn unpacked(item: &Item, name: &str, zipped: bool) -> Result<Vec<u8>, StoreError> {
+    let raw = item
+        .get(name)
+        .and_then(|v| v.as_b().ok())
+        .ok_or_else(|| missing(name))?;
+    if zipped {
+        miniz_oxide::inflate::decompress_to_vec_with_limit(raw.as_ref(), MAX_UNPACKED)
+            .map_err(|e| StoreError::Backend(format!("{name} does not inflate: {e:?}")))
+    } else {
+        Ok(raw.as_ref().to_vec())
+    }
+}
+
+/// Whether `a` and `b` have the same primary key.
+pub(crate) fn same_key(a: &Item, b: &Item) -> bool {
+    a.get(PK) == b.get(PK) && a.get(SK) == b.get(SK)
 }

@@ -1,5 +1,6 @@
 //! `EndpointStore` on DynamoDB: one item per endpoint under its tenant's partition
-//! (`T#<tenant>` / `EP#<id>`), counters as numeric attributes updated with `ADD`.
+//! (`T#<tenant>` / `EP#<id>`). Its counters and `failing_since` are written by the
+//! counters aggregator (`crate::counters`), never by the delivery path.
 
 use crate::attrs::*;
 use crate::error::sdk;
@@ -20,8 +21,8 @@ impl DynamoDbEndpointStore {
         Self { table }
     }
 
-    /// All endpoints of the tenant's partition (consistent read), or only those taking
-    /// `event_type`; follows the pages.
+    /// All endpoints of the tenant's partition, or only those taking `event_type`;
+    /// follows the pages.
     async fn query_tenant(
         &self,
         tenant: &TenantId,
@@ -38,7 +39,10 @@ impl DynamoDbEndpointStore {
                 .key_condition_expression("pk = :pk AND begins_with(sk, :ep)")
                 .expression_attribute_values(":pk", s(tenant_pk(tenant)))
                 .expression_attribute_values(":ep", s("EP#"))
-                .consistent_read(true)
+                // The fan-out reads eventually consistent (half the read units): an endpoint
+                // created within about a second may miss an event. Admin lists read
+                // consistently.
+                .consistent_read(event_type.is_none())
                 .set_exclusive_start_key(start);
             if let Some(t) = event_type {
                 q = q

@@ -2,7 +2,6 @@
 //! conflicts, throttling is `Throttled`, the rest is a backend error (logged, not shown).
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use webhooks_core::StoreError;
 
 const THROTTLING: &[&str] = &[
@@ -29,28 +28,4 @@ where
             aws_sdk_dynamodb::error::DisplayErrorContext(&e)
         )),
     }
-}
-
-/// A cancelled transaction is a conflict when a condition failed, throttling when it
-/// collided with another transaction (retryable), a backend error otherwise.
-pub(crate) fn transaction<R: std::fmt::Debug>(
-    e: SdkError<TransactWriteItemsError, R>,
-) -> StoreError {
-    if let Some(TransactWriteItemsError::TransactionCanceledException(t)) = e.as_service_error() {
-        let codes: Vec<&str> = t
-            .cancellation_reasons()
-            .iter()
-            .filter_map(|r| r.code())
-            .collect();
-        if codes.contains(&"ConditionalCheckFailed") {
-            return StoreError::Conflict;
-        }
-        if codes
-            .iter()
-            .any(|c| *c == "TransactionConflict" || *c == "ThrottlingError")
-        {
-            return StoreError::Throttled;
-        }
-    }
-    sdk(e)
 }

@@ -1,11 +1,13 @@
 //! AWS adapters of the ports: `DynamoDbEndpointStore`, `DynamoDbMessageStore`,
 //! `DynamoDbDeliveryLog` and `DynamoDbDeliveryReader` on one table, `SqsTaskQueue`, and
-//! `SecretsManagerSecretStore`.
+//! `SecretsManagerSecretStore`; and `CounterAggregator`, which derives the counters from
+//! the table's stream.
 //! SDK types and attribute mapping stay in this crate. Clients are built once from one
 //! `aws-config` load and shared.
 
 mod attrs;
 pub mod config;
+mod counters;
 mod counting;
 mod endpoints;
 mod error;
@@ -19,6 +21,9 @@ mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use counters::{
+    item_from_json, padded_seq, records_from_event, CounterAggregator, StreamRecord,
+};
 pub use counting::RequestCounter;
 pub use endpoints::DynamoDbEndpointStore;
 pub use log::DynamoDbDeliveryLog;

@@ -1,19 +1,25 @@
 //! `DeliveryLog` on DynamoDB. Per endpoint, one partition `L#<tenant>#<endpoint>` holds the
-//! delivery entries (`D#<msg>`), their attempts (`A#<msg>#<n>`) and hourly stats
-//! (`H#<hour>`). Index `gsi1` (`L#<tenant>#<endpoint>#<status>`, msg id) serves the
-//! status filter. Every transition is one transaction with the endpoint's counters.
+//! delivery entries (`D#<msg>`, with their attempts inline), the response excerpts of
+//! failed attempts (`X#<msg>#<n>`) and hourly stats (`H#<hour>`). Every transition is one
+//! conditional write of the entry alone: no transaction, no shared item. Counters, the
+//! endpoint's `failing_since` and the hourly stats follow from the table's stream
+//! (`crate::counters`). Index `gsi1` (keys only) holds the entries that failed at least
+//! once and were not delivered since, for the `failed` filter.
 
 use crate::attrs::*;
-use crate::error::{sdk, transaction};
+use crate::error::sdk;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use webhooks_core::model::{
     Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, Message, Page,
 };
 use webhooks_core::ports::{DeliveryLog, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
+
+/// Query rounds one filtered page may take before it returns what it has, with a cursor.
+const PAGE_ROUNDS: usize = 8;
 
 pub struct DynamoDbDeliveryLog {
     table: Arc<Table>,
@@ -23,57 +29,77 @@ impl DynamoDbDeliveryLog {
     pub(crate) fn new(table: Arc<Table>) -> Self {
         Self { table }
     }
+}
 
-    fn update(&self, k: Item) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-        Update::builder()
-            .table_name(&self.table.name)
-            .set_key(Some(k))
-    }
+/// One attempt as kept in the entry's `attempts` list: `"<n> <started ms> <duration ms>
+/// <status|-> <error|->"`. A string per attempt keeps the entry small (map attributes
+/// would repeat their names in every element, and DynamoDB bills names as data).
+pub(crate) fn encode_attempt(a: &Attempt) -> String {
+    format!(
+        "{} {} {} {} {}",
+        a.number,
+        a.started_at.timestamp_millis(),
+        a.duration_ms,
+        a.status_code
+            .map_or_else(|| "-".to_owned(), |c| c.to_string()),
+        a.error.as_deref().unwrap_or("-"),
+    )
+}
 
-    /// Adds `delta` to the endpoint's counters; fails the transaction if it was deleted.
-    /// `failing`: `Some((true, at))` starts a failure run at `at` unless one is running,
-    /// `Some((false, _))` ends it, `None` leaves it.
-    fn counters(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        d: Counters,
-        failing: Option<(bool, DateTime<Utc>)>,
-    ) -> StoreResult<TransactWriteItem> {
-        let mut expr =
-            "ADD delivered :cd, failed_attempts :cfa, failed_messages :cfm, in_flight :cif"
-                .to_owned();
-        let mut u = self
-            .update(key(tenant_pk(tenant), endpoint_sk(ep)))
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":cd", n(d.delivered))
-            .expression_attribute_values(":cfa", n(d.failed_attempts))
-            .expression_attribute_values(":cfm", n(d.failed_messages))
-            .expression_attribute_values(":cif", n(d.in_flight));
-        match failing {
-            Some((true, at)) => {
-                expr.push_str(" SET failing_since = if_not_exists(failing_since, :fs)");
-                u = u.expression_attribute_values(":fs", ms(at));
-            }
-            Some((false, _)) => expr.push_str(" REMOVE failing_since"),
-            None => {}
-        }
-        let u = u
-            .update_expression(expr)
-            .build()
-            .map_err(StoreError::backend)?;
-        Ok(TransactWriteItem::builder().update(u).build())
-    }
+/// The attempt encoded by [`encode_attempt`], without its excerpt.
+pub(crate) fn decode_attempt(s: &str) -> StoreResult<Attempt> {
+    let bad = || StoreError::Backend(format!("bad stored attempt {s:?}"));
+    let mut f = s.split(' ');
+    let mut next = || f.next().ok_or_else(bad);
+    let number = next()?.parse().map_err(|_| bad())?;
+    let started: i64 = next()?.parse().map_err(|_| bad())?;
+    let duration_ms = next()?.parse().map_err(|_| bad())?;
+    let status_code = match next()? {
+        "-" => None,
+        c => Some(c.parse().map_err(|_| bad())?),
+    };
+    let error = match next()? {
+        "-" => None,
+        e => Some(e.to_owned()),
+    };
+    Ok(Attempt {
+        number,
+        started_at: time(started),
+        duration_ms,
+        status_code,
+        error,
+        response_excerpt: None,
+    })
+}
+
+/// The attempts recorded in an entry item, in order, without excerpts.
+pub(crate) fn attempts_of(item: &Item) -> StoreResult<Vec<Attempt>> {
+    item.get("attempts")
+        .and_then(|v| v.as_l().ok())
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_s().ok())
+                .map(|s| decode_attempt(s))
+                .collect()
+        })
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+pub(crate) fn status_of(item: &Item) -> StoreResult<DeliveryStatus> {
+    let status = get_s(item, "status")?;
+    DeliveryStatus::parse(status).ok_or_else(|| StoreError::Backend(format!("bad status {status}")))
 }
 
 pub(crate) fn entry_from(item: &Item) -> StoreResult<LogEntry> {
-    let status = get_s(item, "status")?;
+    let sk = get_s(item, SK)?;
+    let id = sk
+        .strip_prefix("D#")
+        .ok_or_else(|| StoreError::Backend(format!("not an entry: {sk}")))?;
     Ok(LogEntry {
-        message_id: parsed(MessageId::parse(get_s(item, "message_id")?))?,
+        message_id: parsed(MessageId::parse(id))?,
         event_type: get_s(item, "event_type")?.to_owned(),
         created_at: get_time(item, "created_at")?,
-        status: DeliveryStatus::parse(status)
-            .ok_or_else(|| StoreError::Backend(format!("bad status {status}")))?,
+        status: status_of(item)?,
         attempt_count: get_n(item, "attempt_count")?,
         series_start: opt_n(item, "series_start").unwrap_or(0),
         last_attempt_at: opt_time(item, "last_attempt_at"),
@@ -81,8 +107,127 @@ pub(crate) fn entry_from(item: &Item) -> StoreResult<LogEntry> {
     })
 }
 
-fn hour_of(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(TimeDelta::hours(1)).unwrap_or(t)
+impl DynamoDbDeliveryLog {
+    /// One page of the endpoint's entries read from its partition, newest first, keeping
+    /// those of `status` (all when `None`). A filter may leave a page short: it then ends
+    /// after [`PAGE_ROUNDS`] reads with a cursor to go on from.
+    async fn list_partition(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        status: Option<DeliveryStatus>,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreResult<Page<LogEntry>> {
+        let pk = log_pk(tenant, ep);
+        // Start keys are rebuilt from the caller's tenant and endpoint, never taken from the
+        // client, so a cursor cannot reach into another partition.
+        let mut start = after.map(|m| key(pk.clone(), delivery_sk(&m)));
+        let mut data = Vec::new();
+        for _ in 0..PAGE_ROUNDS {
+            let mut q = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :d)")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":d", s("D#"))
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit - data.len()).unwrap_or(i32::MAX))
+                .consistent_read(true)
+                .set_exclusive_start_key(start);
+            if let Some(st) = status {
+                q = q
+                    .filter_expression("#st = :st")
+                    .expression_attribute_names("#st", "status")
+                    .expression_attribute_values(":st", s(st.as_str()));
+            }
+            let out = q.send().await.map_err(sdk)?;
+            for item in out.items() {
+                data.push(entry_from(item)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() || data.len() == limit {
+                break;
+            }
+        }
+        Ok(Page {
+            next_cursor: start
+                .as_ref()
+                .and_then(|k| {
+                    k.get(SK)?
+                        .as_s()
+                        .ok()?
+                        .strip_prefix("D#")
+                        .map(str::to_owned)
+                })
+                .and_then(|m| MessageId::parse(&m).ok())
+                .map(|m| Page::cursor_after(&m)),
+            data,
+        })
+    }
+
+    /// One page of the endpoint's failed entries, newest first, through the sparse index
+    /// (which also holds entries still retrying: they are read and left out).
+    async fn list_failed(
+        &self,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreResult<Page<LogEntry>> {
+        let gpk = trouble_pk(tenant, ep);
+        let mut start = after.map(|m| {
+            let mut k = key(log_pk(tenant, ep), delivery_sk(&m));
+            k.insert(GSI1_PK.into(), s(gpk.clone()));
+            k.insert(GSI1_SK.into(), s(m.as_str()));
+            k
+        });
+        let mut data = Vec::new();
+        for _ in 0..PAGE_ROUNDS {
+            let out = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .index_name(GSI1)
+                .key_condition_expression("gsi1pk = :g")
+                .expression_attribute_values(":g", s(gpk.clone()))
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit - data.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            let keys: Vec<Item> = out
+                .items()
+                .iter()
+                .filter_map(|i| Some(key(get_s(i, PK).ok()?.to_owned(), get_s(i, SK).ok()?)))
+                .collect();
+            let mut entries = self
+                .table
+                .batch_get(keys, true)
+                .await?
+                .iter()
+                .map(entry_from)
+                .collect::<StoreResult<Vec<_>>>()?;
+            entries.retain(|e| e.status == DeliveryStatus::Failed);
+            entries.sort_by(|a, b| b.message_id.cmp(&a.message_id));
+            data.extend(entries);
+            start = out.last_evaluated_key;
+            if start.is_none() || data.len() >= limit {
+                break;
+            }
+        }
+        Ok(Page {
+            next_cursor: start
+                .as_ref()
+                .and_then(|k| MessageId::parse(k.get(GSI1_SK)?.as_s().ok()?).ok())
+                .map(|m| Page::cursor_after(&m)),
+            data,
+        })
+    }
 }
 
 #[async_trait]
@@ -92,38 +237,25 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         for ep in endpoints {
             let mut item = key(log_pk(&m.tenant, ep), delivery_sk(&m.id));
             item.extend([
-                ("message_id".to_owned(), s(m.id.as_str())),
                 ("event_type".to_owned(), s(&m.event_type)),
                 ("created_at".to_owned(), ms(m.created_at)),
                 ("status".to_owned(), s("pending")),
                 ("attempt_count".to_owned(), n(0)),
-                ("series_start".to_owned(), n(0)),
-                (GSI1_PK.to_owned(), s(status_pk(&m.tenant, ep, "pending"))),
-                (GSI1_SK.to_owned(), s(m.id.as_str())),
                 (TTL.to_owned(), self.table.expires(m.created_at)),
             ]);
-            let put = Put::builder()
+            let put = self
+                .table
+                .client
+                .put_item()
                 .table_name(&self.table.name)
                 .set_item(Some(item))
                 .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .map_err(StoreError::backend)?;
-            let bump = Counters {
-                in_flight: 1,
-                ..Counters::default()
-            };
-            let result = self
-                .table
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().put(put).build())
-                .transact_items(self.counters(&m.tenant, ep, bump, None)?)
                 .send()
                 .await
-                .map_err(transaction);
-            match result {
+                .map_err(sdk);
+            match put {
                 Ok(_) => created.push(ep.clone()),
-                // Already there (a retried fan-out), or the endpoint was just deleted.
+                // Already there: a retried fan-out.
                 Err(StoreError::Conflict) => {}
                 Err(e) => return Err(e),
             }
@@ -154,10 +286,20 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
         let pk = log_pk(tenant, ep);
-        let mut set =
-            "SET attempt_count = :n, #st = :st, last_attempt_at = :la, gsi1pk = :g".to_owned();
-        let mut entry = self
-            .update(key(pk.clone(), delivery_sk(msg)))
+        let ok = a.succeeded();
+        let mut set = vec![
+            "attempt_count = :n",
+            "#st = :st",
+            "last_attempt_at = :la",
+            "attempts = list_append(if_not_exists(attempts, :none), :a)",
+        ];
+        let mut remove = Vec::new();
+        let mut u = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(pk.clone(), delivery_sk(msg))))
             .condition_expression("attempt_count = :prev AND #st = :pending")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":n", n(a.number))
@@ -165,69 +307,52 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .expression_attribute_values(":pending", s("pending"))
             .expression_attribute_values(":st", s(status_after.as_str()))
             .expression_attribute_values(":la", ms(a.started_at))
-            .expression_attribute_values(":g", s(status_pk(tenant, ep, status_after.as_str())));
+            .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":a", AttributeValue::L(vec![s(encode_attempt(a))]));
         match next_attempt_at {
             Some(at) => {
-                set.push_str(", next_attempt_at = :na");
-                entry = entry.expression_attribute_values(":na", ms(at));
+                set.push("next_attempt_at = :na");
+                u = u.expression_attribute_values(":na", ms(at));
             }
-            None => set.push_str(" REMOVE next_attempt_at"),
+            None => remove.push("next_attempt_at"),
         }
-        let entry = entry
-            .update_expression(set)
-            .build()
-            .map_err(StoreError::backend)?;
-
-        let mut attempt = key(pk.clone(), attempt_sk(msg, a.number));
-        attempt.extend([
-            ("number".to_owned(), n(a.number)),
-            ("started_at".to_owned(), ms(a.started_at)),
-            ("duration_ms".to_owned(), n(a.duration_ms)),
-            (TTL.to_owned(), self.table.expires(a.started_at)),
-        ]);
-        if let Some(c) = a.status_code {
-            attempt.insert("status_code".into(), n(c));
+        if ok {
+            // Out of the trouble index (a no-op for the usual first-time success).
+            remove.extend(["gsi1pk", "gsi1sk"]);
+            if let Some(x) = &a.response_excerpt {
+                set.push("ok_excerpt = :x");
+                u = u.expression_attribute_values(":x", s(x));
+            }
+        } else {
+            // Into the trouble index; unchanged keys on later failures cost no index write.
+            set.extend(["gsi1pk = :g", "gsi1sk = :m"]);
+            u = u
+                .expression_attribute_values(":g", s(trouble_pk(tenant, ep)))
+                .expression_attribute_values(":m", s(msg.as_str()));
         }
-        if let Some(e) = &a.error {
-            attempt.insert("error".into(), s(e));
+        let mut expr = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expr.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        if let Some(x) = &a.response_excerpt {
-            attempt.insert("response_excerpt".into(), s(x));
+        u.update_expression(expr).send().await.map_err(sdk)?;
+        // After the entry, so a duplicate task that lost the race writes no excerpt.
+        if let (false, Some(x)) = (ok, a.response_excerpt.as_deref().filter(|x| !x.is_empty())) {
+            let (bytes, zipped) = packed(x.as_bytes());
+            let mut item = key(pk, excerpt_sk(msg, a.number));
+            item.extend([
+                ("x".to_owned(), bytes),
+                ("z".to_owned(), AttributeValue::Bool(zipped)),
+                (TTL.to_owned(), self.table.expires(a.started_at)),
+            ]);
+            self.table
+                .client
+                .put_item()
+                .table_name(&self.table.name)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(sdk)?;
         }
-        let attempt = Put::builder()
-            .table_name(&self.table.name)
-            .set_item(Some(attempt))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(StoreError::backend)?;
-
-        let ok = a.succeeded();
-        let hour = hour_of(a.started_at);
-        let stats = self
-            .update(key(pk, hour_sk(hour.timestamp_millis())))
-            .update_expression("ADD delivered :hd, failed :hf SET hour_ms = :h, expires_at = :ttl")
-            .expression_attribute_values(":hd", n(u8::from(ok)))
-            .expression_attribute_values(":hf", n(u8::from(!ok)))
-            .expression_attribute_values(":h", ms(hour))
-            .expression_attribute_values(":ttl", self.table.expires(a.started_at))
-            .build()
-            .map_err(StoreError::backend)?;
-
-        self.table
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(entry).build())
-            .transact_items(TransactWriteItem::builder().put(attempt).build())
-            .transact_items(self.counters(
-                tenant,
-                ep,
-                Counters::delta(ok, status_after),
-                Some((!ok, a.started_at)),
-            )?)
-            .transact_items(TransactWriteItem::builder().update(stats).build())
-            .send()
-            .await
-            .map_err(transaction)?;
         Ok(())
     }
 
@@ -237,33 +362,81 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         ep: &EndpointId,
         msg: &MessageId,
     ) -> StoreResult<bool> {
-        let entry = self
-            .update(key(log_pk(tenant, ep), delivery_sk(msg)))
-            .update_expression("SET #st = :pending, series_start = attempt_count, gsi1pk = :g REMOVE next_attempt_at")
+        let result = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
+            .update_expression(
+                "SET #st = :pending, series_start = attempt_count REMOVE next_attempt_at",
+            )
             .condition_expression("#st = :failed")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":pending", s("pending"))
             .expression_attribute_values(":failed", s("failed"))
-            .expression_attribute_values(":g", s(status_pk(tenant, ep, "pending")))
-            .build()
-            .map_err(StoreError::backend)?;
-        let moved = Counters {
-            failed_messages: -1,
-            in_flight: 1,
-            ..Counters::default()
-        };
-        let result = self
-            .table
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(entry).build())
-            .transact_items(self.counters(tenant, ep, moved, None)?)
             .send()
             .await
-            .map_err(transaction);
+            .map_err(sdk);
         match result {
             Ok(_) => Ok(true),
             Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn recount(&self, tenant: &TenantId, ep: &EndpointId) -> StoreResult<Option<Counters>> {
+        let mut c = Counters::default();
+        let mut start = None;
+        loop {
+            let out = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :d)")
+                .expression_attribute_values(":pk", s(log_pk(tenant, ep)))
+                .expression_attribute_values(":d", s("D#"))
+                .projection_expression("#st, attempts")
+                .expression_attribute_names("#st", "status")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            for item in out.items() {
+                let attempts = attempts_of(item)?;
+                c = c + Counters::change(
+                    None,
+                    Some(status_of(item)?),
+                    attempts.iter().map(Attempt::succeeded),
+                );
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let write = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(tenant_pk(tenant), endpoint_sk(ep))))
+            .update_expression(
+                "SET delivered = :d, failed_attempts = :fa, failed_messages = :fm, in_flight = :i",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":d", n(c.delivered))
+            .expression_attribute_values(":fa", n(c.failed_attempts))
+            .expression_attribute_values(":fm", n(c.failed_messages))
+            .expression_attribute_values(":i", n(c.in_flight))
+            .send()
+            .await
+            .map_err(sdk);
+        match write {
+            Ok(_) => Ok(Some(c)),
+            Err(StoreError::Conflict) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -277,53 +450,11 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         limit: usize,
     ) -> StoreResult<Page<LogEntry>> {
         let after = cursor.map(Page::decode_cursor).transpose()?;
-        let limit_i32 = i32::try_from(limit).unwrap_or(i32::MAX);
-        let q = self
-            .table
-            .client
-            .query()
-            .table_name(&self.table.name)
-            .scan_index_forward(false)
-            .limit(limit_i32);
-        // Start keys are rebuilt from the caller's tenant and endpoint, never taken from the
-        // client, so a cursor cannot reach into another partition.
-        let q = match status {
-            None => {
-                let pk = log_pk(tenant, ep);
-                let start = after.map(|m| key(pk.clone(), delivery_sk(&m)));
-                q.key_condition_expression("pk = :pk AND begins_with(sk, :d)")
-                    .expression_attribute_values(":pk", s(pk))
-                    .expression_attribute_values(":d", s("D#"))
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start)
-            }
-            Some(st) => {
-                let gpk = status_pk(tenant, ep, st.as_str());
-                let start = after.map(|m| {
-                    let mut k = key(log_pk(tenant, ep), delivery_sk(&m));
-                    k.insert(GSI1_PK.into(), s(gpk.clone()));
-                    k.insert(GSI1_SK.into(), s(m.as_str()));
-                    k
-                });
-                q.index_name(GSI1)
-                    .key_condition_expression("gsi1pk = :g")
-                    .expression_attribute_values(":g", s(gpk))
-                    .set_exclusive_start_key(start)
-            }
-        };
-        let out = q.send().await.map_err(sdk)?;
-        let data = out
-            .items()
-            .iter()
-            .map(entry_from)
-            .collect::<StoreResult<Vec<_>>>()?;
-        // DynamoDB may report a last key on a full last page; an empty next page is harmless.
-        let next_cursor = if out.last_evaluated_key.is_some() && data.len() == limit {
-            data.last().map(|e| Page::cursor_after(&e.message_id))
-        } else {
-            None
-        };
-        Ok(Page { data, next_cursor })
+        let limit = limit.max(1);
+        match status {
+            Some(DeliveryStatus::Failed) => self.list_failed(tenant, ep, after, limit).await,
+            other => self.list_partition(tenant, ep, other, after, limit).await,
+        }
     }
 
     async fn attempts(
@@ -332,31 +463,41 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         ep: &EndpointId,
         msg: &MessageId,
     ) -> StoreResult<Vec<Attempt>> {
-        let out = self
-            .table
-            .client
-            .query()
-            .table_name(&self.table.name)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
-            .expression_attribute_values(":pk", s(log_pk(tenant, ep)))
-            .expression_attribute_values(":a", s(format!("A#{msg}#")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?;
-        out.items()
-            .iter()
-            .map(|i| {
-                Ok(Attempt {
-                    number: get_n(i, "number")?,
-                    started_at: get_time(i, "started_at")?,
-                    duration_ms: get_n(i, "duration_ms")?,
-                    status_code: opt_n(i, "status_code"),
-                    error: opt_s(i, "error"),
-                    response_excerpt: opt_s(i, "response_excerpt"),
-                })
-            })
-            .collect()
+        let pk = log_pk(tenant, ep);
+        let Some(entry) = self.table.get(key(pk.clone(), delivery_sk(msg))).await? else {
+            return Ok(Vec::new());
+        };
+        let mut attempts = attempts_of(&entry)?;
+        let ok_excerpt = opt_s(&entry, "ok_excerpt");
+        if attempts.iter().any(|a| !a.succeeded()) {
+            let out = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :x)")
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":x", s(format!("X#{msg}#")))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(sdk)?;
+            for item in out.items() {
+                let number: Option<u32> = get_s(item, SK)?
+                    .rsplit('#')
+                    .next()
+                    .and_then(|n| n.parse().ok());
+                let zipped = item.get("z").is_some_and(|v| v.as_bool() == Ok(&true));
+                let text = String::from_utf8_lossy(&unpacked(item, "x", zipped)?).into_owned();
+                if let Some(a) = attempts.iter_mut().find(|a| Some(a.number) == number) {
+                    a.response_excerpt = Some(text);
+                }
+            }
+        }
+        if let Some(a) = attempts.iter_mut().find(|a| a.succeeded()) {
+            a.response_excerpt = ok_excerpt;
+        }
+        Ok(attempts)
     }
 
     async fn hourly_stats(
@@ -387,5 +528,51 @@ impl DeliveryLog for DynamoDbDeliveryLog {
                 })
             })
             .collect()
+    }
+}
+
+/// The start of the hour holding `t`.
+pub(crate) fn hour_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    t.duration_trunc(TimeDelta::hours(1)).unwrap_or(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_round_trip_through_their_compact_form() {
+        let table = [
+            Attempt {
+                number: 1,
+                started_at: time(1_764_000_000_123),
+                duration_ms: 42,
+                status_code: Some(503),
+                error: Some("http_status".into()),
+                response_excerpt: None,
+            },
+            Attempt {
+                number: 12,
+                started_at: time(0),
+                duration_ms: 0,
+                status_code: None,
+                error: Some("timeout".into()),
+                response_excerpt: None,
+            },
+            Attempt {
+                number: 2,
+                started_at: time(5),
+                duration_ms: 10_000,
+                status_code: Some(204),
+                error: None,
+                response_excerpt: None,
+            },
+        ];
+        for a in table {
+            assert_eq!(decode_attempt(&encode_attempt(&a)).unwrap(), a);
+        }
+        assert!(decode_attempt("1 2").is_err());
+        assert!(decode_attempt("x 2 3 - -").is_err());
     }
 }

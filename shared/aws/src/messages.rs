@@ -1,12 +1,12 @@
-//! `MessageStore` on DynamoDB: one item per message (`M#<tenant>#<id>`) holding the exact
-//! body, and one idempotency item per `event_id` (`I#<tenant>#<event id>`), written
-//! together in a transaction so concurrent duplicates cannot both win. Both expire by TTL.
+//! `MessageStore` on DynamoDB: one item per message, `M#<tenant>#<key part of the id>`,
+//! holding the exact body (deflated when smaller). For an event with an `event_id` the key
+//! part is a digest of it, so the one conditional `PutItem` both stores the message and
+//! refuses a duplicate: no idempotency item, no transaction. Items expire by TTL.
 
 use crate::attrs::*;
-use crate::error::{sdk, transaction};
+use crate::error::sdk;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use bytes::Bytes;
 use std::sync::Arc;
 use webhooks_core::model::Message;
@@ -21,119 +21,89 @@ impl DynamoDbMessageStore {
     pub(crate) fn new(table: Arc<Table>) -> Self {
         Self { table }
     }
+}
 
-    fn put(&self, item: Item) -> StoreResult<TransactWriteItem> {
-        let put = Put::builder()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(StoreError::backend)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+/// The item of message `m`.
+fn message_item(table: &Table, m: &Message) -> Item {
+    let (body, zipped) = packed(&m.body);
+    let mut item = key(message_pk(&m.tenant, &m.id), "M");
+    item.extend([
+        ("message_id".to_owned(), s(m.id.as_str())),
+        ("event_type".to_owned(), s(&m.event_type)),
+        ("body".to_owned(), body),
+        ("created_at".to_owned(), ms(m.created_at)),
+        (TTL.to_owned(), table.expires(m.created_at)),
+    ]);
+    if zipped {
+        item.insert("z".into(), AttributeValue::Bool(true));
     }
-
-    async fn existing(&self, tenant: &TenantId, event_id: &str) -> StoreResult<Inserted> {
-        let idem = self
-            .table
-            .get(key(idempotency_pk(tenant, event_id), "I"))
-            .await?
-            .ok_or_else(|| StoreError::Backend("idempotency item vanished".into()))?;
-        let id = parsed(MessageId::parse(get_s(&idem, "message_id")?))?;
-        let msg = self.get_item(tenant, &id).await?;
-        let fanned_out = msg
-            .as_ref()
-            .is_some_and(|m| get_bool(m, "fanned_out").unwrap_or(false));
-        Ok(Inserted::Duplicate { id, fanned_out })
+    if let Some(event_id) = &m.event_id {
+        item.insert("event_id".into(), s(event_id));
     }
-
-    async fn get_item(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Item>> {
-        self.table.get(key(message_pk(tenant, id), "M")).await
-    }
+    item
 }
 
 #[async_trait]
 impl MessageStore for DynamoDbMessageStore {
     async fn insert(&self, m: &Message) -> StoreResult<Inserted> {
-        let mut item = key(message_pk(&m.tenant, &m.id), "M");
-        item.extend([
-            ("event_type".to_owned(), s(&m.event_type)),
-            (
-                "body".to_owned(),
-                AttributeValue::B(Blob::new(m.body.to_vec())),
-            ),
-            ("created_at".to_owned(), ms(m.created_at)),
-            ("fanned_out".to_owned(), AttributeValue::Bool(false)),
-            (TTL.to_owned(), self.table.expires(m.created_at)),
-        ]);
-        let Some(event_id) = &m.event_id else {
-            self.table
-                .client
-                .put_item()
-                .table_name(&self.table.name)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await
-                .map_err(sdk)?;
-            return Ok(Inserted::Created);
-        };
-        item.insert("event_id".into(), s(event_id));
-        let mut idem = key(idempotency_pk(&m.tenant, event_id), "I");
-        idem.extend([
-            ("message_id".to_owned(), s(m.id.as_str())),
-            (TTL.to_owned(), self.table.expires(m.created_at)),
-        ]);
-        let result = self
+        let put = self
             .table
             .client
-            .transact_write_items()
-            .transact_items(self.put(idem)?)
-            .transact_items(self.put(item)?)
+            .put_item()
+            .table_name(&self.table.name)
+            .set_item(Some(message_item(&self.table, m)))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
-            .await;
-        match result.map_err(transaction) {
+            .await
+            .map_err(sdk);
+        match put {
             Ok(_) => Ok(Inserted::Created),
-            Err(StoreError::Conflict) => self.existing(&m.tenant, event_id).await,
+            Err(StoreError::Conflict) => {
+                let item = self
+                    .table
+                    .get(key(message_pk(&m.tenant, &m.id), "M"))
+                    .await?
+                    .ok_or_else(|| StoreError::Backend("duplicate message vanished".into()))?;
+                let id = parsed(MessageId::parse(get_s(&item, "message_id")?))?;
+                // Not tracked here (it would cost a write per event).
+                Ok(Inserted::Duplicate {
+                    id,
+                    fanned_out: None,
+                })
+            }
             Err(e) => Err(e),
         }
     }
 
-    async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()> {
-        self.table
-            .client
-            .update_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key(message_pk(tenant, id), "M")))
-            .update_expression("SET fanned_out = :t")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(sdk)?;
+    async fn mark_fanned_out(&self, _tenant: &TenantId, _id: &MessageId) -> StoreResult<()> {
         Ok(())
     }
 
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>> {
-        self.get_item(tenant, id)
-            .await?
-            .map(|item| message_from(tenant, id, &item))
+        let item = self.table.get(key(message_pk(tenant, id), "M")).await?;
+        item.map(|i| message_from(tenant, id, &i))
             .transpose()
+            .map(Option::flatten)
     }
 }
 
-/// The message `id` of `tenant` from its item.
-pub(crate) fn message_from(tenant: &TenantId, id: &MessageId, item: &Item) -> StoreResult<Message> {
-    let body = item
-        .get("body")
-        .and_then(|v| v.as_b().ok())
-        .map(|b| Bytes::copy_from_slice(b.as_ref()))
-        .ok_or_else(|| StoreError::Backend("message body missing".into()))?;
-    Ok(Message {
+/// The message `id` of `tenant` from its item; `None` if the item holds another message
+/// that shares its key part (another id of the same event).
+pub(crate) fn message_from(
+    tenant: &TenantId,
+    id: &MessageId,
+    item: &Item,
+) -> StoreResult<Option<Message>> {
+    if get_s(item, "message_id")? != id.as_str() {
+        return Ok(None);
+    }
+    let zipped = item.get("z").is_some_and(|v| v.as_bool() == Ok(&true));
+    Ok(Some(Message {
         id: id.clone(),
         tenant: tenant.clone(),
         event_type: get_s(item, "event_type")?.to_owned(),
         event_id: opt_s(item, "event_id"),
-        body,
+        body: Bytes::from(unpacked(item, "body", zipped)?),
         created_at: get_time(item, "created_at")?,
-    })
+    }))
 }

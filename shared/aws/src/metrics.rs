@@ -1,19 +1,20 @@
 //! CloudWatch metrics as Embedded Metric Format: one JSON log line per record, which
-//! CloudWatch turns into metrics without any API call from the function. Dimensions are
-//! kept bounded (function and outcome or failure kind); endpoint ids go in as plain
-//! properties, searchable in the logs but never a metric dimension.
+//! CloudWatch turns into metrics without any API call from the function. Log bytes are
+//! billed, so functions write one record per invocation, not per message, with only the
+//! metrics that are not zero, and dimensions stay bounded (the function).
 
 use serde_json::{json, Map, Value};
 
 /// Metric namespace used by the template's alarms.
 pub const NAMESPACE: &str = "PpSvcWebhooks";
 
-/// One EMF record: metrics `(name, unit, value)` published under each of the dimension
+/// One EMF record: metrics `(name, unit, value)`, where a value is a number or an array
+/// of numbers (several samples in one record), published under each of the dimension
 /// `sets` (names from `dimensions`, which holds their values), plus free-form `properties`.
 pub fn emit(
     dimensions: &[(&str, &str)],
     sets: &[&[&str]],
-    metrics: &[(&str, &str, f64)],
+    metrics: &[(&str, &str, Value)],
     properties: &[(&str, Value)],
 ) {
     let mut record = Map::new();
@@ -24,7 +25,7 @@ pub fn emit(
         record.insert((*k).to_owned(), v.clone());
     }
     for (name, _, value) in metrics {
-        record.insert((*name).to_owned(), json!(value));
+        record.insert((*name).to_owned(), value.clone());
     }
     record.insert(
         "_aws".into(),

@@ -5,7 +5,8 @@ use crate::attrs::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL};
 use crate::error::sdk;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 use webhooks_core::StoreError;
@@ -26,7 +27,8 @@ fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
         .map_err(StoreError::backend)
 }
 
-/// Creates the table with its status index and TTL, on-demand billing.
+/// Creates the table with its sparse index (keys only), its stream (new and old images,
+/// for the counters) and TTL, on-demand billing.
 pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError> {
     let gsi = GlobalSecondaryIndex::builder()
         .index_name(GSI1)
@@ -34,7 +36,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
         .key_schema(key(GSI1_SK, KeyType::Range)?)
         .projection(
             Projection::builder()
-                .projection_type(ProjectionType::All)
+                .projection_type(ProjectionType::KeysOnly)
                 .build(),
         )
         .build()
@@ -50,6 +52,13 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
         .key_schema(key(PK, KeyType::Hash)?)
         .key_schema(key(SK, KeyType::Range)?)
         .global_secondary_indexes(gsi)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .map_err(StoreError::backend)?,
+        )
         .send()
         .await
         .map_err(sdk)?;

@@ -17,6 +17,11 @@ use webhooks_core::StoreError;
 pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600 - 60);
 /// SQS batch size limit.
 const BATCH: usize = 10;
+/// The queues' `MaximumMessageSize` (template.yaml), for one message and for a whole batch.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// A task whose JSON would pass this goes without its body (the delivery then reads the
+/// message item): ten of them still fit one batch.
+const MAX_TASK_BYTES: usize = MAX_MESSAGE_BYTES / BATCH - 1024;
 /// How many times the failed entries of a batch are sent again before giving up.
 const RESENDS: u32 = 3;
 
@@ -63,10 +68,15 @@ impl SqsTaskQueue {
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                Ok((
-                    i.to_string(),
-                    serde_json::to_string(t).map_err(StoreError::backend)?,
-                ))
+                let mut json = serde_json::to_string(t).map_err(StoreError::backend)?;
+                if json.len() > MAX_TASK_BYTES {
+                    json = serde_json::to_string(&DeliveryTask {
+                        body: None,
+                        ..t.clone()
+                    })
+                    .map_err(StoreError::backend)?;
+                }
+                Ok((i.to_string(), json))
             })
             .collect::<StoreResult<_>>()?;
         for round in 0..=RESENDS {

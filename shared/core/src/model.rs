@@ -86,13 +86,102 @@ pub struct Counters {
 impl Counters {
     /// The change a state transition of one delivery makes to its endpoint's counters.
     pub fn delta(attempt_succeeded: bool, status_after: DeliveryStatus) -> Counters {
-        let done = status_after != DeliveryStatus::Pending;
+        Self::change(
+            Some(DeliveryStatus::Pending),
+            Some(status_after),
+            [attempt_succeeded],
+        )
+    }
+
+    /// The change one write of a log entry makes to its endpoint's counters: the entry went
+    /// from `before` to `after` (`None`: absent) and recorded `new_attempts` (whether each
+    /// succeeded) on the way. Creating a pending entry adds one in flight; a replay moves a
+    /// failed message back in flight; deleting an entry (endpoint deleted, retention) changes
+    /// nothing, since counters are running totals.
+    pub fn change(
+        before: Option<DeliveryStatus>,
+        after: Option<DeliveryStatus>,
+        new_attempts: impl IntoIterator<Item = bool>,
+    ) -> Counters {
+        use DeliveryStatus::*;
+        let weight = |s: Option<DeliveryStatus>| match s {
+            Some(Pending) => Counters {
+                in_flight: 1,
+                ..Counters::default()
+            },
+            Some(Delivered) => Counters {
+                delivered: 1,
+                ..Counters::default()
+            },
+            Some(Failed) => Counters {
+                failed_messages: 1,
+                ..Counters::default()
+            },
+            None => Counters::default(),
+        };
+        let mut d = match after {
+            None => Counters::default(),
+            Some(_) => weight(after) - weight(before),
+        };
+        d.failed_attempts = new_attempts.into_iter().filter(|ok| !ok).count() as i64;
+        d
+    }
+
+    /// True when every counter is zero.
+    pub fn is_zero(&self) -> bool {
+        *self == Counters::default()
+    }
+}
+
+impl std::ops::Add for Counters {
+    type Output = Counters;
+    fn add(self, o: Counters) -> Counters {
         Counters {
-            delivered: i64::from(status_after == DeliveryStatus::Delivered),
-            failed_attempts: i64::from(!attempt_succeeded),
-            failed_messages: i64::from(status_after == DeliveryStatus::Failed),
-            in_flight: -i64::from(done),
+            delivered: self.delivered + o.delivered,
+            failed_attempts: self.failed_attempts + o.failed_attempts,
+            failed_messages: self.failed_messages + o.failed_messages,
+            in_flight: self.in_flight + o.in_flight,
         }
+    }
+}
+
+impl std::ops::Sub for Counters {
+    type Output = Counters;
+    fn sub(self, o: Counters) -> Counters {
+        Counters {
+            delivered: self.delivered - o.delivered,
+            failed_attempts: self.failed_attempts - o.failed_attempts,
+            failed_messages: self.failed_messages - o.failed_messages,
+            in_flight: self.in_flight - o.in_flight,
+        }
+    }
+}
+
+/// How a run of attempts changes an endpoint's `failing_since` (the start of its current
+/// run of failures with no success).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailingChange {
+    /// No attempt: leave it.
+    Unchanged,
+    /// The last attempt succeeded: clear it.
+    Clear,
+    /// Failures only: start the run at this time unless one is already running.
+    StartUnlessRunning(DateTime<Utc>),
+    /// A success then failures: the run starts at this time, whatever was stored.
+    Restart(DateTime<Utc>),
+}
+
+impl FailingChange {
+    /// Folds attempts `(succeeded, started_at)`, in the order they were made.
+    pub fn fold(attempts: impl IntoIterator<Item = (bool, DateTime<Utc>)>) -> Self {
+        attempts
+            .into_iter()
+            .fold(Self::Unchanged, |state, (ok, at)| match (ok, state) {
+                (true, _) => Self::Clear,
+                (false, Self::Unchanged) => Self::StartUnlessRunning(at),
+                (false, Self::Clear) => Self::Restart(at),
+                (false, running) => running,
+            })
     }
 }
 
@@ -191,7 +280,8 @@ pub struct Message {
     pub id: MessageId,
     pub tenant: TenantId,
     pub event_type: String,
-    /// The publisher's idempotency key, if it gave one.
+    /// The publisher's idempotency key, if it gave one; the id is then
+    /// [`MessageId::for_event`] of it.
     pub event_id: Option<String>,
     pub body: Bytes,
     pub created_at: DateTime<Utc>,
@@ -300,13 +390,78 @@ impl Attempt {
 }
 
 /// Work item on the task queue: attempt to deliver `message` to `endpoint`.
-/// The attempt number is read from the delivery log, never trusted from the task, so a
-/// redelivered task cannot skip or repeat a number.
+///
+/// The delivery log is the authority on the attempt number: recording attempt *n* is a
+/// conditional write that requires *n − 1* recorded attempts, so a redelivered or stale
+/// task can never skip or repeat a number. A task may also carry what its first delivery
+/// needs (`attempt`, `body`), so that delivery reads only the endpoint (docs/DYNAMODB.md);
+/// a consumer that sees the task for the second time drops the hints ([`Self::without_hints`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DeliveryTask {
     pub tenant: TenantId,
     pub message_id: MessageId,
     pub endpoint_id: EndpointId,
+    /// The attempt this task was enqueued for, when the enqueuer knew it (fan-out: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// The exact outbound body, when it fits in the queue message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+impl DeliveryTask {
+    /// A task with no hints: the delivery reads everything it needs.
+    pub fn new(tenant: TenantId, message_id: MessageId, endpoint_id: EndpointId) -> Self {
+        Self {
+            tenant,
+            message_id,
+            endpoint_id,
+            attempt: None,
+            body: None,
+        }
+    }
+
+    /// The same task without the hints, which may be stale once the task has been seen.
+    pub fn without_hints(self) -> Self {
+        Self {
+            attempt: None,
+            body: None,
+            ..self
+        }
+    }
+
+    /// The progress the task's `attempt` hint implies (pending, `attempt − 1` attempts, in
+    /// the first series), for readers that skip reading the entry.
+    pub fn implied_progress(&self) -> Option<Progress> {
+        let attempt = self.attempt.filter(|n| *n >= 1)?;
+        Some(Progress {
+            status: DeliveryStatus::Pending,
+            attempt_count: attempt - 1,
+            series_start: 0,
+            next_attempt_at: None,
+        })
+    }
+}
+
+/// Where one delivery stands, as the delivery service needs it: the part of a
+/// [`LogEntry`] that decides the next attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub status: DeliveryStatus,
+    pub attempt_count: u32,
+    pub series_start: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+impl From<&LogEntry> for Progress {
+    fn from(e: &LogEntry) -> Self {
+        Self {
+            status: e.status,
+            attempt_count: e.attempt_count,
+            series_start: e.series_start,
+            next_attempt_at: e.next_attempt_at,
+        }
+    }
 }
 
 /// A page of a listing; `next_cursor` is opaque and absent on the last page.
@@ -384,6 +539,90 @@ mod tests {
                 d.in_flight
             ),
             (0, 1, 1, -1)
+        );
+    }
+
+    #[test]
+    fn counter_changes_follow_every_entry_write() {
+        use DeliveryStatus::*;
+        let c = |d, fa, fm, i| Counters {
+            delivered: d,
+            failed_attempts: fa,
+            failed_messages: fm,
+            in_flight: i,
+        };
+        // (before, after, attempts recorded by the write) → change
+        type Row = (
+            Option<DeliveryStatus>,
+            Option<DeliveryStatus>,
+            &'static [bool],
+            Counters,
+        );
+        let table: &[Row] = &[
+            (None, Some(Pending), &[], c(0, 0, 0, 1)),
+            (Some(Pending), Some(Pending), &[false], c(0, 1, 0, 0)),
+            (Some(Pending), Some(Delivered), &[true], c(1, 0, 0, -1)),
+            (
+                Some(Pending),
+                Some(Delivered),
+                &[false, true],
+                c(1, 1, 0, -1),
+            ),
+            (Some(Pending), Some(Failed), &[false], c(0, 1, 1, -1)),
+            (Some(Failed), Some(Pending), &[], c(0, 0, -1, 1)),
+            (Some(Delivered), None, &[], c(0, 0, 0, 0)),
+            (Some(Pending), None, &[], c(0, 0, 0, 0)),
+            (Some(Delivered), Some(Delivered), &[], c(0, 0, 0, 0)),
+            (None, Some(Delivered), &[true], c(1, 0, 0, 0)),
+        ];
+        for (before, after, attempts, want) in table {
+            assert_eq!(
+                Counters::change(*before, *after, attempts.iter().copied()),
+                *want,
+                "{before:?} -> {after:?} with {attempts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn failing_runs_fold_in_attempt_order() {
+        let t = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        use FailingChange::*;
+        let table: &[(&[(bool, i64)], FailingChange)] = &[
+            (&[], Unchanged),
+            (&[(true, 1)], Clear),
+            (&[(false, 1)], StartUnlessRunning(t(1))),
+            (&[(false, 1), (false, 2)], StartUnlessRunning(t(1))),
+            (&[(false, 1), (true, 2)], Clear),
+            (&[(true, 1), (false, 2), (false, 3)], Restart(t(2))),
+            (&[(false, 1), (true, 2), (false, 3)], Restart(t(3))),
+        ];
+        for (attempts, want) in table {
+            let got = FailingChange::fold(attempts.iter().map(|(ok, s)| (*ok, t(*s))));
+            assert_eq!(got, *want, "{attempts:?}");
+        }
+    }
+
+    #[test]
+    fn task_hints_imply_the_entry_and_are_dropped_when_stale() {
+        let t = DeliveryTask {
+            attempt: Some(1),
+            body: Some("{}".into()),
+            ..DeliveryTask::new(
+                TenantId::parse("A").unwrap(),
+                MessageId::generate(),
+                EndpointId::generate(),
+            )
+        };
+        let p = t.implied_progress().unwrap();
+        assert_eq!((p.status, p.attempt_count), (DeliveryStatus::Pending, 0));
+        let bare = t.without_hints();
+        assert_eq!((bare.attempt, bare.body.as_deref()), (None, None));
+        assert!(bare.implied_progress().is_none());
+        let json = serde_json::to_string(&bare).unwrap();
+        assert!(
+            !json.contains("attempt") && !json.contains("body"),
+            "{json}"
         );
     }
 

@@ -5,7 +5,8 @@
 use crate::error::StoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
-    Attempt, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry, Message, Page,
+    Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry, Message, Page,
+    Progress,
 };
 use crate::signing::Secret;
 use async_trait::async_trait;
@@ -96,10 +97,12 @@ pub trait SecretStore: Send + Sync {
 pub enum Inserted {
     Created,
     /// The tenant already sent this `event_id`: here is the message it produced, and
-    /// whether its fan-out had completed (if not, the caller finishes it).
+    /// whether its fan-out completed: `Some` from a store that tracks it, `None` from one
+    /// that does not (DynamoDB: it would cost a write per event), for which the caller
+    /// decides by the message's age and completes the fan-out idempotently.
     Duplicate {
         id: MessageId,
-        fanned_out: bool,
+        fanned_out: Option<bool>,
     },
 }
 
@@ -108,7 +111,8 @@ pub enum Inserted {
 pub trait MessageStore: Send + Sync {
     /// Stores the message; with an `event_id`, atomically checks it was not seen before.
     async fn insert(&self, message: &Message) -> StoreResult<Inserted>;
-    /// Records that every delivery task of the message was enqueued.
+    /// Records that every delivery task of the message was enqueued (a no-op for stores
+    /// that do not track it, see [`Inserted::Duplicate`]).
     async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()>;
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>>;
 }
@@ -117,20 +121,29 @@ pub trait MessageStore: Send + Sync {
 /// owned by another tenant).
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryInputs {
-    pub entry: Option<LogEntry>,
+    pub entry: Option<Progress>,
     pub endpoint: Option<Endpoint>,
-    pub message: Option<Message>,
+    /// The outbound body; `None` when the message is gone.
+    pub body: Option<Bytes>,
 }
 
-/// Reads a task's [`DeliveryInputs`] in one round trip (on AWS every request is billed, so
-/// three reads per delivery would cost three).
+/// Reads a task's [`DeliveryInputs`] in one round trip (on AWS every request is billed).
+/// What the task carries need not be read: with an `attempt` hint an adapter may answer
+/// [`DeliveryTask::implied_progress`] instead of reading the entry, and with a `body` it
+/// may answer that body instead of reading the message.
 #[async_trait]
 pub trait DeliveryReader: Send + Sync {
     async fn read(&self, task: &DeliveryTask) -> StoreResult<DeliveryInputs>;
 }
 
-/// The delivery log: one entry per (message, endpoint) and its attempts. Adapters keep
-/// the endpoint counters in step with every transition, in the same atomic write.
+/// The delivery log: one entry per (message, endpoint) and its attempts.
+///
+/// Each entry's transitions are exact: a conditional write per transition, so a duplicate
+/// task can never record an attempt twice. The endpoint counters, its `failing_since` and
+/// the hourly stats follow the entries ([`Counters::change`], [`crate::model::FailingChange`]):
+/// the SQLite adapter changes them in the same transaction (strictly consistent); the
+/// DynamoDB adapter derives them from the table's stream, so they trail the entries by a
+/// few seconds, never count one write twice, and [`DeliveryLog::recount`] rebuilds them.
 #[async_trait]
 pub trait DeliveryLog: Send + Sync {
     /// Creates pending entries for `endpoints` (idempotent: existing entries are left
@@ -146,9 +159,9 @@ pub trait DeliveryLog: Send + Sync {
         endpoint: &EndpointId,
         message: &MessageId,
     ) -> StoreResult<Option<LogEntry>>;
-    /// Appends `attempt` and moves the entry to `status_after`, updating counters with
-    /// [`crate::model::Counters::delta`] and the endpoint's `failing_since` (set by a
-    /// failure when unset, cleared by a success). `Conflict` unless `attempt.number` is exactly
+    /// Appends `attempt` and moves the entry to `status_after`; counters follow with
+    /// [`Counters::delta`] and the endpoint's `failing_since` (set by a failure when unset,
+    /// cleared by a success). `Conflict` unless `attempt.number` is exactly
     /// one more than the recorded count and the entry is still pending, so a duplicate
     /// task can never record the same attempt twice.
     async fn record_attempt(
@@ -169,6 +182,14 @@ pub trait DeliveryLog: Send + Sync {
         endpoint: &EndpointId,
         message: &MessageId,
     ) -> StoreResult<bool>;
+    /// Rebuilds the endpoint's counters from the entries still retained and returns them
+    /// (an operator's repair; exact when no delivery to the endpoint is under way).
+    /// `Ok(None)` if the endpoint does not exist.
+    async fn recount(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+    ) -> StoreResult<Option<Counters>>;
     /// Entries of an endpoint, newest message first, optionally of one status.
     async fn list(
         &self,

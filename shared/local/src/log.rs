@@ -225,6 +225,52 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
+    async fn recount(&self, tenant: &TenantId, ep: &EndpointId) -> StoreResult<Option<Counters>> {
+        let (t, ep) = (tenant.to_string(), ep.to_string());
+        self.db
+            .call(move |c| {
+                let tx = c.savepoint().map_err(sql)?;
+                let n = tx
+                    .execute(
+                        "UPDATE endpoints SET
+                           delivered = (SELECT COUNT(*) FROM deliveries
+                                        WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'delivered'),
+                           failed_messages = (SELECT COUNT(*) FROM deliveries
+                                              WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'failed'),
+                           in_flight = (SELECT COUNT(*) FROM deliveries
+                                        WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'),
+                           failed_attempts = (SELECT COUNT(*) FROM attempts
+                                              WHERE tenant = ?1 AND endpoint_id = ?2 AND NOT succeeded)
+                         WHERE tenant = ?1 AND id = ?2",
+                        params![t, ep],
+                    )
+                    .map_err(sql)?;
+                let counters = if n == 0 {
+                    None
+                } else {
+                    Some(
+                        tx.query_row(
+                            "SELECT delivered, failed_attempts, failed_messages, in_flight
+                             FROM endpoints WHERE tenant = ?1 AND id = ?2",
+                            params![t, ep],
+                            |r| {
+                                Ok(Counters {
+                                    delivered: r.get(0)?,
+                                    failed_attempts: r.get(1)?,
+                                    failed_messages: r.get(2)?,
+                                    in_flight: r.get(3)?,
+                                })
+                            },
+                        )
+                        .map_err(sql)?,
+                    )
+                };
+                tx.commit().map_err(sql)?;
+                Ok(counters)
+            })
+            .await
+    }
+
     async fn list(
         &self,
         tenant: &TenantId,

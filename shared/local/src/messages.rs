@@ -36,7 +36,10 @@ impl MessageStore for SqliteMessageStore {
                         .optional()
                         .map_err(sql)?;
                     if let Some((id, fanned_out)) = existing {
-                        return Ok(Inserted::Duplicate { id, fanned_out });
+                        return Ok(Inserted::Duplicate {
+                            id,
+                            fanned_out: Some(fanned_out),
+                        });
                     }
                 }
                 tx.execute(

@@ -49,11 +49,11 @@ impl SqliteTaskQueue {
                     .map_err(sql)?;
                 let rows = s
                     .query_map(params![until, ms(now()), limit], |r| {
-                        Ok(DeliveryTask {
-                            tenant: parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
-                            message_id: parse_col(1, MessageId::parse(&r.get::<_, String>(1)?))?,
-                            endpoint_id: parse_col(2, EndpointId::parse(&r.get::<_, String>(2)?))?,
-                        })
+                        Ok(DeliveryTask::new(
+                            parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
+                            parse_col(1, MessageId::parse(&r.get::<_, String>(1)?))?,
+                            parse_col(2, EndpointId::parse(&r.get::<_, String>(2)?))?,
+                        ))
                     })
                     .map_err(sql)?;
                 rows.collect::<Result<_, _>>().map_err(sql)

@@ -6,7 +6,7 @@ use crate::endpoints::get_endpoint;
 use crate::log::get_entry;
 use crate::messages::get_message;
 use async_trait::async_trait;
-use webhooks_core::model::DeliveryTask;
+use webhooks_core::model::{DeliveryTask, Progress};
 use webhooks_core::ports::{DeliveryInputs, DeliveryReader, StoreResult};
 
 #[derive(Clone)]
@@ -27,9 +27,14 @@ impl DeliveryReader for SqliteDeliveryReader {
         self.db
             .read(move |c| {
                 Ok(DeliveryInputs {
-                    entry: get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id).map_err(sql)?,
+                    entry: get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id)
+                        .map_err(sql)?
+                        .as_ref()
+                        .map(Progress::from),
                     endpoint: get_endpoint(c, &t.tenant, &t.endpoint_id).map_err(sql)?,
-                    message: get_message(c, &t.tenant, &t.message_id).map_err(sql)?,
+                    body: get_message(c, &t.tenant, &t.message_id)
+                        .map_err(sql)?
+                        .map(|m| m.body),
                 })
             })
             .await

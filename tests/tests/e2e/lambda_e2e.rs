@@ -11,7 +11,8 @@ use std::time::Duration;
 use webhooks_aws::testing;
 use webhooks_core::signing::Secret;
 use webhooks_tests::lambda::{
-    apigw_event, event_source_mapping, function_env, http_response, Function,
+    apigw_event, event_source_mapping, function_env, http_response, stream_event_source_mapping,
+    Function,
 };
 use webhooks_tests::{wait_until, TestReceiver};
 
@@ -42,8 +43,16 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     let api = Function::start("webhooks-api", &env).await;
     let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
     let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
+    let counters = Arc::new(Function::start("webhooks-counters", &env).await);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
+    // The template's batching window for the counters function.
+    let window = Duration::from_secs(2);
     let mappings = [
+        stream_event_source_mapping(
+            testing::StreamReader::new(&sdk, &names.table).await,
+            counters.clone(),
+            window,
+        ),
         event_source_mapping(sqs.clone(), ingest_queue.clone(), ingest.clone()),
         event_source_mapping(
             sqs.clone(),
@@ -174,6 +183,49 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
         "no attempt after the success"
     );
 
+    // The counters follow the log through the stream, within the batching window and
+    // one invocation.
+    let counters_of = |i: usize| {
+        let (api, id) = (&api, endpoints[i].0.clone());
+        async move {
+            let resp = api
+                .invoke(apigw_event("GET", "/v1/endpoints", admin(), None))
+                .await
+                .unwrap();
+            let list = http_response(&resp).1;
+            list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["id"] == id.as_str())
+                .unwrap()["counters"]
+                .clone()
+        }
+    };
+    let settled = std::time::Instant::now();
+    let want = [
+        (
+            1,
+            json!({"delivered": 1, "failed_attempts": 2, "failed_messages": 0, "in_flight": 0}),
+        ),
+        (
+            2,
+            json!({"delivered": 0, "failed_attempts": 5, "failed_messages": 1, "in_flight": 0}),
+        ),
+        (
+            3,
+            json!({"delivered": 0, "failed_attempts": 1, "failed_messages": 1, "in_flight": 0}),
+        ),
+    ];
+    for (i, expected) in want {
+        wait_until(|| async { counters_of(i).await == expected }).await;
+    }
+    assert!(
+        settled.elapsed() < window * 3,
+        "counters lagged {:?}",
+        settled.elapsed()
+    );
+
     // The malformed event is in the ingest DLQ, with its reason.
     let rejected = sqs
         .receive_message()
@@ -197,5 +249,80 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     }
     assert_eq!(ingest.init_error(), None);
     assert_eq!(delivery.init_error(), None);
+    assert_eq!(counters.init_error(), None);
     api.stop().await;
+}
+
+/// At the template's default level, a delivered message costs the functions at most 300
+/// bytes of log lines (CloudWatch Logs bills them), one event per batch or ten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_message_writes_at_most_300_bytes_of_logs() {
+    let rx = TestReceiver::start().await;
+    let (names, sdk) = testing::fresh_names().await;
+    let ingest_queue = testing::queue(&sdk, "ingest").await;
+    let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
+    let env = function_env(&names, &ingest_dlq);
+    let (stores, _) = webhooks_aws::aws_stores(&sdk, &names);
+    let tenant = webhooks_core::TenantId::parse("ENS123").unwrap();
+    let ep = webhooks_core::model::Endpoint::new(
+        tenant.clone(),
+        rx.url("/ok/0"),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
+    stores.endpoints.create(&ep).await.unwrap();
+    stores
+        .secrets
+        .put(&tenant, &ep.id, &Secret::generate())
+        .await
+        .unwrap();
+    let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
+    let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let mappings = [
+        event_source_mapping(sqs.clone(), ingest_queue.clone(), ingest.clone()),
+        event_source_mapping(
+            sqs.clone(),
+            names.delivery_queue_url.clone(),
+            delivery.clone(),
+        ),
+    ];
+    let publish = |i: usize| {
+        let body = json!({"tenant_id": "ENS123", "event_type": "INVOICE_VALIDATED",
+            "event_id": format!("FA-{i}"), "event_data": {"invoice_id": format!("FA-{i}")}});
+        sqs.send_message()
+            .queue_url(&ingest_queue)
+            .message_body(body.to_string())
+            .send()
+    };
+    let logged = || ingest.log_bytes() + delivery.log_bytes();
+    // One event per batch: each waits for the previous delivery.
+    for i in 0..5 {
+        publish(i).await.unwrap();
+        wait_until(|| async { rx.requests().len() > i }).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let per_message = logged() as f64 / 5.0;
+    eprintln!("log bytes per delivered message, one per batch: {per_message}");
+    assert!(
+        per_message <= 300.0,
+        "{per_message} log bytes per delivered message at fill 1"
+    );
+    // Ten at once.
+    let before = logged();
+    for i in 5..15 {
+        publish(i).await.unwrap();
+    }
+    wait_until(|| async { rx.requests().len() >= 15 }).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let per_message = (logged() - before) as f64 / 10.0;
+    eprintln!("log bytes per delivered message, ten per batch: {per_message}");
+    assert!(
+        per_message <= 300.0,
+        "{per_message} log bytes per delivered message in batches"
+    );
+    for m in mappings {
+        m.abort();
+    }
 }

@@ -207,6 +207,7 @@ async fn another_tenant_sees_404_everywhere() {
             format!("/v1/endpoints/{ep}/recover"),
             Some(json!({"since": "2020-01-01T00:00:00Z"})),
         ),
+        ("POST", format!("/v1/endpoints/{ep}/recount"), None),
         (
             "GET",
             format!(
@@ -231,6 +232,19 @@ async fn another_tenant_sees_404_everywhere() {
         .call("GET", &format!("/v1/endpoints/{ep}"), ADMIN_A, None)
         .await;
     assert_eq!(status, 200);
+    // Its counters rebuilt from the log are the ones kept.
+    let (status, recounted) = s
+        .call(
+            "POST",
+            &format!("/v1/endpoints/{ep}/recount"),
+            ADMIN_A,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{recounted}");
+    let (_, list) = s.call("GET", "/v1/endpoints", ADMIN_A, None).await;
+    assert_eq!(list["data"][0]["counters"], recounted);
+    assert_eq!(recounted["delivered"], 1);
     // An event for tenant B does not reach tenant A's endpoint.
     s.publish("ENS_B", "INVOICE_VALIDATED", json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -19,6 +19,7 @@ const DESIGNED: &[(&str, &str)] = &[
     ("get", "/v1/messages/{msg_id}"),
     ("post", "/v1/endpoints/{id}/messages/{msg_id}/replay"),
     ("post", "/v1/endpoints/{id}/recover"),
+    ("post", "/v1/endpoints/{id}/recount"),
     ("post", "/v1/events"),
 ];
 

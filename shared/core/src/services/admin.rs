@@ -1,12 +1,12 @@
 //! Admin use cases: endpoint management (secret shown once) and reads of the delivery log.
 
-use super::{tasks_for, Stores};
+use super::Stores;
 use crate::catalog::{Catalog, EventType};
 use crate::error::{CoreError, StoreError};
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
-    now, Attempt, DeliveryStatus, Endpoint, EndpointIn, EndpointOut, EndpointPatch, HourBucket,
-    LogEntry, Page,
+    now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, EndpointOut,
+    EndpointPatch, HourBucket, LogEntry, Page,
 };
 use crate::signing::Secret;
 use crate::validation::{validate_endpoint_in, validate_endpoint_patch, UrlPolicy};
@@ -231,7 +231,7 @@ impl AdminService {
         }
         self.stores
             .queue
-            .enqueue(&tasks_for(tenant, &msg, &[id]))
+            .enqueue(&[DeliveryTask::new(tenant.clone(), msg, id)])
             .await?;
         Ok(())
     }
@@ -274,10 +274,10 @@ impl AdminService {
                     .restart(tenant, &id, &entry.message_id)
                     .await?
                 {
-                    tasks.extend(tasks_for(
-                        tenant,
-                        &entry.message_id,
-                        std::slice::from_ref(&id),
+                    tasks.push(DeliveryTask::new(
+                        tenant.clone(),
+                        entry.message_id.clone(),
+                        id.clone(),
                     ));
                     recovered += 1;
                 }
@@ -290,6 +290,16 @@ impl AdminService {
         }
         tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, "failed messages recovered");
         Ok(RecoverReport { recovered })
+    }
+
+    /// Rebuilds the endpoint's counters from its retained delivery log (on AWS they are
+    /// maintained from the table's stream; this repairs them after an incident).
+    pub async fn recount(&self, tenant: &TenantId, id: &str) -> Result<Counters, CoreError> {
+        let id = endpoint_id(id)?;
+        let counters = self.stores.log.recount(tenant, &id).await?;
+        let counters = counters.ok_or(CoreError::NotFound("endpoint"))?;
+        tracing::info!(tenant = %tenant, endpoint_id = %id, ?counters, "counters rebuilt");
+        Ok(counters)
     }
 
     /// Deletes the endpoint and its secret. Pending deliveries to it are dropped by the worker.

@@ -14,6 +14,12 @@ use std::time::{Duration, Instant};
 
 /// A task arriving this close to its due time is run rather than put back.
 const EARLY_SLACK: Duration = Duration::from_secs(1);
+/// Successful attempts keep this much of the response: receivers rarely say much on
+/// success, and on DynamoDB it stays in the entry, which must stay under 1 KB.
+pub const SUCCESS_EXCERPT_BYTES: usize = 256;
+/// When another copy of the task recorded the attempt but left no due time, look again
+/// after this long.
+const CONFLICT_RECHECK: Duration = Duration::from_secs(30);
 
 /// What the queue consumer should do with the task after [`DeliveryService::deliver`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +122,7 @@ impl DeliveryService {
             };
             (attempt, AttemptOutcome::Gone)
         } else {
-            let message = inputs.message.ok_or_else(|| {
+            let body = inputs.body.ok_or_else(|| {
                 StoreError::backend(format!("log entry for missing message {msg_id}"))
             })?;
             let secrets = self
@@ -126,12 +132,8 @@ impl DeliveryService {
                 .await?
                 .ok_or_else(|| StoreError::backend(format!("endpoint {ep_id} has no secret")))?;
             let keys = secrets.signing_keys(started_at);
-            let signatures = signature_headers(
-                &keys,
-                msg_id.as_str(),
-                started_at.timestamp(),
-                &message.body,
-            );
+            let signatures =
+                signature_headers(&keys, msg_id.as_str(), started_at.timestamp(), &body);
             let headers = (endpoint.headers.iter())
                 .map(|(k, v)| (k.clone().into(), v.clone()))
                 .chain(signatures.into_iter().map(|(k, v)| (k.into(), v)))
@@ -142,7 +144,7 @@ impl DeliveryService {
                 .send(OutboundRequest {
                     url: endpoint.url.clone(),
                     headers,
-                    body: message.body.clone(),
+                    body,
                 })
                 .await;
             let duration = result.duration.max(clock.elapsed());
@@ -159,7 +161,12 @@ impl DeliveryService {
                     .error
                     .or((outcome != AttemptOutcome::Success).then_some(FailureKind::HttpStatus))
                     .map(|k| k.as_str().to_owned()),
-                response_excerpt: result.excerpt,
+                response_excerpt: match outcome {
+                    AttemptOutcome::Success => result
+                        .excerpt
+                        .map(|x| truncate_utf8(x, SUCCESS_EXCERPT_BYTES)),
+                    _ => result.excerpt,
+                },
             };
             (attempt, outcome)
         };
@@ -184,10 +191,11 @@ impl DeliveryService {
             .await
         {
             Ok(()) => {}
-            // Another consumer recorded this attempt number first (duplicate task).
-            Err(StoreError::Conflict) => {
-                return Ok(DeliveryOutcome::Skipped("attempt recorded concurrently").into())
-            }
+            // Another copy of the task recorded this attempt first (a queue may hand one
+            // message out twice). If the delivery is still pending, that copy scheduled the
+            // next attempt: keep this one hidden until then rather than let it be deleted,
+            // since deleting it could delete the retry (both copies are one queue message).
+            Err(StoreError::Conflict) => return self.after_conflict(task).await,
             Err(e) => return Err(e.into()),
         }
         if !attempt.succeeded() && endpoint.enabled {
@@ -211,6 +219,22 @@ impl DeliveryService {
         Ok(Delivery {
             outcome: result,
             attempt: Some(attempt),
+        })
+    }
+
+    /// What to do with a task whose attempt another copy recorded first.
+    async fn after_conflict(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
+        let (tenant, ep, msg) = (&task.tenant, &task.endpoint_id, &task.message_id);
+        let entry = self.stores.log.get(tenant, ep, msg).await?;
+        Ok(match entry {
+            Some(e) if e.status == DeliveryStatus::Pending => {
+                let wait = e
+                    .next_attempt_at
+                    .and_then(|due| (due - now()).to_std().ok())
+                    .unwrap_or(CONFLICT_RECHECK);
+                DeliveryOutcome::RetryIn(wait.max(EARLY_SLACK)).into()
+            }
+            _ => DeliveryOutcome::Skipped("attempt recorded concurrently").into(),
         })
     }
 
@@ -242,4 +266,16 @@ impl DeliveryService {
         }
         Ok(())
     }
+}
+
+/// `s` cut to at most `max` bytes, at a character boundary.
+fn truncate_utf8(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
 }

@@ -5,12 +5,14 @@ use super::Stores;
 use crate::catalog::{Catalog, TEST_EVENT_TYPE};
 use crate::error::{CoreError, StoreError};
 use crate::ids::{EndpointId, MessageId, TenantId};
-use crate::model::{now, Message};
+use crate::model::{now, DeliveryTask, Message};
 use crate::ports::Inserted;
 use crate::validation::{decode_event, ValidEvent};
 use bytes::Bytes;
 use chrono::SecondsFormat;
+use futures::future::join_all;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What ingesting one event did.
@@ -24,7 +26,25 @@ pub struct IngestReceipt {
     pub duplicate: bool,
 }
 
-/// The exact JSON sent to receivers (DESIGN.md §2).
+/// An event after its message was stored.
+enum Staged {
+    /// Nothing more to do (a duplicate of a finished fan-out).
+    Done(IngestReceipt),
+    /// To fan out; `resume` completes an earlier copy's fan-out.
+    FanOut { message: Message, resume: bool },
+}
+
+/// An event after its log entries were written.
+enum Planned {
+    Done(IngestReceipt),
+    Send {
+        receipt: IngestReceipt,
+        message: Message,
+        tasks: Vec<DeliveryTask>,
+    },
+}
+
+/// The exact JSON sent to receivers (docs/RECEIVING.md).
 #[derive(Serialize)]
 struct OutboundBody<'a> {
     event_id: &'a str,
@@ -32,6 +52,22 @@ struct OutboundBody<'a> {
     created_at: String,
     event_data: &'a serde_json::Value,
 }
+
+impl IngestReceipt {
+    fn duplicate(message_id: MessageId) -> Self {
+        Self {
+            message_id,
+            endpoints: 0,
+            duplicate: true,
+        }
+    }
+}
+
+/// A duplicate of an event whose fan-out the store does not track resumes that fan-out
+/// only if the first copy is older than this. It must stay below the ingest
+/// queue's visibility timeout (template.yaml: 180 s), after which a failed first ingest
+/// comes back.
+pub const RESUME_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct IngestService {
@@ -44,61 +80,169 @@ impl IngestService {
         Self { stores, catalog }
     }
 
-    /// Decodes raw bytes (an SQS body or an HTTP request body) and ingests the event.
+    /// Decodes raw bytes (an HTTP request body) and ingests the event.
     pub async fn ingest_bytes(&self, raw: &[u8]) -> Result<IngestReceipt, CoreError> {
-        self.ingest(decode_event(raw, &self.catalog)?).await
+        self.ingest_batch(&[raw]).await.remove(0)
     }
 
     /// Ingests a validated event. Safe to call again after a failure: with an
     /// `event_id`, a half-finished fan-out is completed rather than repeated.
     pub async fn ingest(&self, event: ValidEvent) -> Result<IngestReceipt, CoreError> {
-        let message = new_message(event)?;
-        let duplicate = match self.stores.messages.insert(&message).await? {
-            Inserted::Created => None,
-            Inserted::Duplicate { id, fanned_out } => Some((id, fanned_out)),
-        };
-        let is_duplicate = duplicate.is_some();
-        let message = match duplicate {
-            None => message,
-            Some((id, true)) => {
-                return Ok(IngestReceipt {
-                    message_id: id,
-                    endpoints: 0,
-                    duplicate: true,
+        self.ingest_valid(vec![Ok(event)]).await.remove(0)
+    }
+
+    /// Decodes and ingests a batch of events (an SQS batch), one result per event, in
+    /// order. The batch shares its work: one subscriber lookup per (tenant, event type)
+    /// and one enqueue for all the tasks, so ten events cost about what one does on the
+    /// queue. Safe to call again with the same events after any failure.
+    pub async fn ingest_batch(&self, raws: &[&[u8]]) -> Vec<Result<IngestReceipt, CoreError>> {
+        let events = raws
+            .iter()
+            .map(|raw| decode_event(raw, &self.catalog))
+            .collect();
+        self.ingest_valid(events).await
+    }
+
+    async fn ingest_valid(
+        &self,
+        events: Vec<Result<ValidEvent, CoreError>>,
+    ) -> Vec<Result<IngestReceipt, CoreError>> {
+        // 1. Store each message (its duplicates are found here).
+        let staged = join_all(events.into_iter().map(|e| async move {
+            match e {
+                Ok(event) => self.store(event).await,
+                Err(e) => Err(e),
+            }
+        }))
+        .await;
+        // 2. Who takes each type, once per (tenant, type).
+        let mut wanted: Vec<(TenantId, String)> = staged
+            .iter()
+            .filter_map(|s| match s {
+                Ok(Staged::FanOut { message, .. }) => {
+                    Some((message.tenant.clone(), message.event_type.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let found = join_all(
+            wanted
+                .iter()
+                .map(|(t, ty)| self.stores.endpoints.subscribed(t, ty)),
+        )
+        .await;
+        let subscribers: HashMap<_, _> = wanted.into_iter().zip(found).collect();
+        // 3. Log entries, and the tasks to send.
+        let planned = join_all(staged.into_iter().map(|s| {
+            let subscribers = &subscribers;
+            async move {
+                let (message, resume) = match s? {
+                    Staged::Done(receipt) => return Ok::<_, CoreError>(Planned::Done(receipt)),
+                    Staged::FanOut { message, resume } => (message, resume),
+                };
+                let endpoints: Vec<EndpointId> = match &subscribers
+                    [&(message.tenant.clone(), message.event_type.clone())]
+                {
+                    Ok(eps) => eps.iter().map(|e| e.id.clone()).collect(),
+                    Err(e) => return Err(StoreError::backend(format!("subscribers: {e}")).into()),
+                };
+                let tasks = self
+                    .stores
+                    .log_entries(&message, &endpoints, resume)
+                    .await?;
+                Ok(Planned::Send {
+                    receipt: IngestReceipt {
+                        message_id: message.id.clone(),
+                        endpoints: endpoints.len(),
+                        duplicate: resume,
+                    },
+                    message,
+                    tasks,
                 })
             }
-            // The first ingest of this event died before finishing its fan-out (or is still
-            // running): complete it. Every step is idempotent, so doing it twice is harmless.
-            Some((id, false)) => self
-                .stores
-                .messages
-                .get(&message.tenant, &id)
-                .await?
-                .ok_or_else(|| {
-                    StoreError::backend(format!("idempotency record points to missing {id}"))
-                })?,
-        };
-        let endpoints: Vec<_> = self
-            .stores
-            .endpoints
-            .subscribed(&message.tenant, &message.event_type)
-            .await?
-            .into_iter()
-            .map(|e| e.id)
+        }))
+        .await;
+        // 4. One enqueue for the batch; a failure fails every event that had tasks in it
+        // (each is retried whole, idempotently).
+        let tasks: Vec<DeliveryTask> = planned
+            .iter()
+            .filter_map(|p| match p {
+                Ok(Planned::Send { tasks, .. }) => Some(tasks.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
             .collect();
-        self.stores.fan_out(&message, &endpoints).await?;
-        tracing::info!(
-            tenant = %message.tenant,
-            message_id = %message.id,
-            event_type = %message.event_type,
-            endpoints = endpoints.len(),
-            "event accepted"
-        );
-        Ok(IngestReceipt {
-            message_id: message.id,
-            endpoints: endpoints.len(),
-            duplicate: is_duplicate,
-        })
+        let sent = self
+            .stores
+            .queue
+            .enqueue(&tasks)
+            .await
+            .map_err(|e| e.to_string());
+        join_all(planned.into_iter().map(|p| {
+            let sent = &sent;
+            async move {
+                match p? {
+                    Planned::Done(receipt) => Ok(receipt),
+                    Planned::Send {
+                        receipt, message, ..
+                    } => {
+                        sent.clone().map_err(StoreError::Backend)?;
+                        self.stores
+                            .messages
+                            .mark_fanned_out(&message.tenant, &message.id)
+                            .await?;
+                        tracing::info!(
+                            tenant = %message.tenant,
+                            message_id = %message.id,
+                            event_type = %message.event_type,
+                            endpoints = receipt.endpoints,
+                            "event accepted"
+                        );
+                        Ok(receipt)
+                    }
+                }
+            }
+        }))
+        .await
+    }
+
+    /// Stores the message of `event`, or finds the one an earlier copy stored.
+    async fn store(&self, event: ValidEvent) -> Result<Staged, CoreError> {
+        let message = new_message(event)?;
+        match self.stores.messages.insert(&message).await? {
+            Inserted::Created => Ok(Staged::FanOut {
+                message,
+                resume: false,
+            }),
+            Inserted::Duplicate {
+                id,
+                fanned_out: Some(true),
+            } => Ok(Staged::Done(IngestReceipt::duplicate(id))),
+            Inserted::Duplicate { id, fanned_out } => {
+                let first = self
+                    .stores
+                    .messages
+                    .get(&message.tenant, &id)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::backend(format!("idempotency record points to missing {id}"))
+                    })?;
+                // Untracked: a first ingest that died half-way is retried by its queue only
+                // after the visibility timeout; a duplicate sooner than that is a
+                // publisher's retry of a fan-out that is done or under way.
+                let young = (now() - first.created_at).to_std().unwrap_or_default() < RESUME_AFTER;
+                if fanned_out.is_none() && young {
+                    return Ok(Staged::Done(IngestReceipt::duplicate(id)));
+                }
+                // Complete it: every step is idempotent.
+                Ok(Staged::FanOut {
+                    message: first,
+                    resume: true,
+                })
+            }
+        }
     }
 
     /// Sends a signed test event (type `WEBHOOK_TEST`) to one endpoint through the
@@ -137,7 +281,10 @@ impl IngestService {
 /// Builds the message of an event, with its outbound body fixed once and for all.
 fn new_message(event: ValidEvent) -> Result<Message, CoreError> {
     let created_at = now();
-    let id = MessageId::generate();
+    let id = match &event.event_id {
+        Some(event_id) => MessageId::for_event(&event.tenant, event_id),
+        None => MessageId::generate(),
+    };
     let body = serde_json::to_vec(&OutboundBody {
         event_id: id.as_str(),
         event_type: &event.event_type,

@@ -6,12 +6,14 @@ mod delivery;
 mod ingest;
 
 pub use admin::{AdminConfig, AdminService, MessageOut, RecoverReport, MAX_RECOVER};
-pub use delivery::{Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService};
+pub use delivery::{
+    Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService, SUCCESS_EXCERPT_BYTES,
+};
 pub use ingest::{IngestReceipt, IngestService};
 
 use crate::error::StoreError;
-use crate::ids::{EndpointId, MessageId, TenantId};
-use crate::model::{DeliveryTask, Message};
+use crate::ids::EndpointId;
+use crate::model::{DeliveryStatus, DeliveryTask, Message};
 use crate::ports::{
     DeliveryLog, DeliveryReader, EndpointStore, MessageStore, SecretStore, TaskQueue,
 };
@@ -29,29 +31,54 @@ pub struct Stores {
     pub reader: Arc<dyn DeliveryReader>,
 }
 
-fn tasks_for(
-    tenant: &TenantId,
-    message: &MessageId,
-    endpoints: &[EndpointId],
-) -> Vec<DeliveryTask> {
+/// The fan-out's tasks: each carries the message body and its first attempt number, so
+/// that first delivery need not read them back (a queue adapter may drop the body when it
+/// does not fit).
+fn tasks_for(message: &Message, endpoints: &[EndpointId]) -> Vec<DeliveryTask> {
+    let body = std::str::from_utf8(&message.body).ok().map(str::to_owned);
     endpoints
         .iter()
         .map(|ep| DeliveryTask {
-            tenant: tenant.clone(),
-            message_id: message.clone(),
-            endpoint_id: ep.clone(),
+            attempt: Some(1),
+            body: body.clone(),
+            ..DeliveryTask::new(message.tenant.clone(), message.id.clone(), ep.clone())
         })
         .collect()
 }
 
 impl Stores {
-    /// Creates the log entries of a stored message for `endpoints`, enqueues one task per
-    /// endpoint and marks the fan-out complete. Safe to repeat after a partial failure.
+    /// Creates the log entries of a stored message for `endpoints` and returns the tasks
+    /// to enqueue.
+    ///
+    /// `resume` completes an earlier fan-out that may have stopped half-way: tasks go to
+    /// the entries it creates and to existing entries still waiting for their first
+    /// attempt (their task may never have been sent; a second task is harmless, since the
+    /// log's conditional write records each attempt once).
+    async fn log_entries(
+        &self,
+        message: &Message,
+        endpoints: &[EndpointId],
+        resume: bool,
+    ) -> Result<Vec<DeliveryTask>, StoreError> {
+        let created = self.log.create(message, endpoints).await?;
+        if !resume {
+            return Ok(tasks_for(message, endpoints));
+        }
+        let mut targets = created.clone();
+        for ep in endpoints.iter().filter(|ep| !created.contains(ep)) {
+            let entry = self.log.get(&message.tenant, ep, &message.id).await?;
+            if entry.is_some_and(|e| e.status == DeliveryStatus::Pending && e.attempt_count == 0) {
+                targets.push(ep.clone());
+            }
+        }
+        Ok(tasks_for(message, &targets))
+    }
+
+    /// Fans a stored message out to `endpoints`: entries, tasks, and the fan-out marked
+    /// complete.
     async fn fan_out(&self, message: &Message, endpoints: &[EndpointId]) -> Result<(), StoreError> {
-        self.log.create(message, endpoints).await?;
-        self.queue
-            .enqueue(&tasks_for(&message.tenant, &message.id, endpoints))
-            .await?;
+        let tasks = self.log_entries(message, endpoints, false).await?;
+        self.queue.enqueue(&tasks).await?;
         self.messages
             .mark_fanned_out(&message.tenant, &message.id)
             .await

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
-use webhooks_core::contract::{Harness, QueueProbe};
+use webhooks_core::contract::{AlreadySettled, Harness, QueueProbe};
 use webhooks_core::model::DeliveryTask;
 use webhooks_local::{sqlite_stores, Db, SqliteTaskQueue};
 
@@ -26,6 +26,7 @@ async fn harness() -> Harness {
     Harness {
         stores,
         probe: Arc::new(Probe(queue)),
+        settle: Arc::new(AlreadySettled),
     }
 }
 
@@ -49,6 +50,7 @@ mod file_db {
         Harness {
             stores,
             probe: Arc::new(Probe(queue)),
+            settle: Arc::new(AlreadySettled),
         }
     }
 

@@ -36,11 +36,11 @@ fn attempt(number: u32) -> Attempt {
 async fn leased_tasks_are_hidden_until_released_and_a_restart_releases_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.db");
-    let task = DeliveryTask {
-        tenant: TenantId::parse("A").unwrap(),
-        message_id: MessageId::generate(),
-        endpoint_id: EndpointId::generate(),
-    };
+    let task = DeliveryTask::new(
+        TenantId::parse("A").unwrap(),
+        MessageId::generate(),
+        EndpointId::generate(),
+    );
     {
         let (_, queue) = sqlite_stores(&Db::open(&path).unwrap());
         queue.enqueue(std::slice::from_ref(&task)).await.unwrap();
@@ -270,11 +270,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
 
     let sender = Arc::new(Counting(AtomicUsize::new(0)));
     let delivery = DeliveryService::new(stores.clone(), sender.clone(), DeliveryConfig::default());
-    let task = DeliveryTask {
-        tenant: t.clone(),
-        message_id: m.id.clone(),
-        endpoint_id: ep.id.clone(),
-    };
+    let task = DeliveryTask::new(t.clone(), m.id.clone(), ep.id.clone());
     match delivery.deliver(&task).await.unwrap().outcome {
         DeliveryOutcome::RetryIn(d) => assert!(
             d > Duration::from_secs(3500) && d <= Duration::from_secs(3600),
