@@ -65,6 +65,17 @@ impl Receiver {
         };
         let app = Router::new()
             .route("/hook", post(receive))
+            // A receiver in maintenance: 503 with a typical error page.
+            .route(
+                "/down",
+                post(|| async {
+                    let page = format!(
+                        "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>{}</p></body></html>",
+                        "The server is temporarily unable to service your request due to maintenance downtime. ".repeat(3)
+                    );
+                    (StatusCode::SERVICE_UNAVAILABLE, page)
+                }),
+            )
             .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,16 +1,31 @@
-//! P4: AWS API calls per delivered message, counted by an SDK interceptor on a moto server
-//! while the real ingest and delivery code runs (the same services and adapters as the
-//! Lambda functions; the SQS event-source mapping's receives and deletes are counted
-//! separately, batched by ten as Lambda does). Prints calls per message by operation for the
-//! happy path and per retried attempt; docs/COSTS.md turns them into dollars.
+//! P4: what one delivered message costs on AWS, measured on a moto server while the real
+//! ingest, delivery and counters code runs (the services and adapters of the Lambda
+//! functions), at SQS batch fill 10 and 1, fan-out 1, a 1 KiB event with an `event_id`.
+//!
+//! - AWS requests: an SDK interceptor counts every call the functions make, the publisher's
+//!   sends, and the event-source mappings' receives and deletes (emulated as Lambda makes
+//!   them, `fill` messages per receive).
+//! - DynamoDB write units: from the table's stream, which holds every write's real before
+//!   and after images (the larger is billed, per started KB), plus index writes when the
+//!   sparse index's keys appear, change or go.
+//! - Read units: from the sizes of the items each read returned (per 4 KB, halved when
+//!   eventually consistent).
+//! - Dollars: Paris list prices (docs/COSTS.md), with the stated Lambda durations.
+//!
+//! It fails if any ingest or delivery call is a `TransactWriteItems`.
 //!
 //! Run: `infra/bench.sh` (it starts moto), or with WEBHOOKS_TEST_AWS_ENDPOINT set:
 //! `cargo run --release -p webhooks-benches --bin aws_requests -- --events 100`
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use webhooks_aws::{aws_stores_counted, testing, RequestCounter};
+use webhooks_aws::testing::{self, StreamReader};
+use webhooks_aws::{
+    aws_stores_counted, item_from_json, item_size, records_from_event, write_units,
+    CounterAggregator, RequestCounter,
+};
 use webhooks_benches::{arg, Receiver};
 use webhooks_core::catalog::Catalog;
 use webhooks_core::model::{DeliveryTask, Endpoint};
@@ -22,61 +37,182 @@ use webhooks_core::signing::Secret;
 use webhooks_core::TenantId;
 use webhooks_outbound::ReqwestSender;
 
-/// Receives the delivery queue in batches of ten like an event-source mapping, runs the
-/// delivery service on each task, deletes finished ones in one batch call, and sets the
-/// visibility of retried ones (as the delivery function does). Returns attempts made.
-async fn drain(
+/// Paris (eu-west-3) list prices in dollars, read 2026-12-01 (sources in docs/COSTS.md).
+const WRU: f64 = 0.7423e-6;
+const RRU: f64 = 0.1487e-6;
+const SQS_REQUEST: f64 = 0.40e-6;
+const LAMBDA_REQUEST: f64 = 0.20e-6;
+const LAMBDA_GB_S_ARM: f64 = 0.000_013_333_4;
+const LOG_GB: f64 = 0.5985;
+/// Assumed Lambda durations (moto says nothing of them): ingest 128 MB, 30 ms a batch;
+/// delivery 256 MB, 150 ms a batch (a receiver answering in 100 ms, sends concurrent);
+/// counters 128 MB, 30 ms a batch.
+const INGEST_GB_S: f64 = 0.125 * 0.030;
+const DELIVERY_GB_S: f64 = 0.25 * 0.150;
+const COUNTERS_GB_S: f64 = 0.125 * 0.030;
+/// Log bytes per delivered message at the default level, from the Lambda end-to-end test
+/// (`a_delivered_message_writes_at_most_300_bytes_of_logs`), at fill 1 and fill 10.
+const LOG_BYTES: [(usize, f64); 2] = [(1, 190.0), (10, 19.0)];
+/// The counters function's batching window (template.yaml).
+const WINDOW: Duration = Duration::from_secs(2);
+
+type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// A 1 KiB invoice event.
+fn event(i: usize) -> String {
+    let lines: Vec<_> = (0..6)
+        .map(|l| serde_json::json!({"sku": format!("MISSION-{i}-{l}"), "label": "Heures normales intérimaire", "hours": 35.0, "rate": 14.25}))
+        .collect();
+    let data = serde_json::json!({"invoice_id": format!("FA-2026-{i:06}"), "agency_id": "AG-75",
+        "client_id": "CL-000123", "amount_excl_tax": 1850.40, "currency": "EUR", "lines": lines});
+    let e = serde_json::json!({"tenant_id": "ENS123", "event_type": "INVOICE_VALIDATED",
+        "event_id": format!("FA-2026-{i:06}"), "event_data": data});
+    e.to_string()
+}
+
+/// What a run measured.
+#[derive(Default)]
+struct Measured {
+    calls: BTreeMap<String, u64>,
+    wru: BTreeMap<&'static str, u64>,
+    rru: f64,
+    invocations: [u64; 3],
+}
+
+impl Measured {
+    /// What `self` cost beyond `base`.
+    fn minus(&self, base: &Measured) -> Measured {
+        let mut out = Measured {
+            rru: self.rru - base.rru,
+            ..Measured::default()
+        };
+        for (op, n) in &self.calls {
+            out.calls.insert(
+                op.clone(),
+                n.saturating_sub(*base.calls.get(op).unwrap_or(&0)),
+            );
+        }
+        for (what, n) in &self.wru {
+            out.wru
+                .insert(what, n.saturating_sub(*base.wru.get(what).unwrap_or(&0)));
+        }
+        for i in 0..3 {
+            out.invocations[i] = self.invocations[i].saturating_sub(base.invocations[i]);
+        }
+        out
+    }
+
+    fn add_calls(&mut self, prefix: &str, c: &RequestCounter) {
+        for (op, n) in c.snapshot() {
+            *self.calls.entry(format!("{prefix}{op}")).or_default() += n;
+        }
+        self.rru += c.read_units();
+    }
+}
+
+/// The write units of every write in the stream's records, by what was written.
+fn wru_of(events: &[serde_json::Value], into: &mut BTreeMap<&'static str, u64>) {
+    for e in events {
+        for r in e["Records"].as_array().into_iter().flatten() {
+            let d = &r["dynamodb"];
+            let image = |k: &str| (!d[k].is_null()).then(|| item_from_json(&d[k]).unwrap());
+            let (old, new) = (image("OldImage"), image("NewImage"));
+            let size = old
+                .iter()
+                .chain(new.iter())
+                .map(item_size)
+                .max()
+                .unwrap_or(0);
+            let sk = d["Keys"]["sk"]["S"].as_str().unwrap_or_default();
+            let pk = d["Keys"]["pk"]["S"].as_str().unwrap_or_default();
+            let what = match (pk.get(..2), sk.get(..2), r["eventName"].as_str()) {
+                (Some("M#"), _, _) => "ingest: message",
+                (_, Some("D#"), Some("INSERT")) => "ingest: log entry",
+                (_, Some("D#"), _) => "delivery: log entry",
+                (_, Some("X#"), _) => "delivery: failed attempt's excerpt",
+                (_, Some("EP"), _) => "counters function: endpoint",
+                (_, Some("H#"), _) => "counters function: hourly stats",
+                _ => "other",
+            };
+            *into.entry(what).or_default() += write_units(size);
+            let gsi = |i: &Option<Item>| i.as_ref().and_then(|i| i.get("gsi1pk").cloned());
+            let index = match (gsi(&old), gsi(&new)) {
+                (None, None) => 0,
+                (Some(a), Some(b)) if a == b => 0,
+                (Some(_), Some(_)) => 2,
+                _ => 1,
+            };
+            *into.entry("index (gsi1, keys only)").or_default() += index;
+        }
+    }
+}
+
+/// Receives `queue` like an event-source mapping, `fill` messages at a time, until it stays
+/// empty; hands each batch to `run` (true = delete) and deletes the finished ones in one call.
+async fn event_source<F, Fut>(
     sqs: &aws_sdk_sqs::Client,
-    url: &str,
-    delivery: &DeliveryService,
-    queue: &webhooks_aws::SqsTaskQueue,
-) -> u64 {
-    let mut attempts = 0;
-    let mut idle = 0;
-    while idle < 3 {
+    queue: &str,
+    fill: i32,
+    empty: &AtomicU64,
+    mut run: F,
+) -> u64
+where
+    F: FnMut(Vec<aws_sdk_sqs::types::Message>) -> Fut,
+    Fut: std::future::Future<Output = Vec<(String, bool)>>,
+{
+    // Retries come back after a second or two: wait that long before calling it empty.
+    let (mut idle, mut invocations) = (0, 0);
+    while idle < 8 {
         let got = sqs
             .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
+            .queue_url(queue)
+            .max_number_of_messages(fill)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
             .send()
             .await
             .unwrap();
         let messages = got.messages.unwrap_or_default();
         if messages.is_empty() {
+            // Lambda's pollers receive empty queues too: a fixed cost per queue (docs/COSTS.md),
+            // not a cost of the messages.
+            empty.fetch_add(1, Ordering::SeqCst);
             idle += 1;
-            tokio::time::sleep(Duration::from_millis(600)).await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
             continue;
         }
         idle = 0;
-        let mut done = Vec::new();
-        for (i, m) in messages.iter().enumerate() {
-            let task: DeliveryTask = serde_json::from_str(m.body().unwrap()).unwrap();
-            let d = delivery.deliver(&task).await.unwrap();
-            attempts += u64::from(d.attempt.is_some());
-            match d.outcome {
-                DeliveryOutcome::RetryIn(delay) => queue
-                    .retry_later(m.receipt_handle().unwrap(), delay)
-                    .await
-                    .unwrap(),
-                _ => done.push(
-                    aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .receipt_handle(m.receipt_handle().unwrap())
-                        .build()
-                        .unwrap(),
-                ),
-            }
-        }
+        invocations += 1;
+        let done: Vec<_> = run(messages)
+            .await
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, ok))| *ok)
+            .map(|(i, (handle, _))| {
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(handle)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
         if !done.is_empty() {
             sqs.delete_message_batch()
-                .queue_url(url)
+                .queue_url(queue)
                 .set_entries(Some(done))
                 .send()
                 .await
                 .unwrap();
         }
     }
-    attempts
+    invocations
+}
+
+fn counted_sqs(sdk: &aws_config::SdkConfig, c: &RequestCounter) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(sdk)
+            .interceptor(c.clone())
+            .build(),
+    )
 }
 
 /// Creates an endpoint at `url` subscribed to `event_type`, with its secret (set-up, not counted).
@@ -96,104 +232,245 @@ async fn add_endpoint(stores: &Stores, tenant: &TenantId, url: String, event_typ
         .unwrap();
 }
 
-fn print(title: &str, per: f64, calls: &BTreeMap<String, u64>) {
-    println!("\n{title}");
-    println!(
-        "| operation | calls | per {} |",
-        if per == 1.0 { "run" } else { "unit" }
-    );
-    println!("|---|---|---|");
-    let mut total = 0.0;
-    for (op, n) in calls {
-        println!("| {op} | {n} | {:.2} |", *n as f64 / per);
-        total += *n as f64 / per;
-    }
-    println!("| **total** | | **{total:.2}** |");
-}
-
-#[tokio::main]
-async fn main() {
-    let events: u64 = arg("--events", 100);
+/// Publishes `events` at `fill`, runs ingest, delivery and counters as Lambda would, and
+/// returns what it cost and how many attempts were made.
+async fn run(events: usize, fill: usize, url_path: &str, max_attempts: u32) -> (Measured, u64) {
     let (names, sdk) = testing::fresh_names().await;
+    let ingest_queue = testing::queue(&sdk, "ingest").await;
     let rx = Receiver::start(Instant::now(), false).await;
-    let counter = RequestCounter::default();
-    let esm = RequestCounter::default();
-    let (stores, queue) = aws_stores_counted(&sdk, &names, Some(counter.clone()));
-    let esm_sqs = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(&sdk)
-            .interceptor(esm.clone())
-            .build(),
-    );
+    let functions = RequestCounter::default();
+    let (publisher, esm, aggregation) = Default::default();
+    let (stores, queue) = aws_stores_counted(&sdk, &names, Some(functions.clone()));
     let tenant = TenantId::parse("ENS123").unwrap();
-    let sender = Arc::new(ReqwestSender::new(Duration::from_secs(5), true).unwrap());
+    let url = format!("http://{}{url_path}", rx.addr);
+    add_endpoint(&stores, &tenant, url, "INVOICE_VALIDATED").await;
+    let meter = StreamReader::new(&sdk, &names.table).await;
+    let _ = meter.next_event().await; // the set-up's writes
+    let counters_stream = StreamReader::new(&sdk, &names.table).await;
+    let _ = counters_stream.next_event().await;
+    let aggregator = CounterAggregator::new(
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .interceptor(RequestCounter::clone(&aggregation))
+                .build(),
+        ),
+        &names.table,
+        30,
+    );
+    // The counters function: every window, what the stream gathered meanwhile.
+    let counters_runs = Arc::new(AtomicU64::new(0));
+    let pump = {
+        let runs = counters_runs.clone();
+        move |stop: Arc<AtomicBool>| async move {
+            loop {
+                let last = stop.load(Ordering::SeqCst);
+                tokio::time::sleep(if last { Duration::ZERO } else { WINDOW }).await;
+                while let Some(ev) = counters_stream.next_event().await {
+                    aggregator
+                        .apply(&records_from_event(&ev).unwrap())
+                        .await
+                        .unwrap();
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    if !last {
+                        break;
+                    }
+                }
+                if last {
+                    return;
+                }
+            }
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let pumping = tokio::spawn(pump(stop.clone()));
+    functions.reset();
+
     let ingest = IngestService::new(stores.clone(), Arc::new(Catalog::built_in()));
+    let sender = Arc::new(ReqwestSender::new(Duration::from_secs(5), true).unwrap());
     // Retries come back after 1 s (the shortest SQS delay) so the run stays short.
-    let retry = RetryPolicy::new(2, Duration::from_secs(1), 1.0).unwrap();
     let delivery = DeliveryService::new(
         stores.clone(),
         sender,
         DeliveryConfig {
-            retry,
+            retry: RetryPolicy::new(max_attempts, Duration::from_secs(1), 1.0).unwrap(),
             ..DeliveryConfig::default()
         },
     );
+    let (pub_sqs, esm_sqs) = (counted_sqs(&sdk, &publisher), counted_sqs(&sdk, &esm));
 
-    // Set-up (not counted): one endpoint and its secret.
-    add_endpoint(&stores, &tenant, rx.url(), "INVOICE_VALIDATED").await;
-    counter.reset();
+    // The publisher: SendMessageBatch of ten at fill 10, SendMessage at fill 1.
+    let bodies: Vec<String> = (0..events).map(event).collect();
+    for chunk in bodies.chunks(fill) {
+        if fill == 1 {
+            pub_sqs
+                .send_message()
+                .queue_url(&ingest_queue)
+                .message_body(&chunk[0])
+                .send()
+                .await
+                .unwrap();
+        } else {
+            let entries = chunk.iter().enumerate().map(|(i, b)| {
+                aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(b)
+                    .build()
+                    .unwrap()
+            });
+            pub_sqs
+                .send_message_batch()
+                .queue_url(&ingest_queue)
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let fill = i32::try_from(fill).unwrap();
+    let empty = AtomicU64::new(0);
+    let ingested = event_source(&esm_sqs, &ingest_queue, fill, &empty, |batch| {
+        let ingest = &ingest;
+        async move {
+            let raws: Vec<&[u8]> = batch.iter().map(|m| m.body().unwrap().as_bytes()).collect();
+            let results = ingest.ingest_batch(&raws).await;
+            batch
+                .iter()
+                .zip(results)
+                .map(|(m, r)| (m.receipt_handle().unwrap().to_owned(), r.is_ok()))
+                .collect()
+        }
+    })
+    .await;
 
-    // Happy path: each event fanned out to one endpoint and delivered at the first attempt.
-    for i in 0..events {
-        let raw = serde_json::json!({"tenant_id": "ENS123", "event_type": "INVOICE_VALIDATED", "event_id": format!("FA-{i}"), "event_data": {"invoice_id": i}});
-        ingest
-            .ingest_bytes(raw.to_string().as_bytes())
-            .await
-            .unwrap();
+    // Delivery, with the counters function's batching window running alongside.
+    let attempts = AtomicU64::new(0);
+    let delivered = event_source(&esm_sqs, &names.delivery_queue_url, fill, &empty, |batch| {
+        let (delivery, queue, attempts) = (&delivery, &queue, &attempts);
+        async move {
+            let mut out = Vec::new();
+            for m in &batch {
+                let mut task: DeliveryTask = serde_json::from_str(m.body().unwrap()).unwrap();
+                let receives = m.attributes().and_then(|a| {
+                    a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+                });
+                if receives.is_none_or(|n| n != "1") {
+                    task = task.without_attempt();
+                }
+                let d = delivery.deliver(&task).await.unwrap();
+                attempts.fetch_add(u64::from(d.attempt.is_some()), Ordering::SeqCst);
+                let handle = m.receipt_handle().unwrap().to_owned();
+                match d.outcome {
+                    DeliveryOutcome::RetryIn(delay) => {
+                        queue.retry_later(&handle, delay).await.unwrap();
+                        out.push((handle, false));
+                    }
+                    _ => out.push((handle, true)),
+                }
+            }
+            out
+        }
+    })
+    .await;
+    stop.store(true, Ordering::SeqCst);
+    pumping.await.unwrap();
+    let calls = functions.snapshot();
+    assert!(
+        !calls.keys().any(|op| op.contains("TransactWriteItems")),
+        "a transaction on the ingest or delivery path: {calls:?}"
+    );
+    let mut m = Measured {
+        invocations: [ingested, delivered, counters_runs.load(Ordering::SeqCst)],
+        ..Measured::default()
+    };
+    m.add_calls("", &functions);
+    m.add_calls("publisher: ", &publisher);
+    m.add_calls("event-source mappings: ", &esm);
+    if let Some(n) = m.calls.get_mut("event-source mappings: SQS.ReceiveMessage") {
+        *n -= empty.load(Ordering::SeqCst);
     }
-    let ingest_calls = counter.snapshot();
-    counter.reset();
-    let attempts = drain(&esm_sqs, &names.delivery_queue_url, &delivery, &queue).await;
-    assert_eq!(attempts, events);
-    assert_eq!(rx.received(), events);
-    let delivery_calls = counter.snapshot();
-    print(
-        &format!("ingest, per event ({events} events, event_id given)"),
-        events as f64,
-        &ingest_calls,
-    );
-    print(
-        "delivery function, per delivered message",
-        events as f64,
-        &delivery_calls,
-    );
-    print(
-        "event-source mapping (made by Lambda, billed as SQS requests), per delivered message",
-        events as f64,
-        &esm.snapshot(),
-    );
+    m.add_calls("counters function: ", &aggregation);
+    let mut stream_events = Vec::new();
+    while let Some(ev) = meter.next_event().await {
+        stream_events.push(ev);
+    }
+    wru_of(&stream_events, &mut m.wru);
+    (m, attempts.into_inner())
+}
 
-    // Retry path: a failing endpoint; every attempt after the first is a retried attempt.
-    let missing = format!("http://{}/missing", rx.addr);
-    add_endpoint(&stores, &tenant, missing, "ORDER_CREATED").await;
-    let failures: u64 = (events / 10).max(1);
-    for _ in 0..failures {
-        ingest
-            .ingest_bytes(br#"{"tenant_id":"ENS123","event_type":"ORDER_CREATED","event_data":{}}"#)
-            .await
-            .unwrap();
+fn report(title: &str, per: f64, fill: usize, m: &Measured) {
+    println!("\n### {title}\n");
+    println!("| | per unit |\n|---|---|");
+    let mut requests = 0.0;
+    for (op, n) in &m.calls {
+        let v = *n as f64 / per;
+        requests += v;
+        println!("| {op} | {v:.2} |");
     }
-    counter.reset();
-    esm.reset();
-    let attempts = drain(&esm_sqs, &names.delivery_queue_url, &delivery, &queue).await;
-    let mut both = counter.snapshot();
-    for (k, v) in esm.snapshot() {
-        *both
-            .entry(format!("{k} (event-source mapping)"))
-            .or_default() += v;
+    println!("| **AWS requests** | **{requests:.2}** |");
+    let mut wru = 0.0;
+    for (what, n) in &m.wru {
+        let v = *n as f64 / per;
+        wru += v;
+        println!("| WRU, {what} | {v:.2} |");
     }
-    print(
-        &format!("failing endpoint: {failures} messages, {attempts} attempts, per attempt"),
-        attempts as f64,
-        &both,
+    println!("| **write units (WRU)** | **{wru:.2}** |");
+    println!("| **read units (RRU)** | **{:.2}** |", m.rru / per);
+    let inv: Vec<f64> = m.invocations.iter().map(|n| *n as f64 / per).collect();
+    println!(
+        "| Lambda invocations: ingest, delivery, counters | {:.2}, {:.2}, {:.2} |",
+        inv[0], inv[1], inv[2]
+    );
+    let sqs: f64 = (m.calls.iter())
+        .filter(|(op, _)| op.contains("SQS."))
+        .map(|(_, n)| *n as f64 / per)
+        .sum();
+    let dynamo = wru * WRU + m.rru / per * RRU;
+    let lambda = inv.iter().sum::<f64>() * LAMBDA_REQUEST
+        + (inv[0] * INGEST_GB_S + inv[1] * DELIVERY_GB_S + inv[2] * COUNTERS_GB_S)
+            * LAMBDA_GB_S_ARM;
+    let log_bytes = LOG_BYTES
+        .iter()
+        .find(|(f, _)| *f == fill)
+        .map_or(0.0, |(_, b)| *b);
+    let logs = log_bytes / 1e9 * LOG_GB;
+    let total = dynamo + sqs * SQS_REQUEST + lambda + logs;
+    println!(
+        "| **$ per million** (DynamoDB {:.2}, SQS {:.2}, Lambda {:.2}, logs {:.2}) | **{:.2}** |",
+        dynamo * 1e6,
+        sqs * SQS_REQUEST * 1e6,
+        lambda * 1e6,
+        logs * 1e6,
+        total * 1e6
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let events: usize = arg("--events", 100);
+    println!("P4, AWS cost per delivered message on moto: {events} events of about 1 KiB, fan-out 1, event_id given");
+    for fill in [10, 1] {
+        let (m, attempts) = run(events, fill, "/hook", 5).await;
+        assert_eq!(
+            attempts as usize, events,
+            "one attempt per message on the happy path"
+        );
+        report(
+            &format!("happy path, SQS batch fill {fill}, per delivered message"),
+            events as f64,
+            fill,
+            &m,
+        );
+    }
+    // A retried attempt: what three attempts cost beyond one, per extra attempt.
+    let failing = (events / 5).max(2);
+    let (once, _) = run(failing, 10, "/down", 1).await;
+    let (thrice, attempts) = run(failing, 10, "/down", 3).await;
+    let retried = attempts - failing as u64;
+    assert_eq!(retried as usize, 2 * failing, "every message retried twice");
+    report(
+        &format!("a retried attempt (receiver answering 503 with an error page; {retried} retries of {failing} messages)"),
+        retried as f64,
+        10,
+        &thrice.minus(&once),
     );
 }

@@ -39,7 +39,7 @@ impl Deliver {
         // log decides.
         let receives = record.attributes.get("ApproximateReceiveCount");
         if receives.is_none_or(|n| n != "1") {
-            task = task.without_hints();
+            task = task.without_attempt();
         }
         let delivery = match self.service.deliver(&task).await {
             Ok(d) => d,

@@ -226,3 +226,107 @@ pub(crate) fn unpacked(item: &Item, name: &str, zipped: bool) -> Result<Vec<u8>,
 pub(crate) fn same_key(a: &Item, b: &Item) -> bool {
     a.get(PK) == b.get(PK) && a.get(SK) == b.get(SK)
 }
+
+/// The size DynamoDB bills for an item, by its documented rules: each attribute's name
+/// (UTF-8 bytes) plus its value: strings by UTF-8 bytes, binaries by raw bytes, numbers
+/// one byte per two significant digits plus one, booleans and nulls one byte, lists and
+/// maps three bytes plus one per element plus their elements (a map element's name
+/// included), sets the sum of their elements.
+pub fn item_size(item: &Item) -> usize {
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
+fn number_size(n: &str) -> usize {
+    let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .len()
+        .max(1);
+    significant.div_ceil(2) + 1
+}
+
+fn value_size(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => number_size(n),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::Ss(s) => s.iter().map(String::len).sum(),
+        AttributeValue::Ns(s) => s.iter().map(|n| number_size(n)).sum(),
+        AttributeValue::Bs(s) => s.iter().map(|b| b.as_ref().len()).sum(),
+        AttributeValue::L(l) => 3 + l.iter().map(|e| 1 + value_size(e)).sum::<usize>(),
+        AttributeValue::M(m) => {
+            3 + m
+                .iter()
+                .map(|(k, e)| 1 + k.len() + value_size(e))
+                .sum::<usize>()
+        }
+        _ => 0,
+    }
+}
+
+/// Write units of a write whose item is `bytes` long (before or after, the larger).
+pub fn write_units(bytes: usize) -> u64 {
+    (bytes.div_ceil(1024)).max(1) as u64
+}
+
+/// Read units of reading `bytes` (an item, or a query's items together).
+pub fn read_units(bytes: usize, consistent: bool) -> f64 {
+    let units = bytes.div_ceil(4096).max(1) as f64;
+    if consistent {
+        units
+    } else {
+        units / 2.0
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn item_sizes_follow_the_documented_rules() {
+        let table: &[(Item, usize)] = &[
+            // name + UTF-8 bytes ("é" is two bytes)
+            (item(&[("pk", s("abc"))]), 2 + 3),
+            (item(&[("t", s("été"))]), 1 + 5),
+            // numbers: one byte per two significant digits, plus one
+            (item(&[("n", n(12345))]), 1 + 3 + 1),
+            (item(&[("n", n(1_000_000))]), 1 + 1 + 1),
+            (item(&[("n", n(0))]), 1 + 1 + 1),
+            (
+                item(&[("b", AttributeValue::B(Blob::new(vec![0u8; 10])))]),
+                1 + 10,
+            ),
+            (item(&[("ok", AttributeValue::Bool(true))]), 2 + 1),
+            // list: 3 + per element 1 + its size
+            (
+                item(&[("l", AttributeValue::L(vec![s("a"), s("bc")]))]),
+                1 + 3 + 2 + 3,
+            ),
+            (
+                item(&[("m", AttributeValue::M(item(&[("k", s("v"))])))]),
+                1 + 3 + 1 + 1 + 1,
+            ),
+            (item(&[("e", AttributeValue::L(vec![]))]), 1 + 3),
+        ];
+        for (i, want) in table {
+            assert_eq!(item_size(i), *want, "{i:?}");
+        }
+        assert_eq!(
+            (write_units(1), write_units(1024), write_units(1025)),
+            (1, 1, 2)
+        );
+        assert_eq!(read_units(4096, true), 1.0);
+        assert_eq!(read_units(4097, false), 1.0);
+        assert_eq!(read_units(100, false), 0.5);
+    }
+}

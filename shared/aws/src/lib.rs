@@ -21,6 +21,7 @@ mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use attrs::{item_size, read_units, write_units};
 pub use counters::{
     item_from_json, padded_seq, records_from_event, CounterAggregator, StreamRecord,
 };

@@ -1,7 +1,8 @@
 //! `DeliveryReader` on DynamoDB. A task fresh from the fan-out carries its attempt number
 //! and body, so its delivery reads one item, the endpoint, eventually consistent (half a
-//! read unit); any other task reads its entry, endpoint and message in one consistent
-//! `BatchGetItem` (docs/DYNAMODB.md).
+//! read unit); a retry still carries its body, so it reads entry and endpoint in one
+//! consistent `BatchGetItem`; a task without body (replays, large events) reads the
+//! message too (docs/DYNAMODB.md).
 
 use crate::attrs::*;
 use crate::endpoints::from_item as endpoint_from;
@@ -45,13 +46,11 @@ impl DeliveryReader for DynamoDbDeliveryReader {
             delivery_sk(&t.message_id),
         );
         let message_key = key(message_pk(&t.tenant, &t.message_id), "M");
-        let items = self
-            .table
-            .batch_get(
-                vec![entry_key.clone(), endpoint_key.clone(), message_key.clone()],
-                true,
-            )
-            .await?;
+        let mut keys = vec![entry_key.clone(), endpoint_key.clone()];
+        if t.body.is_none() {
+            keys.push(message_key.clone());
+        }
+        let items = self.table.batch_get(keys, true).await?;
         let find = |k: &Item| items.iter().find(|i| same_key(i, k));
         Ok(DeliveryInputs {
             entry: find(&entry_key)
@@ -60,9 +59,10 @@ impl DeliveryReader for DynamoDbDeliveryReader {
                 .as_ref()
                 .map(Progress::from),
             endpoint: find(&endpoint_key).map(endpoint_from).transpose()?,
-            body: match find(&message_key) {
-                Some(i) => message_from(&t.tenant, &t.message_id, i)?.map(|m| m.body),
-                None => None,
+            body: match (&t.body, find(&message_key)) {
+                (Some(body), _) => Some(Bytes::from(body.clone())),
+                (None, Some(i)) => message_from(&t.tenant, &t.message_id, i)?.map(|m| m.body),
+                (None, None) => None,
             },
         })
     }

@@ -395,7 +395,8 @@ impl Attempt {
 /// conditional write that requires *n − 1* recorded attempts, so a redelivered or stale
 /// task can never skip or repeat a number. A task may also carry what its first delivery
 /// needs (`attempt`, `body`), so that delivery reads only the endpoint (docs/DYNAMODB.md);
-/// a consumer that sees the task for the second time drops the hints ([`Self::without_hints`]).
+/// a consumer that sees the task for the second time drops the attempt number, which may
+/// be stale by then ([`Self::without_attempt`]); the body never is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DeliveryTask {
     pub tenant: TenantId,
@@ -421,11 +422,11 @@ impl DeliveryTask {
         }
     }
 
-    /// The same task without the hints, which may be stale once the task has been seen.
-    pub fn without_hints(self) -> Self {
+    /// The same task without its attempt number, which may be stale once the task has
+    /// been seen (a retry hidden by visibility comes back with the same body).
+    pub fn without_attempt(self) -> Self {
         Self {
             attempt: None,
-            body: None,
             ..self
         }
     }
@@ -604,7 +605,7 @@ mod tests {
     }
 
     #[test]
-    fn task_hints_imply_the_entry_and_are_dropped_when_stale() {
+    fn task_hints_imply_the_progress_and_the_attempt_is_dropped_when_stale() {
         let t = DeliveryTask {
             attempt: Some(1),
             body: Some("{}".into()),
@@ -616,9 +617,10 @@ mod tests {
         };
         let p = t.implied_progress().unwrap();
         assert_eq!((p.status, p.attempt_count), (DeliveryStatus::Pending, 0));
-        let bare = t.without_hints();
-        assert_eq!((bare.attempt, bare.body.as_deref()), (None, None));
-        assert!(bare.implied_progress().is_none());
+        let seen = t.without_attempt();
+        assert_eq!((seen.attempt, seen.body.as_deref()), (None, Some("{}")));
+        assert!(seen.implied_progress().is_none());
+        let bare = DeliveryTask { body: None, ..seen };
         let json = serde_json::to_string(&bare).unwrap();
         assert!(
             !json.contains("attempt") && !json.contains("body"),
