@@ -33,7 +33,6 @@ use webhooks_core::retry::RetryPolicy;
 use webhooks_core::services::{
     DeliveryConfig, DeliveryOutcome, DeliveryService, IngestService, Stores,
 };
-use webhooks_core::signing::Secret;
 use webhooks_core::TenantId;
 use webhooks_outbound::ReqwestSender;
 
@@ -225,11 +224,7 @@ async fn add_endpoint(stores: &Stores, tenant: &TenantId, url: String, event_typ
         true,
     );
     stores.endpoints.create(&ep).await.unwrap();
-    stores
-        .secrets
-        .put(tenant, &ep.id, &Secret::generate())
-        .await
-        .unwrap();
+    stores.secrets.issue(tenant, &ep.id, 1).await.unwrap();
 }
 
 /// Publishes `events` at `fill`, runs ingest, delivery and counters as Lambda would, and

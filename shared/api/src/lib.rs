@@ -1,4 +1,4 @@
-//! The HTTP API of DESIGN.md §9 as an axum router: admin routes (bearer token → tenant
+//! The HTTP API (README, Admin API) as an axum router: admin routes (bearer token → tenant
 //! admin), the ingest route (service token), problem+json errors. The api Lambda and the
 //! local binary serve this same router; only the `Authenticator` differs.
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use webhooks_core::model::{Counters, Endpoint, Headers};
+use webhooks_core::model::{Counters, Endpoint, Headers, SecretGenerations};
 use webhooks_core::ports::{EndpointStore, StoreResult};
 use webhooks_core::{EndpointId, TenantId};
 
@@ -113,6 +113,10 @@ pub(crate) fn from_item(item: &Item) -> StoreResult<Endpoint> {
             in_flight: opt_n(item, "in_flight").unwrap_or(0),
         },
         failing_since: opt_time(item, "failing_since"),
+        secrets: SecretGenerations {
+            current: opt_n(item, "secret_gen").unwrap_or(1),
+            previous: opt_n(item, "prev_gen").zip(opt_time(item, "prev_until")),
+        },
     })
 }
 
@@ -131,9 +135,14 @@ impl EndpointStore for DynamoDbEndpointStore {
             ("version".to_owned(), n(e.version)),
             ("created_at".to_owned(), ms(e.created_at)),
             ("updated_at".to_owned(), ms(e.updated_at)),
+            ("secret_gen".to_owned(), n(e.secrets.current)),
         ]);
         if let Some(r) = &e.disabled_reason {
             item.insert("disabled_reason".into(), s(r));
+        }
+        if let Some((g, until)) = e.secrets.previous {
+            item.insert("prev_gen".into(), n(g));
+            item.insert("prev_until".into(), ms(until));
         }
         self.table
             .client
@@ -176,14 +185,30 @@ impl EndpointStore for DynamoDbEndpointStore {
             .expression_attribute_values(":h", headers_attr(&e.headers))
             .expression_attribute_values(":en", AttributeValue::Bool(e.enabled))
             .expression_attribute_values(":u", ms(e.updated_at))
+            .expression_attribute_values(":sg", n(e.secrets.current))
             .return_values(ReturnValue::UpdatedOld);
-        let set = "SET #url = :url, description = :d, event_types = :t, headers = :h, enabled = :en, version = :v, updated_at = :u";
-        req = match &e.disabled_reason {
-            Some(r) => req
-                .update_expression(format!("{set}, disabled_reason = :r"))
-                .expression_attribute_values(":r", s(r)),
-            None => req.update_expression(format!("{set} REMOVE disabled_reason")),
-        };
+        let mut set = "SET #url = :url, description = :d, event_types = :t, headers = :h, enabled = :en, version = :v, updated_at = :u, secret_gen = :sg".to_owned();
+        let mut remove = Vec::new();
+        match &e.disabled_reason {
+            Some(r) => {
+                set.push_str(", disabled_reason = :r");
+                req = req.expression_attribute_values(":r", s(r));
+            }
+            None => remove.push("disabled_reason"),
+        }
+        match e.secrets.previous {
+            Some((g, until)) => {
+                set.push_str(", prev_gen = :pg, prev_until = :pu");
+                req = req
+                    .expression_attribute_values(":pg", n(g))
+                    .expression_attribute_values(":pu", ms(until));
+            }
+            None => remove.extend(["prev_gen", "prev_until"]),
+        }
+        if !remove.is_empty() {
+            set.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        req = req.update_expression(set);
         let old = req
             .send()
             .await

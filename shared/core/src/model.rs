@@ -39,6 +39,50 @@ pub struct Endpoint {
     /// Read-only: start of the current run of failed attempts with no success, maintained
     /// by the delivery log; cleared when an admin re-enables the endpoint.
     pub failing_since: Option<DateTime<Utc>>,
+    /// Which generations of its signing secret the endpoint signs with.
+    pub secrets: SecretGenerations,
+}
+
+/// The generations of an endpoint's signing secret in use: the current one, and the one a
+/// rotation replaced while its grace period lasts. The secrets themselves are in the
+/// `SecretStore`; keeping their generations here means every delivery, which reads the
+/// endpoint anyway, sees a rotation at once, with no secret read of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretGenerations {
+    pub current: u32,
+    /// The replaced generation and the end of its grace period.
+    pub previous: Option<(u32, DateTime<Utc>)>,
+}
+
+impl Default for SecretGenerations {
+    fn default() -> Self {
+        Self {
+            current: 1,
+            previous: None,
+        }
+    }
+}
+
+impl SecretGenerations {
+    /// After a rotation: a new current generation; the old one signs until `grace_until`.
+    pub fn rotated(self, grace_until: DateTime<Utc>) -> Self {
+        Self {
+            current: self.current + 1,
+            previous: Some((self.current, grace_until)),
+        }
+    }
+
+    /// The generations that sign at `now`: current first, then the previous one if its grace
+    /// period is still running.
+    pub fn signing(self, now: DateTime<Utc>) -> Vec<u32> {
+        let mut g = vec![self.current];
+        g.extend(
+            self.previous
+                .filter(|(_, until)| *until > now)
+                .map(|(p, _)| p),
+        );
+        g
+    }
 }
 
 impl Endpoint {
@@ -65,6 +109,7 @@ impl Endpoint {
             updated_at: at,
             counters: Counters::default(),
             failing_since: None,
+            secrets: SecretGenerations::default(),
         }
     }
 }
@@ -625,6 +670,22 @@ mod tests {
         assert!(
             !json.contains("attempt") && !json.contains("body"),
             "{json}"
+        );
+    }
+
+    #[test]
+    fn rotations_move_the_generations_and_the_grace_ends() {
+        let t = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        let g = SecretGenerations::default();
+        assert_eq!(g.signing(t(0)), vec![1]);
+        let r = g.rotated(t(100));
+        assert_eq!(r.signing(t(99)), vec![2, 1]);
+        assert_eq!(r.signing(t(100)), vec![2], "the grace ends at its instant");
+        let again = r.rotated(t(200));
+        assert_eq!(
+            again.signing(t(150)),
+            vec![3, 2],
+            "only one previous generation signs"
         );
     }
 

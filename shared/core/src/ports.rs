@@ -26,7 +26,8 @@ pub trait EndpointStore: Send + Sync {
     /// All endpoints of the tenant, oldest first, with counters.
     async fn list(&self, tenant: &TenantId) -> StoreResult<Vec<Endpoint>>;
     /// Replaces the mutable fields (url, description, event types, headers, enabled,
-    /// disabled reason, updated_at, version) if the stored version is `endpoint.version - 1`;
+    /// disabled reason, secret generations, updated_at, version) if the stored version is
+    /// `endpoint.version - 1`;
     /// `Conflict` otherwise (including when it was deleted). Re-enabling a disabled
     /// endpoint clears `failing_since`.
     async fn update(&self, endpoint: &Endpoint) -> StoreResult<()>;
@@ -48,47 +49,27 @@ pub trait EndpointStore: Send + Sync {
     async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>>;
 }
 
-/// The signing secrets of one endpoint: the current one, plus the previous one while a
-/// rotation's grace period lasts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecretSet {
-    pub current: Secret,
-    pub previous: Option<(Secret, DateTime<Utc>)>,
-}
-
-impl SecretSet {
-    /// The secrets to sign with at `now`: current first, then the previous one if still valid.
-    pub fn signing_keys(&self, now: DateTime<Utc>) -> Vec<Secret> {
-        let mut keys = vec![self.current.clone()];
-        if let Some((prev, until)) = &self.previous {
-            if *until > now {
-                keys.push(prev.clone());
-            }
-        }
-        keys
-    }
-}
-
-/// One secret per endpoint. Implementations never log secret values.
+/// The signing secrets of endpoints, by generation ([`crate::model::SecretGenerations`]).
+/// Implementations never log secret values, and no read of the admin API returns them.
 #[async_trait]
 pub trait SecretStore: Send + Sync {
-    /// Stores the endpoint's first secret (or replaces it entirely).
-    async fn put(
+    /// Mints generation `generation` of the endpoint's secret and returns it, to be shown
+    /// once. Issuing a generation again gives the same secret.
+    async fn issue(
         &self,
         tenant: &TenantId,
         endpoint: &EndpointId,
-        secret: &Secret,
-    ) -> StoreResult<()>;
-    async fn get(&self, tenant: &TenantId, endpoint: &EndpointId)
-        -> StoreResult<Option<SecretSet>>;
-    /// Makes `secret` current; the old current stays valid for signing until `grace_until`.
-    async fn rotate(
+        generation: u32,
+    ) -> StoreResult<Secret>;
+    /// The secrets of `generations`, in that order; `None` if one was never issued (or the
+    /// endpoint's secrets were deleted).
+    async fn get(
         &self,
         tenant: &TenantId,
         endpoint: &EndpointId,
-        secret: &Secret,
-        grace_until: DateTime<Utc>,
-    ) -> StoreResult<()>;
+        generations: &[u32],
+    ) -> StoreResult<Option<Vec<Secret>>>;
+    /// Forgets the endpoint's secrets (the endpoint is deleted).
     async fn delete(&self, tenant: &TenantId, endpoint: &EndpointId) -> StoreResult<()>;
 }
 

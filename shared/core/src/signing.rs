@@ -1,4 +1,4 @@
-//! Endpoint secrets and the two signature schemes of DESIGN.md §2: the native
+//! Endpoint secrets and the two signature schemes (docs/RECEIVING.md): the native
 //! `pp-svc-webhooks-signature` header and Standard Webhooks v1. Receivers written in
 //! Rust can use [`verify_native`] and [`verify_standard`] directly.
 
@@ -40,6 +40,11 @@ impl Secret {
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self::from_bytes(bytes)
+    }
+
+    /// The secret whose key is `bytes` (random, or derived from a key that is).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self {
             text: format!("{SECRET_PREFIX}{}", B64.encode(bytes)),
             key: bytes.to_vec(),

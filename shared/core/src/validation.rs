@@ -249,7 +249,7 @@ pub struct ValidEvent {
     pub event_data: serde_json::Value,
 }
 
-/// Decodes and checks an inbound event (DESIGN.md §2) from its raw bytes.
+/// Decodes and checks an inbound event (README, Try it) from its raw bytes.
 pub fn decode_event(bytes: &[u8], catalog: &Catalog) -> Result<ValidEvent, CoreError> {
     if bytes.len() > MAX_EVENT_BYTES {
         return Err(CoreError::TooLarge {

@@ -4,7 +4,7 @@ use crate::db::{from_ms, ms, parse_col, sql, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use webhooks_core::model::{Counters, Endpoint};
+use webhooks_core::model::{Counters, Endpoint, SecretGenerations};
 use webhooks_core::ports::{EndpointStore, StoreResult};
 use webhooks_core::{EndpointId, StoreError, TenantId};
 
@@ -21,7 +21,8 @@ impl SqliteEndpointStore {
 
 const COLUMNS: &str = "tenant, id, url, description, event_types, enabled, version, created_at, \
                        updated_at, delivered, failed_attempts, failed_messages, in_flight, \
-                       disabled_reason, failing_since, headers";
+                       disabled_reason, failing_since, headers, secret_generation, \
+                       previous_generation, previous_generation_until";
 
 fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let types: String = r.get(4)?;
@@ -44,6 +45,13 @@ fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         disabled_reason: r.get(13)?,
         failing_since: r.get::<_, Option<i64>>(14)?.map(from_ms),
         headers: parse_col(15, serde_json::from_str(&r.get::<_, String>(15)?))?,
+        secrets: SecretGenerations {
+            current: r.get(16)?,
+            previous: match (r.get::<_, Option<u32>>(17)?, r.get::<_, Option<i64>>(18)?) {
+                (Some(g), Some(until)) => Some((g, from_ms(until))),
+                _ => None,
+            },
+        },
     })
 }
 
@@ -83,8 +91,9 @@ impl EndpointStore for SqliteEndpointStore {
                 let tx = c.savepoint().map_err(sql)?;
                 tx.execute(
                     "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
-                                            updated_at, disabled_reason, headers)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                            updated_at, disabled_reason, headers, secret_generation,
+                                            previous_generation, previous_generation_until)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
                         e.tenant.as_str(),
                         e.id.as_str(),
@@ -96,7 +105,10 @@ impl EndpointStore for SqliteEndpointStore {
                         ms(e.created_at),
                         ms(e.updated_at),
                         e.disabled_reason,
-                        serde_json::to_string(&e.headers).map_err(StoreError::backend)?
+                        serde_json::to_string(&e.headers).map_err(StoreError::backend)?,
+                        e.secrets.current,
+                        e.secrets.previous.map(|p| p.0),
+                        e.secrets.previous.map(|p| ms(p.1))
                     ],
                 )
                 .map_err(sql)?;
@@ -139,6 +151,8 @@ impl EndpointStore for SqliteEndpointStore {
                     .execute(
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
                                 version = ?7, updated_at = ?8, disabled_reason = ?9, headers = ?10,
+                                secret_generation = ?11, previous_generation = ?12,
+                                previous_generation_until = ?13,
                                 failing_since = CASE WHEN enabled = 0 AND ?6 = 1 THEN NULL ELSE failing_since END
                          WHERE tenant = ?1 AND id = ?2 AND version = ?7 - 1",
                         params![
@@ -151,7 +165,10 @@ impl EndpointStore for SqliteEndpointStore {
                             e.version,
                             ms(e.updated_at),
                             e.disabled_reason,
-                            serde_json::to_string(&e.headers).map_err(StoreError::backend)?
+                            serde_json::to_string(&e.headers).map_err(StoreError::backend)?,
+                            e.secrets.current,
+                            e.secrets.previous.map(|p| p.0),
+                            e.secrets.previous.map(|p| ms(p.1))
                         ],
                     )
                     .map_err(sql)?;

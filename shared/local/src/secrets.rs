@@ -1,13 +1,13 @@
-//! `SecretStore` on SQLite. Locally the database file is the trust boundary (it holds
-//! everything else too); on AWS, secrets live in Secrets Manager instead.
+//! `SecretStore` on SQLite: one random secret per (endpoint, generation). Locally the
+//! database file is the trust boundary (it holds everything else too); on AWS, secrets are
+//! derived from a tenant key held in Secrets Manager instead.
 
-use crate::db::{from_ms, ms, parse_col, sql, Db};
+use crate::db::{parse_col, sql, Db};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
-use webhooks_core::ports::{SecretSet, SecretStore, StoreResult};
+use rusqlite::params;
+use webhooks_core::ports::{SecretStore, StoreResult};
 use webhooks_core::signing::Secret;
-use webhooks_core::{EndpointId, StoreError, TenantId};
+use webhooks_core::{EndpointId, TenantId};
 
 #[derive(Clone)]
 pub struct SqliteSecretStore {
@@ -22,26 +22,32 @@ impl SqliteSecretStore {
 
 #[async_trait]
 impl SecretStore for SqliteSecretStore {
-    async fn put(
+    async fn issue(
         &self,
         tenant: &TenantId,
         endpoint: &EndpointId,
-        secret: &Secret,
-    ) -> StoreResult<()> {
-        let (t, e, s) = (
+        generation: u32,
+    ) -> StoreResult<Secret> {
+        let (t, e, fresh) = (
             tenant.to_string(),
             endpoint.to_string(),
-            secret.expose().to_owned(),
+            Secret::generate().expose().to_owned(),
         );
         self.db
             .call(move |c| {
+                // A generation issued before keeps its secret.
                 c.execute(
-                    "INSERT INTO secrets (tenant, endpoint_id, current) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (tenant, endpoint_id) DO UPDATE
-                     SET current = excluded.current, previous = NULL, previous_until = NULL",
-                    params![t, e, s],
+                    "INSERT INTO secret_generations (tenant, endpoint_id, generation, secret)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    params![t, e, generation, fresh],
                 )
-                .map(drop)
+                .map_err(sql)?;
+                c.query_row(
+                    "SELECT secret FROM secret_generations
+                     WHERE tenant = ?1 AND endpoint_id = ?2 AND generation = ?3",
+                    params![t, e, generation],
+                    |r| parse_col(0, Secret::parse(&r.get::<_, String>(0)?)),
+                )
                 .map_err(sql)
             })
             .await
@@ -51,54 +57,37 @@ impl SecretStore for SqliteSecretStore {
         &self,
         tenant: &TenantId,
         endpoint: &EndpointId,
-    ) -> StoreResult<Option<SecretSet>> {
-        let (t, e) = (tenant.to_string(), endpoint.to_string());
-        self.db
-            .read(move |c| {
-                c.query_row(
-                    "SELECT current, previous, previous_until FROM secrets WHERE tenant = ?1 AND endpoint_id = ?2",
-                    params![t, e],
-                    |r| {
-                        let current = parse_col(0, Secret::parse(&r.get::<_, String>(0)?))?;
-                        let previous = match (r.get::<_, Option<String>>(1)?, r.get::<_, Option<i64>>(2)?) {
-                            (Some(p), Some(until)) => Some((parse_col(1, Secret::parse(&p))?, from_ms(until))),
-                            _ => None,
-                        };
-                        Ok(SecretSet { current, previous })
-                    },
-                )
-                .optional()
-                .map_err(sql)
-            })
-            .await
-    }
-
-    async fn rotate(
-        &self,
-        tenant: &TenantId,
-        endpoint: &EndpointId,
-        secret: &Secret,
-        grace_until: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let (t, e, s) = (
+        generations: &[u32],
+    ) -> StoreResult<Option<Vec<Secret>>> {
+        let (t, e, generations) = (
             tenant.to_string(),
             endpoint.to_string(),
-            secret.expose().to_owned(),
+            generations.to_vec(),
         );
         self.db
-            .call(move |c| {
-                let n = c
-                    .execute(
-                        "UPDATE secrets SET previous = current, previous_until = ?4, current = ?3
-                         WHERE tenant = ?1 AND endpoint_id = ?2",
-                        params![t, e, s, ms(grace_until)],
+            .read(move |c| {
+                let mut s = c
+                    .prepare_cached(
+                        "SELECT secret FROM secret_generations
+                         WHERE tenant = ?1 AND endpoint_id = ?2 AND generation = ?3",
                     )
                     .map_err(sql)?;
-                if n == 0 {
-                    Err(StoreError::Conflict)
-                } else {
-                    Ok(())
+                let mut out = Vec::with_capacity(generations.len());
+                for g in generations {
+                    let found = s
+                        .query_map(params![t, e, g], |r| {
+                            parse_col(0, Secret::parse(&r.get::<_, String>(0)?))
+                        })
+                        .map_err(sql)?
+                        .next()
+                        .transpose()
+                        .map_err(sql)?;
+                    match found {
+                        Some(secret) => out.push(secret),
+                        None => return Ok(None),
+                    }
                 }
+                Ok(Some(out))
             })
             .await
     }
@@ -108,7 +97,7 @@ impl SecretStore for SqliteSecretStore {
         self.db
             .call(move |c| {
                 c.execute(
-                    "DELETE FROM secrets WHERE tenant = ?1 AND endpoint_id = ?2",
+                    "DELETE FROM secret_generations WHERE tenant = ?1 AND endpoint_id = ?2",
                     params![t, e],
                 )
                 .map(drop)

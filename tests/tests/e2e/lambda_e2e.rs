@@ -39,6 +39,7 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
         ("WEBHOOKS_RETRY_BASE_SECONDS", "1".into()),
         ("WEBHOOKS_RETRY_FACTOR", "1".into()),
         ("WEBHOOKS_HTTP_TIMEOUT_MS", "2000".into()),
+        ("WEBHOOKS_ROTATION_GRACE_SECONDS", "4".into()),
     ]);
     let api = Function::start("webhooks-api", &env).await;
     let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
@@ -226,6 +227,55 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
         settled.elapsed()
     );
 
+    // A rotation is honoured by the warm delivery function at once: both secrets sign
+    // during the grace period (4 s here), only the new one after it.
+    let (ep0, old_secret) = (&endpoints[0].0, Secret::parse(&endpoints[0].1).unwrap());
+    let resp = api
+        .invoke(apigw_event(
+            "POST",
+            &format!("/v1/endpoints/{ep0}/rotate-secret"),
+            admin(),
+            None,
+        ))
+        .await
+        .unwrap();
+    let (status, rotated) = http_response(&resp);
+    assert_eq!(status, 200, "{resp}");
+    let new_secret = Secret::parse(rotated["secret"].as_str().unwrap()).unwrap();
+    assert_ne!(new_secret, old_secret);
+    let publish_invoice = || async {
+        let body = json!({"tenant_id": "ENS123", "event_type": "INVOICE_VALIDATED", "event_data": {"invoice_id": "FA-2"}});
+        sqs.send_message()
+            .queue_url(&ingest_queue)
+            .message_body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+    };
+    publish_invoice().await;
+    wait_until(|| async { by_path("/ok/0").len() == 2 }).await;
+    let during = &by_path("/ok/0")[1];
+    assert_eq!(
+        during.verify(&new_secret),
+        (true, true),
+        "the new secret signs at once"
+    );
+    assert_eq!(
+        during.verify(&old_secret),
+        (true, true),
+        "the old one too, during the grace"
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    publish_invoice().await;
+    wait_until(|| async { by_path("/ok/0").len() == 3 }).await;
+    let after = &by_path("/ok/0")[2];
+    assert_eq!(after.verify(&new_secret), (true, true));
+    assert_eq!(
+        after.verify(&old_secret),
+        (false, false),
+        "not after the grace"
+    );
+
     // The malformed event is in the ingest DLQ, with its reason.
     let rejected = sqs
         .receive_message()
@@ -272,11 +322,7 @@ async fn a_delivered_message_writes_at_most_300_bytes_of_logs() {
         true,
     );
     stores.endpoints.create(&ep).await.unwrap();
-    stores
-        .secrets
-        .put(&tenant, &ep.id, &Secret::generate())
-        .await
-        .unwrap();
+    stores.secrets.issue(&tenant, &ep.id, 1).await.unwrap();
     let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
     let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
     let sqs = aws_sdk_sqs::Client::new(&sdk);

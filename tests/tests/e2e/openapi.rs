@@ -1,4 +1,4 @@
-//! The OpenAPI document matches the router: every route of DESIGN.md §9 is documented,
+//! The OpenAPI document matches the router: every route of the README's Admin API table is documented,
 //! and every documented operation is actually routed.
 
 use serde_json::Value;

@@ -181,3 +181,85 @@ async fn retry_delays_are_capped_at_the_sqs_maximum() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
+    use webhooks_core::model::{Attempt, DeliveryStatus};
+    use webhooks_core::services::{FAILURE_EXCERPT_BYTES, SUCCESS_EXCERPT_BYTES};
+    let aws = common::fresh().await;
+    let t = TenantId::parse("A").unwrap();
+    let ep = endpoint(&t);
+    aws.stores.endpoints.create(&ep).await.unwrap();
+    let m = message(&t);
+    aws.stores.messages.insert(&m).await.unwrap();
+    aws.stores
+        .log
+        .create(&m, std::slice::from_ref(&ep.id))
+        .await
+        .unwrap();
+    // What the delivery service keeps of a KiB decoded lossily: U+FFFD is three bytes.
+    let lossy = |bytes: usize| "\u{FFFD}".repeat(bytes / 3);
+    for n in 1..=20 {
+        let ok = n == 20;
+        let a = Attempt {
+            number: n,
+            started_at: now(),
+            duration_ms: 10_000,
+            status_code: Some(if ok { 200 } else { 503 }),
+            error: (!ok).then(|| "http_status".into()),
+            response_excerpt: Some(lossy(if ok {
+                SUCCESS_EXCERPT_BYTES
+            } else {
+                FAILURE_EXCERPT_BYTES
+            })),
+        };
+        let status = if ok {
+            DeliveryStatus::Delivered
+        } else {
+            DeliveryStatus::Pending
+        };
+        aws.stores
+            .log
+            .record_attempt(&t, &ep.id, &m.id, &a, status, None)
+            .await
+            .unwrap();
+    }
+    let table = aws_sdk_dynamodb::Client::new(&aws.sdk);
+    let items = table
+        .query()
+        .table_name(&aws.names.table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("L#A#{}", ep.id)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let size = |prefix: &str| {
+        items
+            .iter()
+            .filter(|i| i["sk"].as_s().unwrap().starts_with(prefix))
+            .map(webhooks_aws::item_size)
+            .max()
+            .unwrap()
+    };
+    assert!(size("D#") < 2048, "entry of {} bytes", size("D#"));
+    assert!(
+        size("X#") <= 1024 + 100,
+        "excerpt item of {} bytes",
+        size("X#")
+    );
+    let attempts = aws.stores.log.attempts(&t, &ep.id, &m.id).await.unwrap();
+    assert_eq!(attempts.len(), 20);
+    assert_eq!(
+        attempts[0].response_excerpt.as_deref().map(str::len),
+        Some(1023)
+    );
+    assert_eq!(
+        attempts[19].response_excerpt.as_deref().map(str::len),
+        Some(255)
+    );
+}

@@ -8,7 +8,6 @@ use crate::model::{
     now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, EndpointOut,
     EndpointPatch, HourBucket, LogEntry, Page,
 };
-use crate::signing::Secret;
 use crate::validation::{validate_endpoint_in, validate_endpoint_patch, UrlPolicy};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
@@ -107,11 +106,9 @@ impl AdminService {
                 input.enabled,
             )
         };
-        let secret = Secret::generate();
         // Secret first: an endpoint must never exist without one.
-        self.stores
-            .secrets
-            .put(tenant, &endpoint.id, &secret)
+        let secret = (self.stores.secrets)
+            .issue(tenant, &endpoint.id, endpoint.secrets.current)
             .await?;
         if let Err(e) = self.stores.endpoints.create(&endpoint).await {
             if let Err(cleanup) = self.stores.secrets.delete(tenant, &endpoint.id).await {
@@ -197,18 +194,19 @@ impl AdminService {
         id: &str,
     ) -> Result<EndpointOut, CoreError> {
         let id = endpoint_id(id)?;
-        let endpoint = self.load(tenant, &id).await?;
-        let secret = Secret::generate();
         let grace = TimeDelta::from_std(self.config.rotation_grace).unwrap_or(TimeDelta::MAX);
-        match self
-            .stores
-            .secrets
-            .rotate(tenant, &id, &secret, now() + grace)
-            .await
-        {
+        // The new generation's secret first, then the endpoint moves to it (optimistic:
+        // two rotations at once cannot both win).
+        let mut endpoint = self.load(tenant, &id).await?;
+        endpoint.secrets = endpoint.secrets.rotated(now() + grace);
+        let secret = (self.stores.secrets)
+            .issue(tenant, &id, endpoint.secrets.current)
+            .await?;
+        endpoint.version += 1;
+        endpoint.updated_at = now();
+        match self.stores.endpoints.update(&endpoint).await {
             Ok(()) => {}
-            // Deleted between our read and the rotation.
-            Err(StoreError::Conflict) => return Err(CoreError::NotFound("endpoint")),
+            Err(StoreError::Conflict) => return Err(CoreError::Conflict),
             Err(e) => return Err(e.into()),
         }
         tracing::info!(tenant = %tenant, endpoint_id = %id, "secret rotated");

@@ -17,6 +17,9 @@ const EARLY_SLACK: Duration = Duration::from_secs(1);
 /// Successful attempts keep this much of the response: receivers rarely say much on
 /// success, and on DynamoDB it stays in the entry, which must stay under 1 KB.
 pub const SUCCESS_EXCERPT_BYTES: usize = 256;
+/// Failed attempts keep the first KiB of the response as UTF-8 bytes (a lossy decoding of
+/// a KiB of bytes can be three times longer).
+pub const FAILURE_EXCERPT_BYTES: usize = 1024;
 /// When another copy of the task recorded the attempt but left no due time, look again
 /// after this long.
 const CONFLICT_RECHECK: Duration = Duration::from_secs(30);
@@ -125,13 +128,11 @@ impl DeliveryService {
             let body = inputs.body.ok_or_else(|| {
                 StoreError::backend(format!("log entry for missing message {msg_id}"))
             })?;
-            let secrets = self
-                .stores
-                .secrets
-                .get(tenant, ep_id)
+            let generations = endpoint.secrets.signing(started_at);
+            let keys = (self.stores.secrets)
+                .get(tenant, ep_id, &generations)
                 .await?
                 .ok_or_else(|| StoreError::backend(format!("endpoint {ep_id} has no secret")))?;
-            let keys = secrets.signing_keys(started_at);
             let signatures =
                 signature_headers(&keys, msg_id.as_str(), started_at.timestamp(), &body);
             let headers = (endpoint.headers.iter())
@@ -165,7 +166,9 @@ impl DeliveryService {
                     AttemptOutcome::Success => result
                         .excerpt
                         .map(|x| truncate_utf8(x, SUCCESS_EXCERPT_BYTES)),
-                    _ => result.excerpt,
+                    _ => result
+                        .excerpt
+                        .map(|x| truncate_utf8(x, FAILURE_EXCERPT_BYTES)),
                 },
             };
             (attempt, outcome)

@@ -7,7 +7,8 @@ mod ingest;
 
 pub use admin::{AdminConfig, AdminService, MessageOut, RecoverReport, MAX_RECOVER};
 pub use delivery::{
-    Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService, SUCCESS_EXCERPT_BYTES,
+    Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService, FAILURE_EXCERPT_BYTES,
+    SUCCESS_EXCERPT_BYTES,
 };
 pub use ingest::{IngestReceipt, IngestService};
 

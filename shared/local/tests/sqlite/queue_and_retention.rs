@@ -221,7 +221,6 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     use std::sync::Arc;
     use webhooks_core::ports::{OutboundRequest, SendResult, WebhookSender};
     use webhooks_core::services::{DeliveryConfig, DeliveryOutcome, DeliveryService};
-    use webhooks_core::signing::Secret;
 
     struct Counting(AtomicUsize);
     #[async_trait]
@@ -239,11 +238,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     }
 
     let (stores, _, t, ep) = with_endpoint().await;
-    stores
-        .secrets
-        .put(&t, &ep.id, &Secret::generate())
-        .await
-        .unwrap();
+    stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
     let m = message(&t, TimeDelta::zero());
     stores.messages.insert(&m).await.unwrap();
     stores
