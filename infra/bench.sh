@@ -28,5 +28,5 @@ source infra/venv.sh
 source infra/moto.sh
 start_moto
 cargo run --locked --release -p webhooks-benches --bin aws_requests -- --events 100
-cargo build --locked --release -p webhooks-api-fn -p webhooks-ingest-fn -p webhooks-delivery-fn
+cargo build --locked --release -p webhooks-api-fn -p webhooks-ingest-fn -p webhooks-delivery-fn -p webhooks-counters-fn
 cargo run --locked --release -p webhooks-benches --bin cold_start -- --runs 20

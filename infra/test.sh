@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README). It installs and starts what the tests need itself — a
-# Python virtualenv with moto, cfn-lint, the SAM CLI and standardwebhooks, a moto server on
-# 127.0.0.1, Debian's chromium and playwright-core, cargo-fuzz — so it works the same on a
-# fresh machine and in CI.
+# Python virtualenv with moto, cfn-lint, the SAM CLI, cargo-lambda, zig and standardwebhooks,
+# a moto server on 127.0.0.1, Debian's chromium and playwright-core, cargo-fuzz — so it
+# works the same on a fresh machine and in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -18,9 +18,13 @@ AWS_DEFAULT_REGION=eu-west-3 AWS_ACCESS_KEY_ID=dummy AWS_SECRET_ACCESS_KEY=dummy
 source infra/moto.sh
 start_moto
 
-# The end-to-end tests run the real binaries (local service, Lambda functions): build them
-# first, since `cargo test` builds binaries only as test harnesses.
+# The end-to-end tests run the real binaries: the local service from this build, and the
+# Lambda functions as `sam build` packages them (release, x86_64 here, one cargo-lambda
+# target per function: Makefile), with the environment template.yaml gives them.
 cargo build --locked --workspace --bins
+echo "== sam build (infra/sam-build.sh): the deployable functions the Lambda end-to-end tests run"
+./infra/sam-build.sh
+export WEBHOOKS_TEST_LAMBDA_DIR="$PWD/.aws-sam/build"
 echo "== cargo test: unit, port contract suites (SQLite and moto), handlers, end-to-end (local stack and Lambda binaries on moto)"
 cargo test --workspace --locked --all-targets
 

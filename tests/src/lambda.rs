@@ -90,27 +90,86 @@ async fn init_error(State(rt): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
     StatusCode::ACCEPTED
 }
 
-/// The environment template.yaml gives the functions, pointed at the moto resources `names`
-/// and `ingest_dlq`, with plain-http loopback receivers allowed.
-pub fn function_env(
-    names: &webhooks_aws::AwsNames,
-    ingest_dlq: &str,
-) -> Vec<(&'static str, String)> {
-    vec![
-        (
-            "WEBHOOKS_AWS_ENDPOINT_URL",
-            webhooks_aws::testing::moto_endpoint(),
-        ),
-        ("WEBHOOKS_TABLE", names.table.clone()),
-        (
-            "WEBHOOKS_DELIVERY_QUEUE_URL",
-            names.delivery_queue_url.clone(),
-        ),
-        ("WEBHOOKS_SECRET_PREFIX", names.secret_prefix.clone()),
-        ("WEBHOOKS_INGEST_DLQ_URL", ingest_dlq.to_owned()),
-        ("WEBHOOKS_REQUIRE_HTTPS", "false".into()),
-        ("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true".into()),
-    ]
+/// The environment template.yaml gives the functions (its `Globals` and every function's
+/// own variables, with parameters at their defaults), pointed at the moto resources `names`
+/// and `ingest_dlq`; then what only a test needs: the emulator's endpoint, and plain-http
+/// loopback receivers allowed. Read from the template itself, so the functions run here
+/// with what a deployment gives them.
+pub fn function_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(String, String)> {
+    let mut env = template_env(names, ingest_dlq);
+    env.extend(
+        [
+            (
+                "WEBHOOKS_AWS_ENDPOINT_URL",
+                webhooks_aws::testing::moto_endpoint(),
+            ),
+            ("WEBHOOKS_REQUIRE_HTTPS", "false".into()),
+            ("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true".into()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    );
+    env
+}
+
+/// The variables template.yaml sets, resolved: `!Ref` of a parameter gives its default,
+/// `!Ref` of the table and queues the test's resources.
+pub fn template_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(String, String)> {
+    use serde_yaml::Value as Y;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let doc: Y = serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
+        .expect("template.yaml parses");
+    let resolve = |v: &Y| -> String {
+        match v {
+            Y::String(s) => s.clone(),
+            Y::Number(n) => n.to_string(),
+            Y::Bool(b) => b.to_string(),
+            Y::Tagged(t) if t.tag == "!Ref" => {
+                let name = t.value.as_str().expect("!Ref names a string");
+                match name {
+                    "Table" => names.table.clone(),
+                    "DeliveryQueue" => names.delivery_queue_url.clone(),
+                    "IngestDeadLetterQueue" => ingest_dlq.to_owned(),
+                    // Each test has its own prefix, as each stack has its own.
+                    "SecretPrefix" => names.secret_prefix.clone(),
+                    "RetentionDays" => names.retention_days.to_string(),
+                    p => match &doc["Parameters"][p]["Default"] {
+                        Y::String(s) => s.clone(),
+                        Y::Number(n) => n.to_string(),
+                        other => panic!("parameter {p} has no usable default: {other:?}"),
+                    },
+                }
+            }
+            other => panic!("template variable value not understood: {other:?}"),
+        }
+    };
+    let mut env = Vec::new();
+    let mut add = |vars: &Y| {
+        for (k, v) in vars.as_mapping().into_iter().flatten() {
+            env.push((k.as_str().expect("variable name").to_owned(), resolve(v)));
+        }
+    };
+    add(&doc["Globals"]["Function"]["Environment"]["Variables"]);
+    for (_, r) in doc["Resources"].as_mapping().expect("Resources") {
+        if r["Type"] == Y::String("AWS::Serverless::Function".into()) {
+            add(&r["Properties"]["Environment"]["Variables"]);
+        }
+    }
+    assert!(
+        env.iter().any(|(k, _)| k == "WEBHOOKS_TABLE"),
+        "template env not found"
+    );
+    env
+}
+
+/// The template's logical id of the function built as `binary`.
+fn logical_id(binary: &str) -> &'static str {
+    match binary {
+        "webhooks-api" => "ApiFunction",
+        "webhooks-ingest" => "IngestFunction",
+        "webhooks-delivery" => "DeliveryFunction",
+        "webhooks-counters" => "CountersFunction",
+        other => panic!("no function is built as {other}"),
+    }
 }
 
 /// One function: its Runtime API emulator and the process of its built binary.
@@ -123,14 +182,22 @@ pub struct Function {
     log_bytes: Arc<std::sync::atomic::AtomicU64>,
 }
 
-/// Path of a binary built by this workspace (`cargo test --all-targets` builds them).
+/// Path of a function binary: the `bootstrap` that `sam build` produced when
+/// `WEBHOOKS_TEST_LAMBDA_DIR` names its output (`.aws-sam/build`, as the test command sets),
+/// else the binary of this workspace's build (`cargo build --workspace`).
 pub fn built_binary(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir.join(name);
+    let bin = match std::env::var_os("WEBHOOKS_TEST_LAMBDA_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir)
+            .join(logical_id(name))
+            .join("bootstrap"),
+        None => {
+            let exe = std::env::current_exe().unwrap();
+            exe.parent().unwrap().parent().unwrap().join(name)
+        }
+    };
     assert!(
         bin.exists(),
-        "{} is not built: run `cargo build --workspace` first",
+        "{} is not built: run infra/sam-build.sh (with WEBHOOKS_TEST_LAMBDA_DIR) or `cargo build --workspace`",
         bin.display()
     );
     bin
@@ -138,12 +205,16 @@ pub fn built_binary(name: &str) -> std::path::PathBuf {
 
 impl Function {
     /// Starts the runtime emulator and the function binary `binary` of this build with `env`.
-    pub async fn start(binary: &str, env: &[(&str, String)]) -> Self {
+    pub async fn start(binary: &str, env: &[(String, String)]) -> Self {
         Self::start_path(&built_binary(binary), binary, env).await
     }
 
     /// Starts the runtime emulator and the function binary at `path`, named `binary`.
-    pub async fn start_path(path: &std::path::Path, binary: &str, env: &[(&str, String)]) -> Self {
+    pub async fn start_path(
+        path: &std::path::Path,
+        binary: &str,
+        env: &[(String, String)],
+    ) -> Self {
         let rt = Arc::new(Runtime::default());
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))

@@ -17,7 +17,12 @@ use webhooks_aws::testing;
 use webhooks_benches::{arg, Receiver};
 use webhooks_tests::lambda::{apigw_event, function_env, http_response, Function};
 
-const FUNCTIONS: [&str; 3] = ["webhooks-api", "webhooks-ingest", "webhooks-delivery"];
+const FUNCTIONS: [&str; 4] = [
+    "webhooks-api",
+    "webhooks-ingest",
+    "webhooks-delivery",
+    "webhooks-counters",
+];
 
 /// Size in bytes of `binary` zipped as `bootstrap` with deflate, as a Lambda package.
 fn zipped_size(binary: &Path) -> u64 {
@@ -50,7 +55,13 @@ fn sqs_event(body: &str) -> Value {
 
 /// One real invocation of each function, in pipeline order, so the delivery process sends a
 /// signed request; returns nothing but fails loudly if any step does not do its job.
-async fn exercise(functions: &[Function], sqs: &aws_sdk_sqs::Client, queue: &str, rx: &Receiver) {
+async fn exercise(
+    functions: &[Function],
+    sqs: &aws_sdk_sqs::Client,
+    queue: &str,
+    rx: &Receiver,
+    stream: &testing::StreamReader,
+) {
     let admin = json!({"sub": "admin-1", "enseigne_id": "ENS123", "groups": "[admin]"});
     let create = json!({"url": rx.url(), "event_types": ["INVOICE_VALIDATED"]});
     let resp = functions[0]
@@ -87,6 +98,12 @@ async fn exercise(functions: &[Function], sqs: &aws_sdk_sqs::Client, queue: &str
         .expect("delivery answers");
     assert_eq!(resp["batchItemFailures"], json!([]), "delivered");
     assert_eq!(rx.received(), before + 1, "the receiver got the delivery");
+
+    let changes = stream.next_event().await.expect("the log's stream records");
+    functions[3]
+        .invoke(changes)
+        .await
+        .expect("counters applied");
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -102,6 +119,7 @@ async fn main() {
     let rx = Receiver::start(Instant::now(), false).await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
     let env = function_env(&names, &ingest_dlq);
+    let stream = testing::StreamReader::new(&sdk, &names.table).await;
 
     let mut last = Vec::new();
     let mut rows = Vec::new();
@@ -122,7 +140,7 @@ async fn main() {
         rows.push((name, starts, init_rss, zipped_size(&path), path));
     }
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    exercise(&last, &sqs, &names.delivery_queue_url, &rx).await;
+    exercise(&last, &sqs, &names.delivery_queue_url, &rx, &stream).await;
 
     println!(
         "\nP3: {runs} cold starts per function from {}",

@@ -48,7 +48,7 @@ pub struct AwsNames {
     pub table: String,
     /// URL of the SQS delivery queue.
     pub delivery_queue_url: String,
-    /// Secrets are named `<prefix>/<tenant>/<endpoint id>`.
+    /// Each tenant's key (endpoint secrets derive from it) is the secret `<prefix>/<tenant>`.
     pub secret_prefix: String,
     /// Messages, attempts and idempotency records expire after this many days (TTL).
     pub retention_days: u32,

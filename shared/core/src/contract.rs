@@ -107,6 +107,14 @@ fn message(t: &TenantId, event_id: Option<&str>) -> Message {
     }
 }
 
+/// A stored message with its pending entry on endpoint `ep`.
+async fn pending_entry(st: &Stores, t: &TenantId, ep: &EndpointId) -> Message {
+    let m = message(t, None);
+    st.messages.insert(&m).await.unwrap();
+    st.log.create(&m, std::slice::from_ref(ep)).await.unwrap();
+    m
+}
+
 fn attempt(number: u32, status: u16) -> Attempt {
     Attempt {
         number,
@@ -602,12 +610,7 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
     let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
     st.endpoints.create(&ep).await.unwrap();
     for ok in [true, false] {
-        let m = message(&a, None);
-        st.messages.insert(&m).await.unwrap();
-        st.log
-            .create(&m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap();
+        let m = pending_entry(st, &a, &ep.id).await;
         st.log
             .record_attempt(
                 &a,
@@ -653,12 +656,7 @@ pub async fn delivery_reader_reads_one_task(h: &Harness) {
     let (a, b) = (tenant("A"), tenant("B"));
     let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
     st.endpoints.create(&ep).await.unwrap();
-    let m = message(&a, None);
-    st.messages.insert(&m).await.unwrap();
-    st.log
-        .create(&m, std::slice::from_ref(&ep.id))
-        .await
-        .unwrap();
+    let m = pending_entry(st, &a, &ep.id).await;
     let task = DeliveryTask::new(a.clone(), m.id.clone(), ep.id.clone());
 
     let got = st.reader.read(&task).await.unwrap();
@@ -713,12 +711,7 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
     let a = tenant("A");
     let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
     st.endpoints.create(&ep).await.unwrap();
-    let m = message(&a, None);
-    st.messages.insert(&m).await.unwrap();
-    st.log
-        .create(&m, std::slice::from_ref(&ep.id))
-        .await
-        .unwrap();
+    let m = pending_entry(st, &a, &ep.id).await;
     assert!(
         !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
         "pending is not restartable"
@@ -806,12 +799,7 @@ pub async fn failing_since_tracks_runs_of_failures(h: &Harness) {
     };
     let mut first_failure = None;
     for (i, ok) in [false, false, true, false].into_iter().enumerate() {
-        let m = message(&a, None);
-        st.messages.insert(&m).await.unwrap();
-        st.log
-            .create(&m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap();
+        let m = pending_entry(st, &a, &ep.id).await;
         let at = attempt(1, if ok { 200 } else { 500 });
         let status = if ok {
             DeliveryStatus::Delivered
@@ -866,12 +854,7 @@ pub async fn recount_rebuilds_counters_from_the_log(h: &Harness) {
         &[],
     ];
     for attempts in outcomes {
-        let m = message(&a, None);
-        st.messages.insert(&m).await.unwrap();
-        st.log
-            .create(&m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap();
+        let m = pending_entry(st, &a, &ep.id).await;
         for (i, (code, status)) in attempts.iter().enumerate() {
             let n = u32::try_from(i).unwrap() + 1;
             st.log

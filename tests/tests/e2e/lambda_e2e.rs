@@ -16,6 +16,16 @@ use webhooks_tests::lambda::{
 };
 use webhooks_tests::{wait_until, TestReceiver};
 
+/// What a Peopulse service does: one event on the ingest queue.
+async fn publish(sqs: &aws_sdk_sqs::Client, queue: &str, event: &Value) {
+    sqs.send_message()
+        .queue_url(queue)
+        .message_body(event.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
 fn admin() -> Value {
     json!({"sub": "admin-1", "enseigne_id": "ENS123", "groups": "[admin ops]"})
 }
@@ -35,12 +45,15 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
     let mut env = function_env(&names, &ingest_dlq);
     // Retries 1 s apart, so the scenario stays short.
-    env.extend([
-        ("WEBHOOKS_RETRY_BASE_SECONDS", "1".into()),
-        ("WEBHOOKS_RETRY_FACTOR", "1".into()),
-        ("WEBHOOKS_HTTP_TIMEOUT_MS", "2000".into()),
-        ("WEBHOOKS_ROTATION_GRACE_SECONDS", "4".into()),
-    ]);
+    env.extend(
+        [
+            ("WEBHOOKS_RETRY_BASE_SECONDS", "1"),
+            ("WEBHOOKS_RETRY_FACTOR", "1"),
+            ("WEBHOOKS_HTTP_TIMEOUT_MS", "2000"),
+            ("WEBHOOKS_ROTATION_GRACE_SECONDS", "4"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
     let api = Function::start("webhooks-api", &env).await;
     let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
     let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
@@ -102,12 +115,7 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
         ("INVOICE_PAID", json!({})),
     ] {
         let body = json!({"tenant_id": "ENS123", "event_type": event_type, "event_data": data});
-        sqs.send_message()
-            .queue_url(&ingest_queue)
-            .message_body(body.to_string())
-            .send()
-            .await
-            .unwrap();
+        publish(&sqs, &ingest_queue, &body).await;
     }
     sqs.send_message()
         .queue_url(&ingest_queue)
@@ -243,16 +251,8 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     assert_eq!(status, 200, "{resp}");
     let new_secret = Secret::parse(rotated["secret"].as_str().unwrap()).unwrap();
     assert_ne!(new_secret, old_secret);
-    let publish_invoice = || async {
-        let body = json!({"tenant_id": "ENS123", "event_type": "INVOICE_VALIDATED", "event_data": {"invoice_id": "FA-2"}});
-        sqs.send_message()
-            .queue_url(&ingest_queue)
-            .message_body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-    };
-    publish_invoice().await;
+    let invoice = json!({"tenant_id": "ENS123", "event_type": "INVOICE_VALIDATED", "event_data": {"invoice_id": "FA-2"}});
+    publish(&sqs, &ingest_queue, &invoice).await;
     wait_until(|| async { by_path("/ok/0").len() == 2 }).await;
     let during = &by_path("/ok/0")[1];
     assert_eq!(
@@ -266,7 +266,7 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
         "the old one too, during the grace"
     );
     tokio::time::sleep(Duration::from_secs(4)).await;
-    publish_invoice().await;
+    publish(&sqs, &ingest_queue, &invoice).await;
     wait_until(|| async { by_path("/ok/0").len() == 3 }).await;
     let after = &by_path("/ok/0")[2];
     assert_eq!(after.verify(&new_secret), (true, true));
