@@ -129,8 +129,6 @@ pub fn template_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(St
                     "Table" => names.table.clone(),
                     "DeliveryQueue" => names.delivery_queue_url.clone(),
                     "IngestDeadLetterQueue" => ingest_dlq.to_owned(),
-                    // Each test has its own prefix, as each stack has its own.
-                    "SecretPrefix" => names.secret_prefix.clone(),
                     "RetentionDays" => names.retention_days.to_string(),
                     p => match &doc["Parameters"][p]["Default"] {
                         Y::String(s) => s.clone(),
@@ -145,7 +143,14 @@ pub fn template_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(St
     let mut env = Vec::new();
     let mut add = |vars: &Y| {
         for (k, v) in vars.as_mapping().into_iter().flatten() {
-            env.push((k.as_str().expect("variable name").to_owned(), resolve(v)));
+            let k = k.as_str().expect("variable name");
+            // Each test has its own prefix, as each stack has its own (the template's
+            // default is the stack name).
+            let v = match k {
+                "WEBHOOKS_SECRET_PREFIX" => names.secret_prefix.clone(),
+                _ => resolve(v),
+            };
+            env.push((k.to_owned(), v));
         }
     };
     add(&doc["Globals"]["Function"]["Environment"]["Variables"]);

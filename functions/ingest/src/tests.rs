@@ -151,3 +151,43 @@ async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
         .unwrap();
     assert_eq!(entry.map(|e| e.attempt_count), Some(0));
 }
+
+/// An event too large to go to the DLQ with its reason goes truncated, with its size and
+/// digest: nothing rejected is lost without a trace.
+#[tokio::test]
+async fn an_oversized_reject_reaches_the_dlq_truncated_with_its_reason() {
+    let aws = testing::fresh().await;
+    let dlq_url = testing::queue(&aws.sdk, "ingest-dlq").await;
+    let ingest = Ingest {
+        service: IngestService::new(aws.stores.clone(), Arc::new(Catalog::built_in())),
+        sqs: aws_sdk_sqs::Client::new(&aws.sdk),
+        dlq_url: dlq_url.clone(),
+    };
+    // The largest body SQS accepts, and an invalid event (its type is unknown).
+    let big = format!(
+        r#"{{"tenant_id":"ENS123","event_type":"NO_SUCH_TYPE","event_data":{{"x":"{}"}}}}"#,
+        "é".repeat(130_500)
+    );
+    let mut event = batch();
+    event.records.truncate(1);
+    event.records[0].body = Some(big.clone());
+    let response = ingest.handle(event).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let got = receive_all(&ingest.sqs, &dlq_url).await;
+    assert_eq!(got.len(), 1);
+    let attrs = got[0].message_attributes().unwrap();
+    assert!(attrs["rejection_reason"]
+        .string_value()
+        .unwrap()
+        .contains("event_type"));
+    assert_eq!(
+        attrs["original_bytes"].string_value(),
+        Some(big.len().to_string().as_str())
+    );
+    assert_eq!(
+        attrs["original_sha256"].string_value().map(str::len),
+        Some(64)
+    );
+    let kept = got[0].body().unwrap();
+    assert!(kept.len() < big.len() && big.starts_with(kept));
+}

@@ -31,7 +31,7 @@ pub use log::DynamoDbDeliveryLog;
 pub use messages::DynamoDbMessageStore;
 pub use reads::DynamoDbDeliveryReader;
 pub use secrets::SecretsManagerSecretStore;
-pub use sqs::{dead_letter, SqsTaskQueue, MAX_VISIBILITY};
+pub use sqs::{dead_letter, SqsTaskQueue, MAX_MESSAGE_BYTES, MAX_VISIBILITY};
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;

@@ -11,10 +11,12 @@ use webhooks_core::model::DeliveryTask;
 use webhooks_core::ports::{StoreResult, TaskQueue};
 use webhooks_core::StoreError;
 
-/// SQS refuses a visibility timeout reaching past 12 hours after the message was received;
-/// a minute of margin covers the time since then. A longer delay brings the task back
-/// early, and the delivery service hides it again for the rest (see `next_attempt_at`).
-pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600 - 60);
+/// SQS refuses a visibility timeout reaching past 12 hours after the message was received.
+/// The poller may hold a message before invoking, and the function runs up to its timeout
+/// before it sets the delay: the margin is the delivery queue's visibility timeout (6 min,
+/// six times the function's). A longer delay brings the task back early, and the delivery
+/// service hides it again for the rest (see `next_attempt_at`).
+pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600 - 360);
 /// SQS batch size limit.
 const BATCH: usize = 10;
 /// The queues' `MaximumMessageSize` (template.yaml), for one message and for a whole batch.
@@ -117,28 +119,57 @@ impl SqsTaskQueue {
     }
 }
 
+/// At most this much of a rejection reason goes with a dead-lettered message.
+const MAX_REASON_BYTES: usize = 1024;
+/// Room kept for the attributes' names, types and the reason, within a message's limit.
+const ATTRIBUTES_ROOM: usize = MAX_REASON_BYTES + 512;
+
+/// `s` cut to at most `max` bytes, at a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Moves a message that can never be processed to a dead-letter queue at once, with the
-/// reason as a message attribute, instead of letting it be retried until the redrive
-/// policy gives up.
+/// reason (at most 1 KiB) as a message attribute, instead of letting it be retried until the
+/// redrive policy gives up. A body that would not fit with its attributes goes truncated,
+/// with its original size and SHA-256, so every rejected message reaches the DLQ with its
+/// reason.
 pub async fn dead_letter(
     client: &Client,
     dlq_url: &str,
     body: &str,
     reason: &str,
 ) -> StoreResult<()> {
-    let attr = aws_sdk_sqs::types::MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(reason.chars().take(1000).collect::<String>())
-        .build()
-        .map_err(StoreError::backend)?;
-    client
-        .send_message()
-        .queue_url(dlq_url)
-        .message_body(body)
-        .message_attributes("rejection_reason", attr)
-        .send()
-        .await
-        .map_err(sdk)?;
+    use aws_sdk_sqs::types::MessageAttributeValue;
+    let attr = |kind: &str, value: String| {
+        MessageAttributeValue::builder()
+            .data_type(kind)
+            .string_value(value)
+            .build()
+            .map_err(StoreError::backend)
+    };
+    let mut send = client.send_message().queue_url(dlq_url).message_attributes(
+        "rejection_reason",
+        attr("String", cut(reason, MAX_REASON_BYTES).to_owned())?,
+    );
+    let room = MAX_MESSAGE_BYTES - ATTRIBUTES_ROOM;
+    let body = if body.len() > room {
+        use sha2::{Digest, Sha256};
+        send = send
+            .message_attributes("original_bytes", attr("Number", body.len().to_string())?)
+            .message_attributes(
+                "original_sha256",
+                attr("String", format!("{:x}", Sha256::digest(body)))?,
+            );
+        cut(body, room)
+    } else {
+        body
+    };
+    send.message_body(body).send().await.map_err(sdk)?;
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! End-to-end tests, one binary: each module links the whole service, so one link instead of
-//! seven keeps the build small and fast.
+//! eight keeps the build small and fast.
 
 mod child_process;
 mod hardening;
@@ -8,3 +8,4 @@ mod local_stack;
 mod openapi;
 mod operator_features;
 mod receiving_guide;
+mod template;
