@@ -263,3 +263,90 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
         Some(255)
     );
 }
+
+/// A receiver that answers 204 to everything, in place of the HTTP sender.
+struct Accepts;
+
+#[async_trait::async_trait]
+impl webhooks_core::ports::WebhookSender for Accepts {
+    async fn send(
+        &self,
+        _: webhooks_core::ports::OutboundRequest,
+    ) -> webhooks_core::ports::SendResult {
+        webhooks_core::ports::SendResult {
+            status: Some(204),
+            error: None,
+            retry_after: None,
+            excerpt: None,
+            duration: Duration::from_millis(1),
+        }
+    }
+}
+
+/// The happy path makes no transaction, and the calls the cost model counts on: per event
+/// one `PutItem` of the message, one `Query` of subscribers, one `PutItem` of the entry and
+/// one `SendMessageBatch`; per delivery one `GetItem` and one `UpdateItem`.
+#[tokio::test]
+async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
+    use std::sync::Arc;
+    use webhooks_core::catalog::Catalog;
+    use webhooks_core::services::{DeliveryConfig, DeliveryService, IngestService};
+    let (names, sdk) = common::fresh_names().await;
+    let counter = webhooks_aws::RequestCounter::default();
+    let (stores, _) = webhooks_aws::aws_stores_counted(&sdk, &names, Some(counter.clone()));
+    let t = TenantId::parse("ENS123").unwrap();
+    let ep = endpoint(&t);
+    stores.endpoints.create(&ep).await.unwrap();
+    stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
+    let probe = common::SqsProbe(webhooks_aws::SqsTaskQueue::new(
+        aws_sdk_sqs::Client::new(&sdk),
+        &names.delivery_queue_url,
+    ));
+    use webhooks_core::contract::QueueProbe;
+    counter.reset();
+    let ingest = IngestService::new(stores.clone(), Arc::new(Catalog::built_in()));
+    let raw = |i: usize| {
+        format!(
+            r#"{{"tenant_id":"ENS123","event_type":"INVOICE_VALIDATED","event_id":"FA-{i}","event_data":{{"invoice_id":"FA-{i}"}}}}"#
+        )
+    };
+    for i in 0..3 {
+        ingest.ingest_bytes(raw(i).as_bytes()).await.unwrap();
+    }
+    let ingest_calls = counter.snapshot();
+    counter.reset();
+    let delivery = DeliveryService::new(stores, Arc::new(Accepts), DeliveryConfig::default());
+    let tasks = probe.drain().await;
+    assert_eq!(tasks.len(), 3);
+    for task in &tasks {
+        let d = delivery.deliver(task).await.unwrap();
+        assert_eq!(
+            d.outcome,
+            webhooks_core::services::DeliveryOutcome::Delivered
+        );
+    }
+    let delivery_calls = counter.snapshot();
+    for calls in [&ingest_calls, &delivery_calls] {
+        assert!(
+            !calls.keys().any(|op| op.contains("TransactWriteItems")),
+            "{calls:?}"
+        );
+    }
+    let expect = |calls: &std::collections::BTreeMap<String, u64>, want: &[(&str, u64)]| {
+        let want: std::collections::BTreeMap<String, u64> =
+            want.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        assert_eq!(*calls, want);
+    };
+    expect(
+        &ingest_calls,
+        &[
+            ("DynamoDB.PutItem", 6),
+            ("DynamoDB.Query", 3),
+            ("SQS.SendMessageBatch", 3),
+        ],
+    );
+    expect(
+        &delivery_calls,
+        &[("DynamoDB.GetItem", 3), ("DynamoDB.UpdateItem", 3)],
+    );
+}
