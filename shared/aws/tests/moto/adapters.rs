@@ -350,3 +350,93 @@ async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
         &[("DynamoDB.GetItem", 3), ("DynamoDB.UpdateItem", 3)],
     );
 }
+
+/// A receiver that answers 503 to everything.
+struct Refuses;
+
+#[async_trait::async_trait]
+impl webhooks_core::ports::WebhookSender for Refuses {
+    async fn send(
+        &self,
+        _: webhooks_core::ports::OutboundRequest,
+    ) -> webhooks_core::ports::SendResult {
+        webhooks_core::ports::SendResult {
+            status: Some(503),
+            error: None,
+            retry_after: None,
+            excerpt: None,
+            duration: Duration::from_millis(1),
+        }
+    }
+}
+
+/// A standard queue may hand one message out twice. The copy that loses the race to record
+/// attempt 1 must keep its message hidden until the retry is due (deleting it would delete
+/// the retry: both copies are one queue message), and never record a second attempt 1.
+#[tokio::test]
+async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
+    use std::sync::Arc;
+    use webhooks_core::model::DeliveryStatus;
+    use webhooks_core::retry::RetryPolicy;
+    use webhooks_core::services::{DeliveryConfig, DeliveryOutcome, DeliveryService};
+    let aws = common::fresh().await;
+    let t = TenantId::parse("ENS123").unwrap();
+    let ep = endpoint(&t);
+    aws.stores.endpoints.create(&ep).await.unwrap();
+    aws.stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
+    let config = DeliveryConfig {
+        retry: RetryPolicy::new(5, Duration::from_secs(60), 1.0).unwrap(),
+        ..DeliveryConfig::default()
+    };
+    for (sender, first, copy) in [
+        (
+            Arc::new(Refuses) as Arc<dyn webhooks_core::ports::WebhookSender>,
+            "retry",
+            "retry",
+        ),
+        (Arc::new(Accepts), "delivered", "skipped"),
+    ] {
+        let m = message(&t);
+        aws.stores.messages.insert(&m).await.unwrap();
+        aws.stores
+            .log
+            .create(&m, std::slice::from_ref(&ep.id))
+            .await
+            .unwrap();
+        // Both copies carry the fan-out's hints, as both were first receives.
+        let task = DeliveryTask {
+            attempt: Some(1),
+            body: Some("{}".into()),
+            ..DeliveryTask::new(t.clone(), m.id.clone(), ep.id.clone())
+        };
+        let delivery = DeliveryService::new(aws.stores.clone(), sender, config.clone());
+        let kind = |o: DeliveryOutcome| match o {
+            DeliveryOutcome::RetryIn(d) => {
+                assert!(
+                    d > Duration::from_secs(50),
+                    "hidden until the retry is due: {d:?}"
+                );
+                "retry"
+            }
+            DeliveryOutcome::Delivered => "delivered",
+            DeliveryOutcome::Skipped(_) => "skipped",
+            DeliveryOutcome::Failed => "failed",
+        };
+        assert_eq!(kind(delivery.deliver(&task).await.unwrap().outcome), first);
+        assert_eq!(kind(delivery.deliver(&task).await.unwrap().outcome), copy);
+        let entry = aws
+            .stores
+            .log
+            .get(&t, &ep.id, &m.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.attempt_count, 1, "one attempt 1, whatever the copies");
+        let want = if first == "retry" {
+            DeliveryStatus::Pending
+        } else {
+            DeliveryStatus::Delivered
+        };
+        assert_eq!(entry.status, want);
+    }
+}
