@@ -48,7 +48,7 @@ impl Table {
             .send()
             .await
             .map_err(crate::error::sdk)?;
-        Ok(out.item)
+        Ok(out.item.filter(live))
     }
 
     /// The items at `keys` (at most 100), read in one `BatchGetItem`; keys DynamoDB leaves
@@ -78,9 +78,10 @@ impl Table {
                 .await
                 .map_err(crate::error::sdk)?;
             items.extend(
-                out.responses
-                    .and_then(|mut r| r.remove(&self.name))
-                    .unwrap_or_default(),
+                (out.responses.and_then(|mut r| r.remove(&self.name)))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(live),
             );
             match out
                 .unprocessed_keys
@@ -101,6 +102,11 @@ impl Table {
     /// The TTL value for something created at `at`.
     pub fn expires(&self, at: DateTime<Utc>) -> AttributeValue {
         n(at.timestamp() + self.retention_secs)
+    }
+
+    /// The TTL value that gives an item a full retention period from now (a replay).
+    pub fn expires_from_now(&self) -> AttributeValue {
+        self.expires(Utc::now())
     }
 }
 
@@ -220,6 +226,13 @@ pub(crate) fn unpacked(item: &Item, name: &str, zipped: bool) -> Result<Vec<u8>,
     } else {
         Ok(raw.as_ref().to_vec())
     }
+}
+
+/// Whether an item is within its retention. DynamoDB deletes expired items late (hours, or
+/// days) and not all at once, so reads leave out what is past its `expires_at`: a message
+/// never shows with its payload gone, nor an entry with its message gone.
+pub(crate) fn live(item: &Item) -> bool {
+    opt_n::<i64>(item, TTL).is_none_or(|at| at > Utc::now().timestamp())
 }
 
 /// Whether `a` and `b` have the same primary key.

@@ -144,7 +144,7 @@ impl DynamoDbDeliveryLog {
                     .expression_attribute_values(":st", s(st.as_str()));
             }
             let out = q.send().await.map_err(sdk)?;
-            for item in out.items() {
+            for item in out.items().iter().filter(|i| live(i)) {
                 data.push(entry_from(item)?);
             }
             start = out.last_evaluated_key;
@@ -362,19 +362,41 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         ep: &EndpointId,
         msg: &MessageId,
     ) -> StoreResult<bool> {
+        // The payload first: it must outlive the new series too (and still be there).
+        let kept = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(message_pk(tenant, msg), "M")))
+            .update_expression("SET expires_at = :ttl")
+            .condition_expression("attribute_exists(pk) AND expires_at > :now AND message_id = :m")
+            .expression_attribute_values(":ttl", self.table.expires_from_now())
+            .expression_attribute_values(":now", n(Utc::now().timestamp()))
+            .expression_attribute_values(":m", s(msg.as_str()))
+            .send()
+            .await
+            .map_err(sdk);
+        match kept {
+            Ok(_) => {}
+            Err(StoreError::Conflict) => return Ok(false),
+            Err(e) => return Err(e),
+        }
         let result = self
             .table
             .client
             .update_item()
             .table_name(&self.table.name)
             .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
+            // A new series gets a full retention period, so the entry cannot expire mid-way.
             .update_expression(
-                "SET #st = :pending, series_start = attempt_count REMOVE next_attempt_at",
+                "SET #st = :pending, series_start = attempt_count, expires_at = :ttl REMOVE next_attempt_at",
             )
             .condition_expression("#st = :failed")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":pending", s("pending"))
             .expression_attribute_values(":failed", s("failed"))
+            .expression_attribute_values(":ttl", self.table.expires_from_now())
             .send()
             .await
             .map_err(sdk);
@@ -404,7 +426,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
                 .send()
                 .await
                 .map_err(sdk)?;
-            for item in out.items() {
+            for item in out.items().iter().filter(|i| live(i)) {
                 let attempts = attempts_of(item)?;
                 c = c + Counters::change(
                     None,

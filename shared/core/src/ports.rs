@@ -155,8 +155,10 @@ pub trait DeliveryLog: Send + Sync {
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()>;
     /// Starts a new series of attempts for a `failed` entry: back to pending, with
-    /// `series_start` = attempts so far; counters move from failed to in flight.
-    /// Returns `false` (and changes nothing) unless the entry exists and is failed.
+    /// `series_start` = attempts so far; counters move from failed to in flight; the entry
+    /// and its message get a full retention period again, so neither expires mid-series.
+    /// Returns `false` (and changes nothing of the entry) unless the entry exists and is
+    /// failed and its message is still retained.
     async fn restart(
         &self,
         tenant: &TenantId,

@@ -440,3 +440,84 @@ async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
         assert_eq!(entry.status, want);
     }
 }
+
+/// DynamoDB deletes expired items late and one at a time: reads leave out what is past
+/// retention, and a replay gives both the entry and its message a full retention again.
+#[tokio::test]
+async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
+    use webhooks_core::model::{Attempt, DeliveryStatus};
+    let aws = common::fresh().await; // retention 30 days
+    let t = TenantId::parse("A").unwrap();
+    let ep = endpoint(&t);
+    aws.stores.endpoints.create(&ep).await.unwrap();
+    let aged = |days: i64| Message {
+        created_at: now() - chrono::TimeDelta::days(days) - chrono::TimeDelta::hours(1),
+        ..message(&t)
+    };
+    let fail = |n| Attempt {
+        number: n,
+        started_at: now(),
+        duration_ms: 1,
+        status_code: Some(500),
+        error: Some("http_status".into()),
+        response_excerpt: None,
+    };
+    // Past retention, not yet deleted: gone for every read.
+    let old = aged(30);
+    aws.stores.messages.insert(&old).await.unwrap();
+    aws.stores
+        .log
+        .create(&old, std::slice::from_ref(&ep.id))
+        .await
+        .unwrap();
+    assert_eq!(aws.stores.messages.get(&t, &old.id).await.unwrap(), None);
+    assert_eq!(aws.stores.log.get(&t, &ep.id, &old.id).await.unwrap(), None);
+    let page = aws
+        .stores
+        .log
+        .list(&t, &ep.id, None, None, 10)
+        .await
+        .unwrap();
+    assert!(page.data.is_empty(), "{page:?}");
+    assert!(!aws.stores.log.restart(&t, &ep.id, &old.id).await.unwrap());
+
+    // A day from expiry, failed: the replay renews the entry and the message.
+    let near = aged(29);
+    aws.stores.messages.insert(&near).await.unwrap();
+    aws.stores
+        .log
+        .create(&near, std::slice::from_ref(&ep.id))
+        .await
+        .unwrap();
+    aws.stores
+        .log
+        .record_attempt(&t, &ep.id, &near.id, &fail(1), DeliveryStatus::Failed, None)
+        .await
+        .unwrap();
+    assert!(aws.stores.log.restart(&t, &ep.id, &near.id).await.unwrap());
+    let table = aws_sdk_dynamodb::Client::new(&aws.sdk);
+    let ttl_of = |pk: String, sk: String| {
+        let table = table.clone();
+        let name = aws.names.table.clone();
+        async move {
+            let item = table
+                .get_item()
+                .table_name(name)
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap();
+            item["expires_at"].as_n().unwrap().parse::<i64>().unwrap()
+        }
+    };
+    let floor = (now() + chrono::TimeDelta::days(29)).timestamp();
+    let entry_ttl = ttl_of(format!("L#A#{}", ep.id), format!("D#{}", near.id)).await;
+    let message_ttl = ttl_of(format!("M#A#{}", near.id.key_part()), "M".into()).await;
+    assert!(
+        entry_ttl > floor && message_ttl > floor,
+        "{entry_ttl} {message_ttl} > {floor}"
+    );
+}

@@ -219,7 +219,10 @@ impl AdminService {
     /// and body, so receivers still deduplicate on `webhook-id`).
     pub async fn replay(&self, tenant: &TenantId, id: &str, msg: &str) -> Result<(), CoreError> {
         let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
-        if self.stores.log.get(tenant, &id, &msg).await?.is_none() {
+        // Past retention, the payload may be gone: nothing to send again.
+        if self.stores.log.get(tenant, &id, &msg).await?.is_none()
+            || self.stores.messages.get(tenant, &msg).await?.is_none()
+        {
             return Err(CoreError::NotFound("message"));
         }
         if !self.stores.log.restart(tenant, &id, &msg).await? {
@@ -358,7 +361,10 @@ impl AdminService {
         msg: &str,
     ) -> Result<Vec<Attempt>, CoreError> {
         let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
-        if self.stores.log.get(tenant, &id, &msg).await?.is_none() {
+        // Past retention, the payload may be gone: nothing to send again.
+        if self.stores.log.get(tenant, &id, &msg).await?.is_none()
+            || self.stores.messages.get(tenant, &msg).await?.is_none()
+        {
             return Err(CoreError::NotFound("message"));
         }
         Ok(self.stores.log.attempts(tenant, &id, &msg).await?)
