@@ -30,6 +30,7 @@ impl Config {
                 admin_role: env
                     .opt("WEBHOOKS_ADMIN_ROLE")
                     .unwrap_or_else(|| "admin".into()),
+                split_flattened: env.flag("WEBHOOKS_ROLE_CLAIM_SPLIT", false)?,
             },
             // On AWS, endpoints must be public https URLs unless configured otherwise.
             url_policy: UrlPolicy {

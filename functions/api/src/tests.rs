@@ -27,6 +27,7 @@ fn app() -> axum::Router {
             tenant_claim: "enseigne_id".into(),
             role_claim: "groups".into(),
             admin_role: "admin".into(),
+            split_flattened: true,
         }),
         ui_dir: None,
     })

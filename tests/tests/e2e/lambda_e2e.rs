@@ -51,6 +51,8 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
             ("WEBHOOKS_RETRY_FACTOR", "1"),
             ("WEBHOOKS_HTTP_TIMEOUT_MS", "2000"),
             ("WEBHOOKS_ROTATION_GRACE_SECONDS", "4"),
+            // The portal's groups claim, flattened by API Gateway, holds no spaces here.
+            ("WEBHOOKS_ROLE_CLAIM_SPLIT", "true"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
