@@ -166,15 +166,15 @@ pub fn template_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(St
     env
 }
 
-/// The template's logical id of the function built as `binary`.
-fn logical_id(binary: &str) -> &'static str {
-    match binary {
+/// The template's logical id of the Lambda function built as `binary`, if it is one.
+fn logical_id(binary: &str) -> Option<&'static str> {
+    Some(match binary {
         "webhooks-api" => "ApiFunction",
         "webhooks-ingest" => "IngestFunction",
         "webhooks-delivery" => "DeliveryFunction",
         "webhooks-counters" => "CountersFunction",
-        other => panic!("no function is built as {other}"),
-    }
+        _ => return None,
+    })
 }
 
 /// One function: its Runtime API emulator and the process of its built binary.
@@ -187,14 +187,13 @@ pub struct Function {
     log_bytes: Arc<std::sync::atomic::AtomicU64>,
 }
 
-/// Path of a function binary: the `bootstrap` that `sam build` produced when
-/// `WEBHOOKS_TEST_LAMBDA_DIR` names its output (`.aws-sam/build`, as the test command sets),
-/// else the binary of this workspace's build (`cargo build --workspace`).
+/// Path of a binary: for a Lambda function, the `bootstrap` that `sam build` produced when
+/// `WEBHOOKS_TEST_LAMBDA_DIR` names its output (`.aws-sam/build`, as the test command sets);
+/// otherwise the binary of this workspace's build (`cargo build --workspace`).
 pub fn built_binary(name: &str) -> std::path::PathBuf {
-    let bin = match std::env::var_os("WEBHOOKS_TEST_LAMBDA_DIR") {
-        Some(dir) => std::path::PathBuf::from(dir)
-            .join(logical_id(name))
-            .join("bootstrap"),
+    let sam = std::env::var_os("WEBHOOKS_TEST_LAMBDA_DIR").zip(logical_id(name));
+    let bin = match sam {
+        Some((dir, id)) => std::path::PathBuf::from(dir).join(id).join("bootstrap"),
         None => {
             let exe = std::env::current_exe().unwrap();
             exe.parent().unwrap().parent().unwrap().join(name)
