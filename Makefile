@@ -1,7 +1,8 @@
 # The functions' builds, run by `sam build` (BuildMethod: makefile; target build-<LogicalId>,
 # output in $(ARTIFACTS_DIR)). Each target builds one crate with cargo-lambda, so a function
 # holds only its own code (no test features), for ARCH (arm64 by default, as in the
-# template). infra/sam-build.sh runs `sam build --build-in-source` with the right ARCH.
+# template). SAM does not pass the template's Architecture to a makefile build: ARCH must
+# match it, which infra/sam-build.sh sees to (ARCH=… infra/sam-build.sh sets both).
 ARCH ?= arm64
 ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 LAMBDA_FLAG := $(if $(filter x86_64,$(ARCH)),--x86-64,--arm64)

@@ -37,7 +37,22 @@ impl Table {
         self.get_with(key, true).await
     }
 
-    /// The item at `key`; an eventually consistent read costs half.
+    /// The item at `key`, read consistently, even past its retention.
+    pub async fn get_any(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(crate::error::sdk)?;
+        Ok(out.item)
+    }
+
+    /// The item at `key`, unless past its retention; an eventually consistent read costs
+    /// half.
     pub async fn get_with(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
         let out = self
             .client

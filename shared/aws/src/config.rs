@@ -1,4 +1,4 @@
-//! Configuration common to the three Lambda functions, read from the variables that
+//! Configuration common to the four Lambda functions, read from the variables that
 //! template.yaml sets. Each function's `Config::from_env()` starts from this.
 
 use crate::AwsNames;

@@ -39,8 +39,8 @@ impl RequestCounter {
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// DynamoDB read units so far: `GetItem` and `BatchGetItem` per item returned (a
-    /// missing item still costs one unit), `Query` per page of items returned, each rounded
+    /// DynamoDB read units so far: `GetItem` per item (a missing one still costs a unit),
+    /// `BatchGetItem` per item returned (missing keys are not seen here), `Query` per page of items returned, each rounded
     /// up to 4 KB and halved when eventually consistent. A query's filtered-out items are
     /// billed too but not seen here: the benchmark's queries filter nothing out.
     pub fn read_units(&self) -> f64 {

@@ -48,9 +48,9 @@ pub struct AwsNames {
     pub table: String,
     /// URL of the SQS delivery queue.
     pub delivery_queue_url: String,
-    /// Each tenant's key (endpoint secrets derive from it) is the secret `<prefix>/<tenant>`.
+    /// Each tenant's key (endpoint secrets derive from it) is the secret `<prefix>/<tenant>/key`.
     pub secret_prefix: String,
-    /// Messages, attempts and idempotency records expire after this many days (TTL).
+    /// Messages, log entries and stats expire after this many days (TTL).
     pub retention_days: u32,
 }
 

@@ -419,7 +419,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
                 .key_condition_expression("pk = :pk AND begins_with(sk, :d)")
                 .expression_attribute_values(":pk", s(log_pk(tenant, ep)))
                 .expression_attribute_values(":d", s("D#"))
-                .projection_expression("#st, attempts")
+                .projection_expression("#st, attempts, expires_at")
                 .expression_attribute_names("#st", "status")
                 .consistent_read(true)
                 .set_exclusive_start_key(start)

@@ -52,7 +52,9 @@ impl MessageStore for DynamoDbMessageStore {
             .put_item()
             .table_name(&self.table.name)
             .set_item(Some(message_item(&self.table, m)))
-            .condition_expression("attribute_not_exists(pk)")
+            // An item past retention that DynamoDB has not deleted yet is no duplicate.
+            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .expression_attribute_values(":now", n(chrono::Utc::now().timestamp()))
             .send()
             .await
             .map_err(sdk);

@@ -1,4 +1,4 @@
-//! `SecretStore` on Secrets Manager: **one secret per tenant**, `<prefix>/<tenant>`, holding
+//! `SecretStore` on Secrets Manager: **one secret per tenant**, `<prefix>/<tenant>/key`, holding
 //! a 256-bit tenant key from which every endpoint secret is derived:
 //! `whsec_` + base64(HKDF-SHA256(tenant key, salt `pp-svc-webhooks/endpoint-secret/v1`,
 //! info `<endpoint id>/<generation>`)). Nothing per endpoint is stored, so the fixed cost is
@@ -53,8 +53,10 @@ impl SecretsManagerSecretStore {
         }
     }
 
+    /// `<prefix>/<tenant>/key`: a name ending in the tenant id could end like a partial ARN
+    /// (`-` and six characters), which Secrets Manager may then read as one.
     fn name(&self, tenant: &TenantId) -> String {
-        format!("{}/{tenant}", self.prefix)
+        format!("{}/{tenant}/key", self.prefix)
     }
 
     fn cached(&self, tenant: &TenantId) -> Option<Key> {

@@ -171,11 +171,6 @@ impl Counters {
         d.failed_attempts = new_attempts.into_iter().filter(|ok| !ok).count() as i64;
         d
     }
-
-    /// True when every counter is zero.
-    pub fn is_zero(&self) -> bool {
-        *self == Counters::default()
-    }
 }
 
 impl std::ops::Add for Counters {

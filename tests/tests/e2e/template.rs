@@ -38,8 +38,9 @@ fn the_longest_retry_schedule_fits_the_delivery_queue() {
     let t = template();
     let base = number(&t["Parameters"]["RetryBaseSeconds"]["MaxValue"]);
     let factor = number(&t["Parameters"]["RetryFactor"]["MaxValue"]);
-    // Delays before attempts 2 to 5, with the +10 % jitter.
-    let schedule = base * (1.0 + factor + factor.powi(2) + factor.powi(3)) * 1.1;
+    // Delays before attempts 2 to 5, each doubled at most by a Retry-After, with the +10 %
+    // jitter.
+    let schedule = base * (1.0 + factor + factor.powi(2) + factor.powi(3)) * 2.0 * 1.1;
     let queue = &t["Resources"]["DeliveryQueue"]["Properties"];
     let retention = number(&queue["MessageRetentionPeriod"]);
     assert!(

@@ -480,6 +480,27 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
         .unwrap();
     assert!(page.data.is_empty(), "{page:?}");
     assert!(!aws.stores.log.restart(&t, &ep.id, &old.id).await.unwrap());
+    // An event sent again after its first copy's retention is a new event, even before
+    // DynamoDB has deleted the old item.
+    let first = Message {
+        id: webhooks_core::MessageId::for_event(&t, "FA-OLD"),
+        event_id: Some("FA-OLD".into()),
+        ..aged(30)
+    };
+    aws.stores.messages.insert(&first).await.unwrap();
+    let again = Message {
+        id: webhooks_core::MessageId::for_event(&t, "FA-OLD"),
+        event_id: Some("FA-OLD".into()),
+        ..message(&t)
+    };
+    assert_eq!(
+        aws.stores.messages.insert(&again).await.unwrap(),
+        webhooks_core::ports::Inserted::Created
+    );
+    assert_eq!(
+        aws.stores.messages.get(&t, &again.id).await.unwrap(),
+        Some(again.clone())
+    );
 
     // A day from expiry, failed: the replay renews the entry and the message.
     let near = aged(29);

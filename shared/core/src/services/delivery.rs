@@ -231,10 +231,11 @@ impl DeliveryService {
         let entry = self.stores.log.get(tenant, ep, msg).await?;
         Ok(match entry {
             Some(e) if e.status == DeliveryStatus::Pending => {
-                let wait = e
-                    .next_attempt_at
-                    .and_then(|due| (due - now()).to_std().ok())
-                    .unwrap_or(CONFLICT_RECHECK);
+                let wait = match e.next_attempt_at {
+                    // Already due: come back at once (no sooner than the slack).
+                    Some(due) => (due - now()).to_std().unwrap_or_default(),
+                    None => CONFLICT_RECHECK,
+                };
                 DeliveryOutcome::RetryIn(wait.max(EARLY_SLACK)).into()
             }
             _ => DeliveryOutcome::Skipped("attempt recorded concurrently").into(),

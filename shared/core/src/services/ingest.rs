@@ -28,7 +28,8 @@ pub struct IngestReceipt {
 
 /// An event after its message was stored.
 enum Staged {
-    /// Nothing more to do (a duplicate of a finished fan-out).
+    /// Nothing more to do: a duplicate of a finished fan-out, or of one too recent to be
+    /// anything but finished or under way (see [`RESUME_AFTER`]).
     Done(IngestReceipt),
     /// To fan out; `resume` completes an earlier copy's fan-out.
     FanOut { message: Message, resume: bool },
@@ -186,9 +187,14 @@ impl IngestService {
                 match p? {
                     Planned::Done(receipt) => Ok(receipt),
                     Planned::Send {
-                        receipt, message, ..
+                        receipt,
+                        message,
+                        tasks,
                     } => {
-                        sent.clone().map_err(StoreError::Backend)?;
+                        // An event with no subscriber had nothing in the failed enqueue.
+                        if !tasks.is_empty() {
+                            sent.clone().map_err(StoreError::Backend)?;
+                        }
                         self.stores
                             .messages
                             .mark_fanned_out(&message.tenant, &message.id)
