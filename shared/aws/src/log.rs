@@ -69,6 +69,7 @@ pub(crate) fn decode_attempt(s: &str) -> StoreResult<Attempt> {
         status_code,
         error,
         response_excerpt: None,
+        task: None,
     })
 }
 
@@ -104,6 +105,7 @@ pub(crate) fn entry_from(item: &Item) -> StoreResult<LogEntry> {
         series_start: opt_n(item, "series_start").unwrap_or(0),
         last_attempt_at: opt_time(item, "last_attempt_at"),
         next_attempt_at: opt_time(item, "next_attempt_at"),
+        last_task: opt_s(item, "task"),
     })
 }
 
@@ -302,6 +304,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .set_key(Some(key(pk.clone(), delivery_sk(msg))))
             .condition_expression("attempt_count = :prev AND #st = :pending")
             .expression_attribute_names("#st", "status")
+            .expression_attribute_names("#tk", "task")
             .expression_attribute_values(":n", n(a.number))
             .expression_attribute_values(":prev", n(a.number.saturating_sub(1)))
             .expression_attribute_values(":pending", s("pending"))
@@ -315,6 +318,14 @@ impl DeliveryLog for DynamoDbDeliveryLog {
                 u = u.expression_attribute_values(":na", ms(at));
             }
             None => remove.push("next_attempt_at"),
+        }
+        // Which queue message made it: a second one for the same delivery then steps aside.
+        match &a.task {
+            Some(t) => {
+                set.push("#tk = :task");
+                u = u.expression_attribute_values(":task", s(t));
+            }
+            None => remove.push("#tk"),
         }
         if ok {
             // Out of the trouble index (a no-op for the usual first-time success).
@@ -573,6 +584,7 @@ mod tests {
                 status_code: Some(503),
                 error: Some("http_status".into()),
                 response_excerpt: None,
+                task: None,
             },
             Attempt {
                 number: 12,
@@ -581,6 +593,7 @@ mod tests {
                 status_code: None,
                 error: Some("timeout".into()),
                 response_excerpt: None,
+                task: None,
             },
             Attempt {
                 number: 2,
@@ -589,6 +602,7 @@ mod tests {
                 status_code: Some(204),
                 error: None,
                 response_excerpt: None,
+                task: None,
             },
         ];
         for a in table {

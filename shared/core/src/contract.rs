@@ -123,6 +123,7 @@ fn attempt(number: u32, status: u16) -> Attempt {
         status_code: Some(status),
         error: (!(200..300).contains(&status)).then(|| "http_status".to_owned()),
         response_excerpt: Some(format!("réponse {number}")),
+        task: None,
     }
 }
 

@@ -373,6 +373,9 @@ pub struct LogEntry {
     pub last_attempt_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The queue message that made the last attempt, where the adapter keeps it.
+    #[serde(skip)]
+    pub last_task: Option<String>,
 }
 
 /// Why an attempt failed without (or despite) an HTTP status.
@@ -421,6 +424,10 @@ pub struct Attempt {
     pub error: Option<String>,
     /// First KiB of the response body, lossily decoded as UTF-8.
     pub response_excerpt: Option<String>,
+    /// The queue message that made the attempt ([`DeliveryTask::id`]): the log keeps it, so
+    /// that a second queue message for the same delivery can tell it is another. Not shown.
+    #[serde(skip)]
+    pub task: Option<String>,
 }
 
 impl Attempt {
@@ -442,6 +449,10 @@ pub struct DeliveryTask {
     pub tenant: TenantId,
     pub message_id: MessageId,
     pub endpoint_id: EndpointId,
+    /// This queue message's identity: copies of one message (a queue may hand it out
+    /// twice) share it, two messages for one delivery (a resumed fan-out) do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The attempt this task was enqueued for, when the enqueuer knew it (fan-out: 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<u32>,
@@ -457,8 +468,17 @@ impl DeliveryTask {
             tenant,
             message_id,
             endpoint_id,
+            id: None,
             attempt: None,
             body: None,
+        }
+    }
+
+    /// The same task with an identity of its own (see [`Self::id`]).
+    pub fn identified(self) -> Self {
+        Self {
+            id: Some(ulid::Ulid::new().to_string()),
+            ..self
         }
     }
 
@@ -693,6 +713,7 @@ mod tests {
             status_code: Some(204),
             error: None,
             response_excerpt: None,
+            task: None,
         };
         assert!(a.succeeded());
         a.status_code = Some(301);

@@ -37,6 +37,8 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         last_attempt_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
         next_attempt_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
         series_start: r.get(7)?,
+        // One process leases each task to one worker: no second copy to tell apart.
+        last_task: None,
     })
 }
 
@@ -332,6 +334,7 @@ impl DeliveryLog for SqliteDeliveryLog {
                             status_code: r.get(3)?,
                             error: r.get(4)?,
                             response_excerpt: r.get(5)?,
+                            task: None,
                         })
                     })
                     .map_err(sql)?;

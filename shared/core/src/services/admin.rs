@@ -232,7 +232,7 @@ impl AdminService {
         }
         self.stores
             .queue
-            .enqueue(&[DeliveryTask::new(tenant.clone(), msg, id)])
+            .enqueue(&[DeliveryTask::new(tenant.clone(), msg, id).identified()])
             .await?;
         Ok(())
     }
@@ -275,11 +275,10 @@ impl AdminService {
                     .restart(tenant, &id, &entry.message_id)
                     .await?
                 {
-                    tasks.push(DeliveryTask::new(
-                        tenant.clone(),
-                        entry.message_id.clone(),
-                        id.clone(),
-                    ));
+                    tasks.push(
+                        DeliveryTask::new(tenant.clone(), entry.message_id.clone(), id.clone())
+                            .identified(),
+                    );
                     recovered += 1;
                 }
             }

@@ -122,6 +122,7 @@ impl DeliveryService {
                 status_code: None,
                 error: Some(FailureKind::EndpointDisabled.as_str().to_owned()),
                 response_excerpt: None,
+                task: task.id.clone(),
             };
             (attempt, AttemptOutcome::Gone)
         } else {
@@ -170,6 +171,7 @@ impl DeliveryService {
                         .excerpt
                         .map(|x| truncate_utf8(x, FAILURE_EXCERPT_BYTES)),
                 },
+                task: task.id.clone(),
             };
             (attempt, outcome)
         };
@@ -230,6 +232,11 @@ impl DeliveryService {
         let (tenant, ep, msg) = (&task.tenant, &task.endpoint_id, &task.message_id);
         let entry = self.stores.log.get(tenant, ep, msg).await?;
         Ok(match entry {
+            // Another queue message for the same delivery (a resumed fan-out) made the
+            // attempt: it carries the delivery on, this one goes.
+            Some(e) if e.last_task.is_some() && task.id.is_some() && e.last_task != task.id => {
+                DeliveryOutcome::Skipped("another queue message carries this delivery").into()
+            }
             Some(e) if e.status == DeliveryStatus::Pending => {
                 let wait = match e.next_attempt_at {
                     // Already due: come back at once (no sooner than the slack).

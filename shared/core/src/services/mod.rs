@@ -42,7 +42,7 @@ fn tasks_for(message: &Message, endpoints: &[EndpointId]) -> Vec<DeliveryTask> {
         .map(|ep| DeliveryTask {
             attempt: Some(1),
             body: body.clone(),
-            ..DeliveryTask::new(message.tenant.clone(), message.id.clone(), ep.clone())
+            ..DeliveryTask::new(message.tenant.clone(), message.id.clone(), ep.clone()).identified()
         })
         .collect()
 }

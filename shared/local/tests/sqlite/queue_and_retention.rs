@@ -29,6 +29,7 @@ fn attempt(number: u32) -> Attempt {
         status_code: Some(200),
         error: None,
         response_excerpt: None,
+        task: None,
     }
 }
 
