@@ -22,6 +22,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let admin = AdminConfig {
         url_policy: config.url_policy,
         rotation_grace: config.rotation_grace,
+        ..AdminConfig::default()
     };
     let state = AppState {
         admin: AdminService::new(stores.clone(), catalog.clone(), admin),

@@ -139,6 +139,7 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
             AdminConfig {
                 url_policy,
                 rotation_grace: config.rotation_grace,
+                ..AdminConfig::default()
             },
         ),
         ingest: IngestService::new(stores.clone(), catalog),

@@ -27,6 +27,9 @@ pub struct AdminConfig {
     pub url_policy: UrlPolicy,
     /// How long the previous secret keeps signing after a rotation.
     pub rotation_grace: Duration,
+    /// How long one recovery call may work before it returns what it did (`complete:
+    /// false`): below the api function's timeout (25 s) and API Gateway's (30 s).
+    pub recover_budget: Duration,
 }
 
 impl Default for AdminConfig {
@@ -37,15 +40,24 @@ impl Default for AdminConfig {
                 allow_private: false,
             },
             rotation_grace: Duration::from_secs(24 * 3600),
+            recover_budget: Duration::from_secs(15),
         }
     }
 }
 
-/// Result of a recovery: how many failed messages got a new series of attempts.
+/// Tasks of a recovery are enqueued this many at a time, right after their restarts: a
+/// call stopped half-way leaves at most this many restarted entries without their task.
+const RECOVER_CHUNK: usize = 10;
+
+/// Result of a recovery: how many failed messages got a new series of attempts, and whether
+/// every one since the date was reached. When not, the call stopped on its time budget (or
+/// at [`MAX_RECOVER`]): calling again with the same date goes on where it stopped, since the
+/// recovered messages are no longer failed.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RecoverReport {
     pub recovered: usize,
+    pub complete: bool,
 }
 
 /// A message's payload as the admin sees it.
@@ -238,8 +250,8 @@ impl AdminService {
     }
 
     /// Replays every failed message of the endpoint created at or after `since`, newest
-    /// first, at most [`MAX_RECOVER`] per call. Calling it twice replays nothing twice:
-    /// replayed messages are pending, no longer failed.
+    /// first, at most [`MAX_RECOVER`] and the configured time budget per call. Calling it
+    /// twice replays nothing twice: replayed messages are pending, no longer failed.
     pub async fn recover(
         &self,
         tenant: &TenantId,
@@ -248,12 +260,12 @@ impl AdminService {
     ) -> Result<RecoverReport, CoreError> {
         let id = endpoint_id(id)?;
         self.load(tenant, &id).await?;
-        let mut recovered = 0;
+        let started = std::time::Instant::now();
+        let (mut recovered, mut complete) = (0, true);
         let mut cursor: Option<String> = None;
-        loop {
-            let page = self
-                .stores
-                .log
+        let mut tasks = Vec::new();
+        'pages: loop {
+            let page = (self.stores.log)
                 .list(
                     tenant,
                     &id,
@@ -262,34 +274,56 @@ impl AdminService {
                     MAX_PAGE,
                 )
                 .await?;
-            let mut done = page.next_cursor.is_none();
-            let mut tasks = Vec::new();
             for entry in &page.data {
-                if entry.created_at < since || recovered == MAX_RECOVER {
-                    done = true;
-                    break;
+                if entry.created_at < since {
+                    break 'pages;
                 }
-                if self
+                if recovered == MAX_RECOVER {
+                    complete = false;
+                    break 'pages;
+                }
+                let restarted = match self
                     .stores
                     .log
                     .restart(tenant, &id, &entry.message_id)
-                    .await?
+                    .await
                 {
-                    tasks.push(
-                        DeliveryTask::new(tenant.clone(), entry.message_id.clone(), id.clone())
-                            .identified(),
-                    );
+                    Ok(r) => r,
+                    Err(e) => {
+                        // The entries restarted so far get their tasks before the error.
+                        self.stores.queue.enqueue(&tasks).await?;
+                        return Err(e.into());
+                    }
+                };
+                if restarted {
+                    let task =
+                        DeliveryTask::new(tenant.clone(), entry.message_id.clone(), id.clone());
+                    tasks.push(task.identified());
                     recovered += 1;
                 }
+                if tasks.len() == RECOVER_CHUNK {
+                    self.stores
+                        .queue
+                        .enqueue(&std::mem::take(&mut tasks))
+                        .await?;
+                    // Each call makes progress: the budget is looked at between chunks.
+                    if started.elapsed() >= self.config.recover_budget {
+                        complete = false;
+                        break 'pages;
+                    }
+                }
             }
-            self.stores.queue.enqueue(&tasks).await?;
-            if done {
-                break;
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
             }
-            cursor = page.next_cursor;
         }
-        tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, "failed messages recovered");
-        Ok(RecoverReport { recovered })
+        self.stores.queue.enqueue(&tasks).await?;
+        tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, complete, "failed messages recovered");
+        Ok(RecoverReport {
+            recovered,
+            complete,
+        })
     }
 
     /// Rebuilds the endpoint's counters from its retained delivery log (on AWS they are

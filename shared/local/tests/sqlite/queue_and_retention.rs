@@ -286,3 +286,64 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
         1
     );
 }
+
+/// A recovery works within its time budget, enqueueing as it restarts, and says when it is
+/// not complete; calling again goes on from there until every failed message is back.
+#[tokio::test]
+async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
+    use std::sync::Arc;
+    use webhooks_core::catalog::Catalog;
+    use webhooks_core::model::DeliveryStatus;
+    use webhooks_core::services::{AdminConfig, AdminService};
+
+    let (stores, queue, t, ep) = with_endpoint().await;
+    for _ in 0..25 {
+        let m = message(&t, TimeDelta::zero());
+        stores.messages.insert(&m).await.unwrap();
+        stores
+            .log
+            .create(&m, std::slice::from_ref(&ep.id))
+            .await
+            .unwrap();
+        let failed = webhooks_core::model::Attempt {
+            number: 1,
+            started_at: webhooks_core::model::now(),
+            duration_ms: 1,
+            status_code: Some(500),
+            error: Some("http_status".into()),
+            response_excerpt: None,
+            task: None,
+        };
+        stores
+            .log
+            .record_attempt(&t, &ep.id, &m.id, &failed, DeliveryStatus::Failed, None)
+            .await
+            .unwrap();
+    }
+    // No time at all: each call does one chunk.
+    let admin = AdminService::new(
+        stores.clone(),
+        Arc::new(Catalog::built_in()),
+        AdminConfig {
+            recover_budget: Duration::ZERO,
+            ..AdminConfig::default()
+        },
+    );
+    let since = webhooks_core::model::now() - TimeDelta::hours(1);
+    let mut reports = Vec::new();
+    loop {
+        let r = admin.recover(&t, ep.id.as_str(), since).await.unwrap();
+        reports.push((r.recovered, r.complete));
+        if r.complete {
+            break;
+        }
+    }
+    assert_eq!(reports, vec![(10, false), (10, false), (5, true)]);
+    assert_eq!(
+        queue.depth().await.unwrap(),
+        25,
+        "every restarted entry has its task"
+    );
+    let again = admin.recover(&t, ep.id.as_str(), since).await.unwrap();
+    assert_eq!((again.recovered, again.complete), (0, true));
+}
