@@ -14,8 +14,8 @@
 //! may under-count, never double-count, and `DeliveryLog::recount` repairs them.
 
 use crate::attrs::*;
+use crate::entries::{attempts_of, hour_of, status_of};
 use crate::error::sdk;
-use crate::log::{attempts_of, hour_of, status_of};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use chrono::{DateTime, Utc};

@@ -10,6 +10,7 @@ pub mod config;
 mod counters;
 mod counting;
 mod endpoints;
+mod entries;
 mod error;
 mod log;
 mod messages;

@@ -6,7 +6,7 @@
 
 use crate::attrs::*;
 use crate::endpoints::from_item as endpoint_from;
-use crate::log::entry_from;
+use crate::entries::entry_from;
 use crate::messages::message_from;
 use async_trait::async_trait;
 use bytes::Bytes;

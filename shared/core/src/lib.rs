@@ -3,6 +3,7 @@
 //! use them. Nothing here knows about AWS, SQLite or HTTP servers.
 
 pub mod catalog;
+pub mod counters;
 pub mod env;
 pub mod error;
 pub mod ids;
