@@ -39,21 +39,16 @@ impl Table {
 
     /// The item at `key`, read consistently, even past its retention.
     pub async fn get_any(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.name)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(crate::error::sdk)?;
-        Ok(out.item)
+        self.read_item(key, true).await
     }
 
     /// The item at `key`, unless past its retention; an eventually consistent read costs
     /// half.
     pub async fn get_with(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
+        Ok(self.read_item(key, consistent).await?.filter(live))
+    }
+
+    async fn read_item(&self, key: Item, consistent: bool) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -63,7 +58,7 @@ impl Table {
             .send()
             .await
             .map_err(crate::error::sdk)?;
-        Ok(out.item.filter(live))
+        Ok(out.item)
     }
 
     /// The items at `keys` (at most 100), read in one `BatchGetItem`; keys DynamoDB leaves

@@ -265,17 +265,17 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
     );
 }
 
-/// A receiver that answers 204 to everything, in place of the HTTP sender.
-struct Accepts;
+/// A receiver that answers every request with this status, in place of the HTTP sender.
+struct Answers(u16);
 
 #[async_trait::async_trait]
-impl webhooks_core::ports::WebhookSender for Accepts {
+impl webhooks_core::ports::WebhookSender for Answers {
     async fn send(
         &self,
         _: webhooks_core::ports::OutboundRequest,
     ) -> webhooks_core::ports::SendResult {
         webhooks_core::ports::SendResult {
-            status: Some(204),
+            status: Some(self.0),
             error: None,
             retry_after: None,
             excerpt: None,
@@ -316,7 +316,7 @@ async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
     }
     let ingest_calls = counter.snapshot();
     counter.reset();
-    let delivery = DeliveryService::new(stores, Arc::new(Accepts), DeliveryConfig::default());
+    let delivery = DeliveryService::new(stores, Arc::new(Answers(204)), DeliveryConfig::default());
     let tasks = probe.drain().await;
     assert_eq!(tasks.len(), 3);
     for task in &tasks {
@@ -352,25 +352,6 @@ async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
     );
 }
 
-/// A receiver that answers 503 to everything.
-struct Refuses;
-
-#[async_trait::async_trait]
-impl webhooks_core::ports::WebhookSender for Refuses {
-    async fn send(
-        &self,
-        _: webhooks_core::ports::OutboundRequest,
-    ) -> webhooks_core::ports::SendResult {
-        webhooks_core::ports::SendResult {
-            status: Some(503),
-            error: None,
-            retry_after: None,
-            excerpt: None,
-            duration: Duration::from_millis(1),
-        }
-    }
-}
-
 /// A standard queue may hand one message out twice. The copy that loses the race to record
 /// attempt 1 must keep its message hidden until the retry is due (deleting it would delete
 /// the retry: both copies are one queue message), and never record a second attempt 1. A
@@ -391,8 +372,8 @@ async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
         retry: RetryPolicy::new(5, Duration::from_secs(60), 1.0).unwrap(),
         ..DeliveryConfig::default()
     };
-    let refuses = || Arc::new(Refuses) as Arc<dyn webhooks_core::ports::WebhookSender>;
-    let accepts = || Arc::new(Accepts) as Arc<dyn webhooks_core::ports::WebhookSender>;
+    let refuses = || Arc::new(Answers(503)) as Arc<dyn webhooks_core::ports::WebhookSender>;
+    let accepts = || Arc::new(Answers(204)) as Arc<dyn webhooks_core::ports::WebhookSender>;
     // (receiver, is the second the same queue message?, outcome of each)
     for (sender, same_message, first, second) in [
         (refuses(), true, "retry", "retry"),

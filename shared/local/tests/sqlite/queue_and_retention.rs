@@ -305,15 +305,9 @@ async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
             .create(&m, std::slice::from_ref(&ep.id))
             .await
             .unwrap();
-        let failed = webhooks_core::model::Attempt {
-            number: 1,
-            started_at: webhooks_core::model::now(),
-            duration_ms: 1,
-            status_code: Some(500),
-            error: Some("http_status".into()),
-            response_excerpt: None,
-            task: None,
-        };
+        let mut failed = attempt(1);
+        failed.status_code = Some(500);
+        failed.error = Some("http_status".into());
         stores
             .log
             .record_attempt(&t, &ep.id, &m.id, &failed, DeliveryStatus::Failed, None)
