@@ -118,7 +118,12 @@ async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
         true,
     );
     aws.stores.endpoints.create(&endpoint).await.unwrap();
-    // The first copy stored its message two minutes ago, then died.
+    let attempted = Endpoint {
+        id: webhooks_core::EndpointId::generate(),
+        ..endpoint.clone()
+    };
+    aws.stores.endpoints.create(&attempted).await.unwrap();
+    // The first copy stored its message two minutes ago, sent one task, then died.
     let at = webhooks_core::model::now() - chrono::TimeDelta::minutes(2);
     let first = Message {
         id: webhooks_core::MessageId::for_event(&t, "FA-9"),
@@ -129,6 +134,27 @@ async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
         created_at: at,
     };
     aws.stores.messages.insert(&first).await.unwrap();
+    let failed = webhooks_core::model::Attempt {
+        number: 1,
+        started_at: at,
+        duration_ms: 1,
+        status_code: Some(503),
+        error: Some("http_status".into()),
+        response_excerpt: None,
+        task: None,
+    };
+    aws.stores
+        .log
+        .record_attempt(
+            &t,
+            &attempted.id,
+            &(&first).into(),
+            &failed,
+            webhooks_core::model::DeliveryStatus::Pending,
+            None,
+        )
+        .await
+        .unwrap();
     let service = IngestService::new(aws.stores.clone(), Arc::new(Catalog::built_in()));
     let raw = br#"{"tenant_id":"ENS123","event_type":"INVOICE_VALIDATED","event_id":"FA-9","event_data":{}}"#;
     let receipt = service.ingest_bytes(raw).await.unwrap();
@@ -138,18 +164,17 @@ async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
             receipt.duplicate,
             receipt.endpoints
         ),
-        (first.id.clone(), true, 1)
+        (first.id.clone(), true, 2)
     );
+    // A task only for the endpoint with no attempt yet: the other one's delivery is under way.
     let tasks = receive_all(aws.queue.client(), aws.queue.url()).await;
     assert_eq!(tasks.len(), 1);
-    assert!(tasks[0].body().unwrap().contains(first.id.as_str()));
-    let entry = aws
-        .stores
-        .log
-        .get(&t, &endpoint.id, &first.id)
-        .await
-        .unwrap();
-    assert_eq!(entry.map(|e| e.attempt_count), Some(0));
+    let task: webhooks_core::model::DeliveryTask =
+        serde_json::from_str(tasks[0].body().unwrap()).unwrap();
+    assert_eq!(
+        (task.message_id, task.endpoint_id),
+        (first.id.clone(), endpoint.id.clone())
+    );
 }
 
 /// An event too large to go to the DLQ with its reason goes truncated, with its size and

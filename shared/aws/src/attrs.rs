@@ -138,11 +138,6 @@ pub(crate) fn log_pk(t: &TenantId, ep: &EndpointId) -> String {
 pub(crate) fn delivery_sk(m: &MessageId) -> String {
     format!("D#{m}")
 }
-/// The response excerpt of a failed attempt, kept out of the entry so the entry that every
-/// attempt rewrites stays small.
-pub(crate) fn excerpt_sk(m: &MessageId, number: u32) -> String {
-    format!("X#{m}#{number:04}")
-}
 pub(crate) fn hour_sk(hour_ms: i64) -> String {
     format!("H#{hour_ms:015}")
 }

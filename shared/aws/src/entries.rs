@@ -1,4 +1,5 @@
-//! Log entries as items: the compact form of their attempts, and reading an entry back.
+//! Log entries as items: the compact form of their attempts and excerpts, and reading an
+//! entry back.
 //! Shared by the log adapter, the delivery reader and the counters aggregator.
 
 use crate::attrs::*;
@@ -47,6 +48,56 @@ pub(crate) fn decode_attempt(s: &str) -> StoreResult<Attempt> {
         response_excerpt: None,
         task: None,
     })
+}
+
+/// How many failed attempts keep their response excerpt in the entry (the latest ones).
+pub(crate) const EXCERPTS_KEPT: u32 = 3;
+/// The most bytes one stored excerpt takes: with [`EXCERPTS_KEPT`] of them and 20 attempts
+/// an entry stays well under 4 KB.
+pub(crate) const EXCERPT_STORED_MAX: usize = 400;
+
+/// The entry attribute holding attempt `number`'s excerpt.
+pub(crate) fn excerpt_attr(number: u32) -> String {
+    format!("x{number}")
+}
+
+/// An excerpt as stored: deflated, its text cut until that fits [`EXCERPT_STORED_MAX`]
+/// (error pages deflate well, so a KiB usually fits whole).
+pub(crate) fn packed_excerpt(text: &str) -> Vec<u8> {
+    let mut end = text.len();
+    loop {
+        let z = miniz_oxide::deflate::compress_to_vec(&text.as_bytes()[..end], 6);
+        if z.len() <= EXCERPT_STORED_MAX || end == 0 {
+            return z;
+        }
+        // Cut in proportion, with a margin, at a character boundary.
+        end = end * EXCERPT_STORED_MAX / z.len() * 9 / 10;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+    }
+}
+
+/// The text of a stored excerpt; `None` if it does not inflate.
+fn unpacked_excerpt(bytes: &[u8]) -> Option<String> {
+    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(bytes, 64 * 1024).ok()?;
+    Some(String::from_utf8_lossy(&raw).into_owned())
+}
+
+/// The attempts of an entry item with the excerpts it kept: the successful attempt's, and
+/// the last [`EXCERPTS_KEPT`] failed attempts'.
+pub(crate) fn attempts_with_excerpts(item: &Item) -> StoreResult<Vec<Attempt>> {
+    let mut attempts = attempts_of(item)?;
+    for a in &mut attempts {
+        a.response_excerpt = if a.succeeded() {
+            opt_s(item, "ok_excerpt")
+        } else {
+            (item.get(&excerpt_attr(a.number)))
+                .and_then(|v| v.as_b().ok())
+                .and_then(|b| unpacked_excerpt(b.as_ref()))
+        };
+    }
+    Ok(attempts)
 }
 
 /// The attempts recorded in an entry item, in order, without excerpts.
@@ -131,5 +182,36 @@ mod tests {
         }
         assert!(decode_attempt("1 2").is_err());
         assert!(decode_attempt("x 2 3 - -").is_err());
+    }
+
+    #[test]
+    fn excerpts_are_deflated_and_cut_to_their_room() {
+        // (text, kept whole)
+        let noise: String = (0..1024u32)
+            .map(|i| char::from(b'!' + (i.wrapping_mul(2_654_435_761) >> 25) as u8 % 90))
+            .collect();
+        let table = [
+            (
+                "<html><body>Service Unavailable</body></html>".repeat(20),
+                true,
+            ),
+            ("\u{FFFD}".repeat(1024), true),
+            (noise, false),
+            ("é".repeat(1000), true),
+            (String::new(), true),
+        ];
+        for (text, whole) in table {
+            let z = packed_excerpt(&text);
+            assert!(z.len() <= EXCERPT_STORED_MAX, "{} bytes", z.len());
+            let back = unpacked_excerpt(&z).unwrap();
+            assert!(text.starts_with(&back), "a prefix comes back");
+            assert_eq!(
+                back.len() == text.len(),
+                whole,
+                "{} of {}",
+                back.len(),
+                text.len()
+            );
+        }
     }
 }

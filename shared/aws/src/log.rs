@@ -1,7 +1,7 @@
 //! `DeliveryLog` on DynamoDB. Per endpoint, one partition `L#<tenant>#<endpoint>` holds the
-//! delivery entries (`D#<msg>`, with their attempts inline), the response excerpts of
-//! failed attempts (`X#<msg>#<n>`) and hourly stats (`H#<hour>`). Every transition is one
-//! conditional write of the entry alone: no transaction, no shared item. Counters, the
+//! delivery entries (`D#<msg>`, created by their first attempt, with their attempts and the
+//! last failed attempts' excerpts inline) and hourly stats (`H#<hour>`). Every transition is
+//! one conditional write of the entry alone: no transaction, no shared item. Counters, the
 //! endpoint's `failing_since` and the hourly stats follow from the table's stream
 //! (`crate::counters`). Index `gsi1` (keys only) holds the entries that failed at least
 //! once and were not delivered since, for the `failed` filter.
@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use webhooks_core::model::{
-    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, Message, Page,
+    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, MessageMeta, Page,
 };
 use webhooks_core::ports::{DeliveryLog, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
@@ -157,37 +157,6 @@ impl DynamoDbDeliveryLog {
 
 #[async_trait]
 impl DeliveryLog for DynamoDbDeliveryLog {
-    async fn create(&self, m: &Message, endpoints: &[EndpointId]) -> StoreResult<Vec<EndpointId>> {
-        let mut created = Vec::new();
-        for ep in endpoints {
-            let mut item = key(log_pk(&m.tenant, ep), delivery_sk(&m.id));
-            item.extend([
-                ("event_type".to_owned(), s(&m.event_type)),
-                ("created_at".to_owned(), ms(m.created_at)),
-                ("status".to_owned(), s("pending")),
-                ("attempt_count".to_owned(), n(0)),
-                (TTL.to_owned(), self.table.expires(m.created_at)),
-            ]);
-            let put = self
-                .table
-                .client
-                .put_item()
-                .table_name(&self.table.name)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await
-                .map_err(sdk);
-            match put {
-                Ok(_) => created.push(ep.clone()),
-                // Already there: a retried fan-out.
-                Err(StoreError::Conflict) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(created)
-    }
-
     async fn get(
         &self,
         tenant: &TenantId,
@@ -205,12 +174,11 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         &self,
         tenant: &TenantId,
         ep: &EndpointId,
-        msg: &MessageId,
+        m: &MessageMeta,
         a: &Attempt,
         status_after: DeliveryStatus,
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
-        let pk = log_pk(tenant, ep);
         let ok = a.succeeded();
         let mut set = vec![
             "attempt_count = :n",
@@ -224,17 +192,27 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .client
             .update_item()
             .table_name(&self.table.name)
-            .set_key(Some(key(pk.clone(), delivery_sk(msg))))
-            .condition_expression("attempt_count = :prev AND #st = :pending")
+            .set_key(Some(key(log_pk(tenant, ep), delivery_sk(&m.id))))
             .expression_attribute_names("#st", "status")
-            .expression_attribute_names("#tk", "task")
             .expression_attribute_values(":n", n(a.number))
-            .expression_attribute_values(":prev", n(a.number.saturating_sub(1)))
-            .expression_attribute_values(":pending", s("pending"))
             .expression_attribute_values(":st", s(status_after.as_str()))
             .expression_attribute_values(":la", ms(a.started_at))
             .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
             .expression_attribute_values(":a", AttributeValue::L(vec![s(encode_attempt(a))]));
+        if a.number == 1 {
+            // The first attempt creates the entry (an update of an absent item puts it).
+            set.extend(["event_type = :et", "created_at = :ca", "expires_at = :ttl"]);
+            u = u
+                .condition_expression("attribute_not_exists(pk)")
+                .expression_attribute_values(":et", s(&m.event_type))
+                .expression_attribute_values(":ca", ms(m.created_at))
+                .expression_attribute_values(":ttl", self.table.expires(m.created_at));
+        } else {
+            u = u
+                .condition_expression("attempt_count = :prev AND #st = :pending")
+                .expression_attribute_values(":prev", n(a.number - 1))
+                .expression_attribute_values(":pending", s("pending"));
+        }
         match next_attempt_at {
             Some(at) => {
                 set.push("next_attempt_at = :na");
@@ -243,6 +221,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             None => remove.push("next_attempt_at"),
         }
         // Which queue message made it: a second one for the same delivery then steps aside.
+        u = u.expression_attribute_names("#tk", "task");
         match &a.task {
             Some(t) => {
                 set.push("#tk = :task");
@@ -250,10 +229,11 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             }
             None => remove.push("#tk"),
         }
+        let excerpt = a.response_excerpt.as_deref().filter(|x| !x.is_empty());
         if ok {
             // Out of the trouble index (a no-op for the usual first-time success).
             remove.extend(["gsi1pk", "gsi1sk"]);
-            if let Some(x) = &a.response_excerpt {
+            if let Some(x) = excerpt {
                 set.push("ok_excerpt = :x");
                 u = u.expression_attribute_values(":x", s(x));
             }
@@ -262,31 +242,25 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             set.extend(["gsi1pk = :g", "gsi1sk = :m"]);
             u = u
                 .expression_attribute_values(":g", s(trouble_pk(tenant, ep)))
-                .expression_attribute_values(":m", s(msg.as_str()));
+                .expression_attribute_values(":m", s(m.id.as_str()));
+            if let Some(x) = excerpt {
+                set.push("#x = :x");
+                u = u
+                    .expression_attribute_names("#x", excerpt_attr(a.number))
+                    .expression_attribute_values(":x", AttributeValue::B(packed_excerpt(x).into()));
+            }
+            // The entry keeps the excerpts of its last few failed attempts only, so that it
+            // stays within a few write units however many attempts it records.
+            if let Some(old) = a.number.checked_sub(EXCERPTS_KEPT).filter(|n| *n >= 1) {
+                remove.push("#xo");
+                u = u.expression_attribute_names("#xo", excerpt_attr(old));
+            }
         }
         let mut expr = format!("SET {}", set.join(", "));
         if !remove.is_empty() {
             expr.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
         u.update_expression(expr).send().await.map_err(sdk)?;
-        // After the entry, so a duplicate task that lost the race writes no excerpt.
-        if let (false, Some(x)) = (ok, a.response_excerpt.as_deref().filter(|x| !x.is_empty())) {
-            let (bytes, zipped) = packed(x.as_bytes());
-            let mut item = key(pk, excerpt_sk(msg, a.number));
-            item.extend([
-                ("x".to_owned(), bytes),
-                ("z".to_owned(), AttributeValue::Bool(zipped)),
-                (TTL.to_owned(), self.table.expires(a.started_at)),
-            ]);
-            self.table
-                .client
-                .put_item()
-                .table_name(&self.table.name)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(sdk)?;
-        }
         Ok(())
     }
 
@@ -419,41 +393,13 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         ep: &EndpointId,
         msg: &MessageId,
     ) -> StoreResult<Vec<Attempt>> {
-        let pk = log_pk(tenant, ep);
-        let Some(entry) = self.table.get(key(pk.clone(), delivery_sk(msg))).await? else {
-            return Ok(Vec::new());
-        };
-        let mut attempts = attempts_of(&entry)?;
-        let ok_excerpt = opt_s(&entry, "ok_excerpt");
-        if attempts.iter().any(|a| !a.succeeded()) {
-            let out = self
-                .table
-                .client
-                .query()
-                .table_name(&self.table.name)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :x)")
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":x", s(format!("X#{msg}#")))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(sdk)?;
-            for item in out.items() {
-                let number: Option<u32> = get_s(item, SK)?
-                    .rsplit('#')
-                    .next()
-                    .and_then(|n| n.parse().ok());
-                let zipped = item.get("z").is_some_and(|v| v.as_bool() == Ok(&true));
-                let text = String::from_utf8_lossy(&unpacked(item, "x", zipped)?).into_owned();
-                if let Some(a) = attempts.iter_mut().find(|a| Some(a.number) == number) {
-                    a.response_excerpt = Some(text);
-                }
-            }
-        }
-        if let Some(a) = attempts.iter_mut().find(|a| a.succeeded()) {
-            a.response_excerpt = ok_excerpt;
-        }
-        Ok(attempts)
+        let entry = self
+            .table
+            .get(key(log_pk(tenant, ep), delivery_sk(msg)))
+            .await?;
+        entry
+            .as_ref()
+            .map_or_else(|| Ok(Vec::new()), attempts_with_excerpts)
     }
 
     async fn hourly_stats(

@@ -1,6 +1,6 @@
 //! `DeliveryReader` on DynamoDB. A task fresh from the fan-out carries its attempt number
-//! and body, so its delivery reads one item, the endpoint, eventually consistent (half a
-//! read unit); a retry still carries its body, so it reads entry and endpoint in one
+//! and message, so its delivery reads one item, the endpoint, eventually consistent (half a
+//! read unit), and no entry, which its first attempt creates; a retry still carries its body, so it reads entry and endpoint in one
 //! consistent `BatchGetItem`; a task without body (replays, large events) reads the
 //! message too (docs/DYNAMODB.md).
 
@@ -9,9 +9,8 @@ use crate::endpoints::from_item as endpoint_from;
 use crate::entries::entry_from;
 use crate::messages::message_from;
 use async_trait::async_trait;
-use bytes::Bytes;
 use std::sync::Arc;
-use webhooks_core::model::{DeliveryTask, Progress};
+use webhooks_core::model::{DeliveryTask, Payload, Progress};
 use webhooks_core::ports::{DeliveryInputs, DeliveryReader, StoreResult};
 
 pub struct DynamoDbDeliveryReader {
@@ -28,17 +27,20 @@ impl DynamoDbDeliveryReader {
 impl DeliveryReader for DynamoDbDeliveryReader {
     async fn read(&self, t: &DeliveryTask) -> StoreResult<DeliveryInputs> {
         let endpoint_key = key(tenant_pk(&t.tenant), endpoint_sk(&t.endpoint_id));
-        if let (Some(progress), Some(body)) = (t.implied_progress(), &t.body) {
+        let hinted = t.hinted_payload();
+        if let (Some(progress), Some(payload)) = (t.implied_progress(), &hinted) {
             // A stale read can only miss an endpoint created a moment ago: read it again
             // consistently before concluding it is gone.
             let item = match self.table.get_with(endpoint_key.clone(), false).await? {
                 Some(item) => Some(item),
                 None => self.table.get(endpoint_key).await?,
             };
+            // The hint says "attempt 1", whose entry does not exist yet.
+            let entry = (progress != Progress::FIRST).then_some(progress);
             return Ok(DeliveryInputs {
-                entry: Some(progress),
+                entry,
                 endpoint: item.as_ref().map(endpoint_from).transpose()?,
-                body: Some(Bytes::from(body.clone())),
+                message: Some(payload.clone()),
             });
         }
         let entry_key = key(
@@ -47,7 +49,7 @@ impl DeliveryReader for DynamoDbDeliveryReader {
         );
         let message_key = key(message_pk(&t.tenant, &t.message_id), "M");
         let mut keys = vec![entry_key.clone(), endpoint_key.clone()];
-        if t.body.is_none() {
+        if hinted.is_none() {
             keys.push(message_key.clone());
         }
         let items = self.table.batch_get(keys, true).await?;
@@ -59,9 +61,11 @@ impl DeliveryReader for DynamoDbDeliveryReader {
                 .as_ref()
                 .map(Progress::from),
             endpoint: find(&endpoint_key).map(endpoint_from).transpose()?,
-            body: match (&t.body, find(&message_key)) {
-                (Some(body), _) => Some(Bytes::from(body.clone())),
-                (None, Some(i)) => message_from(&t.tenant, &t.message_id, i)?.map(|m| m.body),
+            message: match (hinted, find(&message_key)) {
+                (Some(payload), _) => Some(payload),
+                (None, Some(i)) => message_from(&t.tenant, &t.message_id, i)?
+                    .as_ref()
+                    .map(Payload::from),
                 (None, None) => None,
             },
         })

@@ -5,7 +5,9 @@
 
 use crate::error::StoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
-use crate::model::{now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, Message};
+use crate::model::{
+    now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, Message, MessageMeta, Payload,
+};
 use crate::ports::Inserted;
 use crate::services::Stores;
 use async_trait::async_trait;
@@ -107,12 +109,15 @@ fn message(t: &TenantId, event_id: Option<&str>) -> Message {
     }
 }
 
-/// A stored message with its pending entry on endpoint `ep`.
-async fn pending_entry(st: &Stores, t: &TenantId, ep: &EndpointId) -> Message {
+/// A stored message (its entries come with their first attempts).
+async fn stored_message(st: &Stores, t: &TenantId) -> Message {
     let m = message(t, None);
     st.messages.insert(&m).await.unwrap();
-    st.log.create(&m, std::slice::from_ref(ep)).await.unwrap();
     m
+}
+
+fn meta(m: &Message) -> MessageMeta {
+    m.into()
 }
 
 fn attempt(number: u32, status: u16) -> Attempt {
@@ -345,21 +350,6 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     let m = message(&a, None);
     st.messages.insert(&m).await.unwrap();
 
-    assert_eq!(
-        st.log
-            .create(&m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap(),
-        vec![ep.id.clone()]
-    );
-    assert!(
-        st.log
-            .create(&m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap()
-            .is_empty(),
-        "create is idempotent"
-    );
     let counters = || async {
         h.settle.settle().await;
         st.endpoints
@@ -370,36 +360,28 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
             .counters
     };
     assert_eq!(
-        counters().await,
-        Counters {
-            in_flight: 1,
-            ..Default::default()
-        }
+        st.log.get(&a, &ep.id, &m.id).await.unwrap(),
+        None,
+        "no entry before the first attempt"
     );
-
-    let entry = st.log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
-    assert_eq!(
-        (entry.status, entry.attempt_count),
-        (DeliveryStatus::Pending, 0)
-    );
-    assert_eq!(entry.message_id, m.id);
-    assert_eq!(entry.event_type, m.event_type);
-
     let log = &st.log;
     let rec = |a1: Attempt, s: DeliveryStatus| {
-        let (a, ep, m) = (a.clone(), ep.id.clone(), m.id.clone());
+        let (a, ep, m) = (a.clone(), ep.id.clone(), meta(&m));
         async move { log.record_attempt(&a, &ep, &m, &a1, s, None).await }
     };
-    assert!(matches!(
-        rec(attempt(2, 500), DeliveryStatus::Pending).await,
-        Err(StoreError::Conflict)
-    ));
+    assert!(
+        matches!(
+            rec(attempt(2, 500), DeliveryStatus::Pending).await,
+            Err(StoreError::Conflict)
+        ),
+        "attempt 2 needs attempt 1"
+    );
     let first = attempt(1, 500);
     let next_at = now() + TimeDelta::minutes(1);
     log.record_attempt(
         &a,
         &ep.id,
-        &m.id,
+        &meta(&m),
         &first,
         DeliveryStatus::Pending,
         Some(next_at),
@@ -411,6 +393,10 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
         (entry.status, entry.attempt_count),
         (DeliveryStatus::Pending, 1)
     );
+    assert_eq!(
+        (&entry.message_id, &entry.event_type, entry.created_at),
+        (&m.id, &m.event_type, m.created_at)
+    );
     assert_eq!(entry.next_attempt_at, Some(next_at));
     assert_eq!(entry.last_attempt_at, Some(first.started_at));
     assert_eq!(
@@ -421,10 +407,13 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
             ..Default::default()
         }
     );
-    assert!(matches!(
-        rec(attempt(1, 500), DeliveryStatus::Pending).await,
-        Err(StoreError::Conflict)
-    ));
+    assert!(
+        matches!(
+            rec(attempt(1, 500), DeliveryStatus::Pending).await,
+            Err(StoreError::Conflict)
+        ),
+        "a duplicate first attempt"
+    );
 
     let second = attempt(2, 200);
     rec(second.clone(), DeliveryStatus::Delivered)
@@ -458,11 +447,10 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     // Exhaustion counts a failed message.
     let m2 = message(&a, None);
     st.messages.insert(&m2).await.unwrap();
-    log.create(&m2, std::slice::from_ref(&ep.id)).await.unwrap();
     log.record_attempt(
         &a,
         &ep.id,
-        &m2.id,
+        &meta(&m2),
         &attempt(1, 503),
         DeliveryStatus::Failed,
         None,
@@ -486,7 +474,7 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
         log.record_attempt(
             &b,
             &ep.id,
-            &m2.id,
+            &meta(&m2),
             &attempt(2, 200),
             DeliveryStatus::Delivered,
             None
@@ -508,22 +496,24 @@ pub async fn log_pagination_filter_and_isolation(h: &Harness) {
         let m = message(&a, None);
         st.messages.insert(&m).await.unwrap();
         st.log
-            .create(&m, &[ep.id.clone(), other.id.clone()])
+            .record_attempt(
+                &a,
+                &other.id,
+                &meta(&m),
+                &attempt(1, 500),
+                DeliveryStatus::Pending,
+                None,
+            )
             .await
             .unwrap();
-        if i % 3 == 0 {
-            st.log
-                .record_attempt(
-                    &a,
-                    &ep.id,
-                    &m.id,
-                    &attempt(1, 200),
-                    DeliveryStatus::Delivered,
-                    None,
-                )
-                .await
-                .unwrap();
-        }
+        let (code, status) = match i % 3 {
+            0 => (200, DeliveryStatus::Delivered),
+            _ => (500, DeliveryStatus::Pending),
+        };
+        st.log
+            .record_attempt(&a, &ep.id, &meta(&m), &attempt(1, code), status, None)
+            .await
+            .unwrap();
         ids.push(m.id);
     }
     ids.reverse();
@@ -611,12 +601,12 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
     let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
     st.endpoints.create(&ep).await.unwrap();
     for ok in [true, false] {
-        let m = pending_entry(st, &a, &ep.id).await;
+        let m = stored_message(st, &a).await;
         st.log
             .record_attempt(
                 &a,
                 &ep.id,
-                &m.id,
+                &meta(&m),
                 &attempt(1, 500),
                 DeliveryStatus::Pending,
                 None,
@@ -628,7 +618,7 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
                 .record_attempt(
                     &a,
                     &ep.id,
-                    &m.id,
+                    &meta(&m),
                     &attempt(2, 200),
                     DeliveryStatus::Delivered,
                     None,
@@ -657,29 +647,52 @@ pub async fn delivery_reader_reads_one_task(h: &Harness) {
     let (a, b) = (tenant("A"), tenant("B"));
     let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
     st.endpoints.create(&ep).await.unwrap();
-    let m = pending_entry(st, &a, &ep.id).await;
+    let m = stored_message(st, &a).await;
     let task = DeliveryTask::new(a.clone(), m.id.clone(), ep.id.clone());
 
+    // Before the first attempt: no entry, the endpoint and the message.
     let got = st.reader.read(&task).await.unwrap();
-    let entry = got.entry.expect("entry read");
-    assert_eq!(
-        (entry.status, entry.attempt_count),
-        (DeliveryStatus::Pending, 0)
-    );
+    assert_eq!(got.entry, None);
     let endpoint = got.endpoint.expect("endpoint read");
     assert_eq!((endpoint.id, endpoint.url), (ep.id.clone(), ep.url.clone()));
-    assert_eq!(got.body.expect("body read"), m.body);
+    assert_eq!(got.message, Some(Payload::from(&m)));
 
     // With the task's hints, the answer is the same whether or not the adapter reads.
     let hinted = DeliveryTask {
         attempt: Some(1),
         body: Some(std::str::from_utf8(&m.body).unwrap().to_owned()),
+        event_type: Some(m.event_type.clone()),
+        created_at: Some(m.created_at),
         ..task.clone()
     };
     let got = st.reader.read(&hinted).await.unwrap();
-    assert_eq!(got.entry, Some(entry));
-    assert_eq!(got.body.as_ref(), Some(&m.body));
+    assert_eq!(got.entry, None);
+    assert_eq!(got.message, Some(Payload::from(&m)));
     assert_eq!(got.endpoint.map(|e| e.id), Some(ep.id.clone()));
+
+    // After it: the entry.
+    st.log
+        .record_attempt(
+            &a,
+            &ep.id,
+            &meta(&m),
+            &attempt(1, 500),
+            DeliveryStatus::Pending,
+            None,
+        )
+        .await
+        .unwrap();
+    let entry = st
+        .reader
+        .read(&task)
+        .await
+        .unwrap()
+        .entry
+        .expect("entry read");
+    assert_eq!(
+        (entry.status, entry.attempt_count),
+        (DeliveryStatus::Pending, 1)
+    );
 
     // Each part is read on its own: a task for an unknown message still finds its endpoint.
     let unknown = DeliveryTask {
@@ -687,12 +700,12 @@ pub async fn delivery_reader_reads_one_task(h: &Harness) {
         ..task.clone()
     };
     let got = st.reader.read(&unknown).await.unwrap();
-    assert!(got.entry.is_none() && got.body.is_none() && got.endpoint.is_some());
+    assert!(got.entry.is_none() && got.message.is_none() && got.endpoint.is_some());
 
     // Another tenant naming the same ids reads nothing.
     let foreign = DeliveryTask { tenant: b, ..task };
     let got = st.reader.read(&foreign).await.unwrap();
-    assert!(got.entry.is_none() && got.endpoint.is_none() && got.body.is_none());
+    assert!(got.entry.is_none() && got.endpoint.is_none() && got.message.is_none());
 }
 
 pub async fn queue_round_trip(h: &Harness) {
@@ -712,10 +725,10 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
     let a = tenant("A");
     let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
     st.endpoints.create(&ep).await.unwrap();
-    let m = pending_entry(st, &a, &ep.id).await;
+    let m = stored_message(st, &a).await;
     assert!(
         !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
-        "pending is not restartable"
+        "an entry not yet attempted is not restartable"
     );
     for n in 1..=2 {
         let status = if n == 2 {
@@ -724,7 +737,7 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
             DeliveryStatus::Pending
         };
         st.log
-            .record_attempt(&a, &ep.id, &m.id, &attempt(n, 500), status, None)
+            .record_attempt(&a, &ep.id, &meta(&m), &attempt(n, 500), status, None)
             .await
             .unwrap();
     }
@@ -762,7 +775,7 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
         .record_attempt(
             &a,
             &ep.id,
-            &m.id,
+            &meta(&m),
             &attempt(3, 200),
             DeliveryStatus::Delivered,
             None,
@@ -800,7 +813,7 @@ pub async fn failing_since_tracks_runs_of_failures(h: &Harness) {
     };
     let mut first_failure = None;
     for (i, ok) in [false, false, true, false].into_iter().enumerate() {
-        let m = pending_entry(st, &a, &ep.id).await;
+        let m = stored_message(st, &a).await;
         let at = attempt(1, if ok { 200 } else { 500 });
         let status = if ok {
             DeliveryStatus::Delivered
@@ -808,7 +821,7 @@ pub async fn failing_since_tracks_runs_of_failures(h: &Harness) {
             DeliveryStatus::Pending
         };
         st.log
-            .record_attempt(&a, &ep.id, &m.id, &at, status, None)
+            .record_attempt(&a, &ep.id, &meta(&m), &at, status, None)
             .await
             .unwrap();
         match (i, ok) {
@@ -852,21 +865,21 @@ pub async fn recount_rebuilds_counters_from_the_log(h: &Harness) {
             (200, DeliveryStatus::Delivered),
         ],
         &[(503, DeliveryStatus::Failed)],
-        &[],
+        &[(500, DeliveryStatus::Pending)],
     ];
     for attempts in outcomes {
-        let m = pending_entry(st, &a, &ep.id).await;
+        let m = stored_message(st, &a).await;
         for (i, (code, status)) in attempts.iter().enumerate() {
             let n = u32::try_from(i).unwrap() + 1;
             st.log
-                .record_attempt(&a, &ep.id, &m.id, &attempt(n, *code), *status, None)
+                .record_attempt(&a, &ep.id, &meta(&m), &attempt(n, *code), *status, None)
                 .await
                 .unwrap();
         }
     }
     let want = Counters {
         delivered: 1,
-        failed_attempts: 2,
+        failed_attempts: 3,
         failed_messages: 1,
         in_flight: 1,
     };
@@ -898,7 +911,6 @@ pub async fn concurrent_deliveries_count_exactly(h: &Harness) {
             let _permit = gate.acquire_owned().await.unwrap();
             let m = message(&a, None);
             st.messages.insert(&m).await.unwrap();
-            st.log.create(&m, std::slice::from_ref(&ep)).await.unwrap();
             let mut recorded = 0;
             // Attempt 1 fails, attempt 2 succeeds; each task is handed out twice. The copies
             // of one task run one after the other: moto does not serialise conditional
@@ -911,7 +923,7 @@ pub async fn concurrent_deliveries_count_exactly(h: &Harness) {
                 for _copy in 0..2 {
                     match st
                         .log
-                        .record_attempt(&a, &ep, &m.id, &attempt(n, code), status, None)
+                        .record_attempt(&a, &ep, &meta(&m), &attempt(n, code), status, None)
                         .await
                     {
                         Ok(()) => recorded += 1,

@@ -218,6 +218,41 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+/// What a log entry shows of its message. The entry is created by the delivery's first
+/// attempt, which takes these from the task or the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageMeta {
+    pub id: MessageId,
+    pub event_type: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Message> for MessageMeta {
+    fn from(m: &Message) -> Self {
+        Self {
+            id: m.id.clone(),
+            event_type: m.event_type.clone(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// What a delivery sends: the message's outbound body, and what its entry shows of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload {
+    pub meta: MessageMeta,
+    pub body: Bytes,
+}
+
+impl From<&Message> for Payload {
+    fn from(m: &Message) -> Self {
+        Self {
+            meta: m.into(),
+            body: m.body.clone(),
+        }
+    }
+}
+
 /// Where the delivery of one message to one endpoint stands.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -350,6 +385,12 @@ pub struct DeliveryTask {
     /// The exact outbound body, when it fits in the queue message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The message's type and creation time, which a first attempt writes into the new
+    /// log entry; with `body`, they spare the delivery a read of the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 impl DeliveryTask {
@@ -362,6 +403,8 @@ impl DeliveryTask {
             id: None,
             attempt: None,
             body: None,
+            event_type: None,
+            created_at: None,
         }
     }
 
@@ -380,6 +423,18 @@ impl DeliveryTask {
             attempt: None,
             ..self
         }
+    }
+
+    /// The message as the task's hints give it, when they give all of it.
+    pub fn hinted_payload(&self) -> Option<Payload> {
+        Some(Payload {
+            meta: MessageMeta {
+                id: self.message_id.clone(),
+                event_type: self.event_type.clone()?,
+                created_at: self.created_at?,
+            },
+            body: Bytes::from(self.body.clone()?),
+        })
     }
 
     /// The progress the task's `attempt` hint implies (pending, `attempt − 1` attempts, in
@@ -403,6 +458,16 @@ pub struct Progress {
     pub attempt_count: u32,
     pub series_start: u32,
     pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+impl Progress {
+    /// A delivery no attempt was made of yet: its entry does not exist.
+    pub const FIRST: Self = Self {
+        status: DeliveryStatus::Pending,
+        attempt_count: 0,
+        series_start: 0,
+        next_attempt_at: None,
+    };
 }
 
 impl From<&LogEntry> for Progress {

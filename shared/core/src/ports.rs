@@ -5,8 +5,8 @@
 use crate::error::StoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
-    Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry, Message, Page,
-    Progress,
+    Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry, Message,
+    MessageMeta, Page, Payload, Progress,
 };
 use crate::signing::Secret;
 use async_trait::async_trait;
@@ -104,14 +104,14 @@ pub trait MessageStore: Send + Sync {
 pub struct DeliveryInputs {
     pub entry: Option<Progress>,
     pub endpoint: Option<Endpoint>,
-    /// The outbound body; `None` when the message is gone.
-    pub body: Option<Bytes>,
+    /// The outbound body and message details; `None` when the message is gone.
+    pub message: Option<Payload>,
 }
 
 /// Reads a task's [`DeliveryInputs`] in one round trip (on AWS every request is billed).
 /// What the task carries need not be read: with an `attempt` hint an adapter may answer
-/// [`DeliveryTask::implied_progress`] instead of reading the entry, and with a `body` it
-/// may answer that body instead of reading the message.
+/// [`DeliveryTask::implied_progress`] instead of reading the entry, and with the message
+/// hints it may answer [`DeliveryTask::hinted_payload`] instead of reading the message.
 #[async_trait]
 pub trait DeliveryReader: Send + Sync {
     async fn read(&self, task: &DeliveryTask) -> StoreResult<DeliveryInputs>;
@@ -119,37 +119,33 @@ pub trait DeliveryReader: Send + Sync {
 
 /// The delivery log: one entry per (message, endpoint) and its attempts.
 ///
-/// Each entry's transitions are exact: a conditional write per transition, so a duplicate
-/// task can never record an attempt twice. The endpoint counters, its `failing_since` and
+/// An entry is created by the delivery's first attempt, not by the fan-out: that saves a
+/// write per delivery on AWS, where each is billed. Until then the message alone shows
+/// that the delivery is queued. Each entry's transitions are exact: a conditional write
+/// per transition, so a duplicate task can never record an attempt twice. The endpoint counters, its `failing_since` and
 /// the hourly stats follow the entries ([`Counters::change`], [`crate::model::FailingChange`]):
 /// the SQLite adapter changes them in the same transaction (strictly consistent); the
 /// DynamoDB adapter derives them from the table's stream, so they trail the entries by a
 /// few seconds, never count one write twice, and [`DeliveryLog::recount`] rebuilds them.
 #[async_trait]
 pub trait DeliveryLog: Send + Sync {
-    /// Creates pending entries for `endpoints` (idempotent: existing entries are left
-    /// alone); `in_flight` grows by one per entry created. Returns the new entries' endpoints.
-    async fn create(
-        &self,
-        message: &Message,
-        endpoints: &[EndpointId],
-    ) -> StoreResult<Vec<EndpointId>>;
     async fn get(
         &self,
         tenant: &TenantId,
         endpoint: &EndpointId,
         message: &MessageId,
     ) -> StoreResult<Option<LogEntry>>;
-    /// Appends `attempt` and moves the entry to `status_after`; counters follow with
-    /// [`Counters::delta`] and the endpoint's `failing_since` (set by a failure when unset,
-    /// cleared by a success). `Conflict` unless `attempt.number` is exactly
-    /// one more than the recorded count and the entry is still pending, so a duplicate
-    /// task can never record the same attempt twice.
+    /// Appends `attempt` to the entry of (`endpoint`, `message`) and moves it to
+    /// `status_after`; attempt 1 creates the entry, showing `message`'s type and creation
+    /// time. Counters follow with [`Counters::change`] and the endpoint's `failing_since`
+    /// (set by a failure when unset, cleared by a success). `Conflict` unless the entry is
+    /// absent for attempt 1, or pending with exactly `attempt.number − 1` attempts for a
+    /// later one, so a duplicate task can never record the same attempt twice.
     async fn record_attempt(
         &self,
         tenant: &TenantId,
         endpoint: &EndpointId,
-        message: &MessageId,
+        message: &MessageMeta,
         attempt: &Attempt,
         status_after: DeliveryStatus,
         next_attempt_at: Option<DateTime<Utc>>,

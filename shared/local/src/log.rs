@@ -1,12 +1,12 @@
-//! `DeliveryLog` on SQLite: delivery entries, attempts, and the endpoint counters, which
-//! change in the same transaction as the entry they count.
+//! `DeliveryLog` on SQLite: delivery entries (created by their first attempt), attempts, and
+//! the endpoint counters, which change in the same transaction as the entry they count.
 
 use crate::db::{from_ms, ms, parse_col, sql, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use webhooks_core::model::{
-    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, Message, Page,
+    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, MessageMeta, Page,
 };
 use webhooks_core::ports::{DeliveryLog, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
@@ -61,44 +61,6 @@ pub(crate) fn get_entry(
 
 #[async_trait]
 impl DeliveryLog for SqliteDeliveryLog {
-    async fn create(&self, m: &Message, endpoints: &[EndpointId]) -> StoreResult<Vec<EndpointId>> {
-        let (m, endpoints) = (m.clone(), endpoints.to_vec());
-        self.db
-            .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
-                let mut created = Vec::new();
-                {
-                    let mut ins = tx
-                        .prepare_cached(
-                            "INSERT INTO deliveries (tenant, endpoint_id, message_id, event_type, created_at, status)
-                             VALUES (?1, ?2, ?3, ?4, ?5, 'pending') ON CONFLICT DO NOTHING",
-                        )
-                        .map_err(sql)?;
-                    let mut bump = tx
-                        .prepare_cached("UPDATE endpoints SET in_flight = in_flight + 1 WHERE tenant = ?1 AND id = ?2")
-                        .map_err(sql)?;
-                    for ep in endpoints {
-                        let n = ins
-                            .execute(params![
-                                m.tenant.as_str(),
-                                ep.as_str(),
-                                m.id.as_str(),
-                                m.event_type,
-                                ms(m.created_at)
-                            ])
-                            .map_err(sql)?;
-                        if n > 0 {
-                            bump.execute(params![m.tenant.as_str(), ep.as_str()]).map_err(sql)?;
-                            created.push(ep);
-                        }
-                    }
-                }
-                tx.commit().map_err(sql)?;
-                Ok(created)
-            })
-            .await
-    }
-
     async fn get(
         &self,
         tenant: &TenantId,
@@ -115,38 +77,39 @@ impl DeliveryLog for SqliteDeliveryLog {
         &self,
         tenant: &TenantId,
         ep: &EndpointId,
-        msg: &MessageId,
+        m: &MessageMeta,
         a: &Attempt,
         status_after: DeliveryStatus,
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
-        let (t, ep, msg, a) = (
-            tenant.to_string(),
-            ep.to_string(),
-            msg.to_string(),
-            a.clone(),
-        );
+        let (t, ep, m, a) = (tenant.to_string(), ep.to_string(), m.clone(), a.clone());
         self.db
             .call(move |c| {
                 let tx = c.savepoint().map_err(sql)?;
-                let changed = tx
-                    .prepare_cached(
+                let msg = m.id.as_str();
+                let first = a.number == 1;
+                // The first attempt creates the entry; a later one needs it pending with the
+                // attempts before it. Either way a duplicate task changes no row.
+                let (t, ep) = (t.as_str(), ep.as_str());
+                let (status, last, next) = (status_after.as_str(), ms(a.started_at), next_attempt_at.map(ms));
+                let changed = if first {
+                    tx.prepare_cached(
+                        "INSERT INTO deliveries (tenant, endpoint_id, message_id, attempt_count, status,
+                                                 last_attempt_at, next_attempt_at, event_type, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![t, ep, msg, a.number, status, last, next, m.event_type, ms(m.created_at)])
+                    })
+                } else {
+                    tx.prepare_cached(
                         "UPDATE deliveries SET attempt_count = ?4, status = ?5, last_attempt_at = ?6, next_attempt_at = ?7
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3
                            AND attempt_count = ?4 - 1 AND status = 'pending'",
                     )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            t,
-                            ep,
-                            msg,
-                            a.number,
-                            status_after.as_str(),
-                            ms(a.started_at),
-                            next_attempt_at.map(ms)
-                        ])
-                    })
-                    .map_err(sql)?;
+                    .and_then(|mut s| s.execute(params![t, ep, msg, a.number, status, last, next]))
+                }
+                .map_err(sql)?;
                 if changed == 0 {
                     return Err(StoreError::Conflict);
                 }
@@ -171,7 +134,8 @@ impl DeliveryLog for SqliteDeliveryLog {
                     ])
                 })
                 .map_err(sql)?;
-                let d = Counters::delta(ok, status_after);
+                let before = (!first).then_some(DeliveryStatus::Pending);
+                let d = Counters::change(before, Some(status_after), [ok]);
                 tx.prepare_cached(
                     "UPDATE endpoints SET delivered = delivered + ?3, failed_attempts = failed_attempts + ?4,
                             failed_messages = failed_messages + ?5, in_flight = in_flight + ?6,

@@ -6,7 +6,7 @@ use crate::endpoints::get_endpoint;
 use crate::log::get_entry;
 use crate::messages::get_message;
 use async_trait::async_trait;
-use webhooks_core::model::{DeliveryTask, Progress};
+use webhooks_core::model::{DeliveryTask, Payload, Progress};
 use webhooks_core::ports::{DeliveryInputs, DeliveryReader, StoreResult};
 
 #[derive(Clone)]
@@ -32,9 +32,10 @@ impl DeliveryReader for SqliteDeliveryReader {
                         .as_ref()
                         .map(Progress::from),
                     endpoint: get_endpoint(c, &t.tenant, &t.endpoint_id).map_err(sql)?,
-                    body: get_message(c, &t.tenant, &t.message_id)
+                    message: get_message(c, &t.tenant, &t.message_id)
                         .map_err(sql)?
-                        .map(|m| m.body),
+                        .as_ref()
+                        .map(Payload::from),
                 })
             })
             .await

@@ -1,5 +1,6 @@
 //! Local retention: deletes messages, their delivery entries and attempts once older than
-//! the retention period (DynamoDB does this with TTL on AWS). Pending deliveries are kept.
+//! the retention period (DynamoDB does this with TTL on AWS). Pending and queued deliveries
+//! are kept.
 
 use crate::db::{ms, sql, Db};
 use chrono::{DateTime, Utc};
@@ -35,8 +36,11 @@ pub async fn purge_before(db: &Db, cutoff: DateTime<Utc>) -> Result<Purged, Stor
             .map_err(sql)?;
         let messages = tx
             .execute(
+                // A message whose first attempts are still queued has no entry yet.
                 "DELETE FROM messages WHERE created_at < ?1 AND NOT EXISTS (
-                     SELECT 1 FROM deliveries d WHERE d.tenant = messages.tenant AND d.message_id = messages.id)",
+                     SELECT 1 FROM deliveries d WHERE d.tenant = messages.tenant AND d.message_id = messages.id)
+                   AND NOT EXISTS (
+                     SELECT 1 FROM tasks t WHERE t.tenant = messages.tenant AND t.message_id = messages.id)",
                 [cutoff],
             )
             .map_err(sql)?;

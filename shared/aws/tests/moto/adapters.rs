@@ -4,7 +4,7 @@
 use webhooks_aws::testing as common;
 
 use std::time::Duration;
-use webhooks_core::model::{now, DeliveryTask, Endpoint, Message};
+use webhooks_core::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, Message};
 use webhooks_core::ports::TaskQueue;
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
@@ -29,6 +29,24 @@ fn message(t: &TenantId) -> Message {
     }
 }
 
+/// A failed attempt `number` (500), recorded in `m`'s entry on `ep`.
+async fn fail(aws: &common::Aws, ep: &Endpoint, m: &Message, number: u32, status: DeliveryStatus) {
+    let a = Attempt {
+        number,
+        started_at: now(),
+        duration_ms: 1,
+        status_code: Some(500),
+        error: Some("http_status".into()),
+        response_excerpt: None,
+        task: None,
+    };
+    aws.stores
+        .log
+        .record_attempt(&ep.tenant, &ep.id, &m.into(), &a, status, None)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_retried_stream_batch_counts_nothing_twice() {
     let aws = common::fresh().await;
@@ -43,11 +61,7 @@ async fn a_retried_stream_batch_counts_nothing_twice() {
     aws.stores.endpoints.create(&ep).await.unwrap();
     let messages: Vec<Message> = (0..20).map(|_| message(&t)).collect();
     for m in &messages {
-        aws.stores
-            .log
-            .create(m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap();
+        fail(&aws, &ep, m, 1, DeliveryStatus::Pending).await;
     }
     let event = reader.next_event().await.expect("stream records");
     let records = webhooks_aws::records_from_event(&event).unwrap();
@@ -57,15 +71,13 @@ async fn a_retried_stream_batch_counts_nothing_twice() {
     aggregator.apply(&records).await.unwrap();
     aggregator.apply(&records[3..8]).await.unwrap();
     let got = aws.stores.endpoints.get(&t, &ep.id).await.unwrap().unwrap();
-    assert_eq!(got.counters.in_flight, 20);
+    assert_eq!(
+        (got.counters.in_flight, got.counters.failed_attempts),
+        (20, 20)
+    );
     // A deleted endpoint's counters are not resurrected as a stub item.
     assert!(aws.stores.endpoints.delete(&t, &ep.id).await.unwrap());
-    let m = message(&t);
-    aws.stores
-        .log
-        .create(&m, std::slice::from_ref(&ep.id))
-        .await
-        .unwrap();
+    fail(&aws, &ep, &message(&t), 1, DeliveryStatus::Pending).await;
     let event = reader.next_event().await.expect("stream records");
     aggregator
         .apply(&webhooks_aws::records_from_event(&event).unwrap())
@@ -184,7 +196,6 @@ async fn retry_delays_are_capped_at_the_sqs_maximum() {
 
 #[tokio::test]
 async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
-    use webhooks_core::model::{Attempt, DeliveryStatus};
     use webhooks_core::services::{FAILURE_EXCERPT_BYTES, SUCCESS_EXCERPT_BYTES};
     let aws = common::fresh().await;
     let t = TenantId::parse("A").unwrap();
@@ -192,13 +203,13 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
     aws.stores.endpoints.create(&ep).await.unwrap();
     let m = message(&t);
     aws.stores.messages.insert(&m).await.unwrap();
-    aws.stores
-        .log
-        .create(&m, std::slice::from_ref(&ep.id))
-        .await
-        .unwrap();
-    // What the delivery service keeps of a KiB decoded lossily: U+FFFD is three bytes.
-    let lossy = |bytes: usize| "\u{FFFD}".repeat(bytes / 3);
+    // The worst case for the entry's size: excerpts that do not deflate (pseudo-random
+    // text, of the most bytes the delivery service keeps).
+    let noise = |n: usize, seed: u32| -> String {
+        (0..n as u32)
+            .map(|i| char::from(b'!' + ((i ^ seed).wrapping_mul(2_654_435_761) >> 25) as u8 % 90))
+            .collect()
+    };
     for n in 1..=20 {
         let ok = n == 20;
         let a = Attempt {
@@ -207,11 +218,11 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
             duration_ms: 10_000,
             status_code: Some(if ok { 200 } else { 503 }),
             error: (!ok).then(|| "http_status".into()),
-            response_excerpt: Some(lossy(if ok {
-                SUCCESS_EXCERPT_BYTES
+            response_excerpt: Some(if ok {
+                noise(SUCCESS_EXCERPT_BYTES, n)
             } else {
-                FAILURE_EXCERPT_BYTES
-            })),
+                noise(FAILURE_EXCERPT_BYTES, n)
+            }),
             task: None,
         };
         let status = if ok {
@@ -221,7 +232,7 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
         };
         aws.stores
             .log
-            .record_attempt(&t, &ep.id, &m.id, &a, status, None)
+            .record_attempt(&t, &ep.id, &(&m).into(), &a, status, None)
             .await
             .unwrap();
     }
@@ -239,29 +250,27 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
         .unwrap()
         .items
         .unwrap_or_default();
-    let size = |prefix: &str| {
-        items
-            .iter()
-            .filter(|i| i["sk"].as_s().unwrap().starts_with(prefix))
-            .map(webhooks_aws::item_size)
-            .max()
-            .unwrap()
-    };
-    assert!(size("D#") < 2048, "entry of {} bytes", size("D#"));
-    assert!(
-        size("X#") <= 1024 + 100,
-        "excerpt item of {} bytes",
-        size("X#")
-    );
+    assert_eq!(items.len(), 1, "the entry is the only item");
+    let size = webhooks_aws::item_size(&items[0]);
+    assert!(size < 3 * 1024, "entry of {size} bytes");
     let attempts = aws.stores.log.attempts(&t, &ep.id, &m.id).await.unwrap();
     assert_eq!(attempts.len(), 20);
+    let kept: Vec<u32> = (attempts.iter())
+        .filter(|a| a.response_excerpt.is_some())
+        .map(|a| a.number)
+        .collect();
     assert_eq!(
-        attempts[0].response_excerpt.as_deref().map(str::len),
-        Some(1023)
+        kept,
+        [17, 18, 19, 20],
+        "the last three failures' and the success's"
     );
+    for a in &attempts[16..19] {
+        let x = a.response_excerpt.as_deref().unwrap();
+        assert!(x.len() > 300 && noise(FAILURE_EXCERPT_BYTES, a.number).starts_with(x));
+    }
     assert_eq!(
         attempts[19].response_excerpt.as_deref().map(str::len),
-        Some(255)
+        Some(SUCCESS_EXCERPT_BYTES)
     );
 }
 
@@ -285,8 +294,8 @@ impl webhooks_core::ports::WebhookSender for Answers {
 }
 
 /// The happy path makes no transaction, and the calls the cost model counts on: per event
-/// one `PutItem` of the message, one `Query` of subscribers, one `PutItem` of the entry and
-/// one `SendMessageBatch`; per delivery one `GetItem` and one `UpdateItem`.
+/// one `PutItem` of the message, one `Query` of subscribers and one `SendMessageBatch`; per
+/// delivery one `GetItem` of the endpoint and one `UpdateItem` that creates the entry.
 #[tokio::test]
 async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
     use std::sync::Arc;
@@ -341,7 +350,7 @@ async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
     expect(
         &ingest_calls,
         &[
-            ("DynamoDB.PutItem", 6),
+            ("DynamoDB.PutItem", 3),
             ("DynamoDB.Query", 3),
             ("SQS.SendMessageBatch", 3),
         ],
@@ -350,6 +359,25 @@ async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
         &delivery_calls,
         &[("DynamoDB.GetItem", 3), ("DynamoDB.UpdateItem", 3)],
     );
+    // Each of those writes is billed one unit: the entry a first success creates is < 1 KB.
+    let items = aws_sdk_dynamodb::Client::new(&sdk)
+        .query()
+        .table_name(&names.table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("L#ENS123#{}", ep.id)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert_eq!(items.len(), 3);
+    for item in &items {
+        let size = webhooks_aws::item_size(item);
+        assert!(size < 1024, "entry of {size} bytes: {item:?}");
+    }
 }
 
 /// A standard queue may hand one message out twice. The copy that loses the race to record
@@ -360,7 +388,6 @@ async fn the_happy_path_makes_no_transaction_and_the_planned_calls() {
 #[tokio::test]
 async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
     use std::sync::Arc;
-    use webhooks_core::model::DeliveryStatus;
     use webhooks_core::retry::RetryPolicy;
     use webhooks_core::services::{DeliveryConfig, DeliveryOutcome, DeliveryService};
     let aws = common::fresh().await;
@@ -383,15 +410,12 @@ async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
     ] {
         let m = message(&t);
         aws.stores.messages.insert(&m).await.unwrap();
-        aws.stores
-            .log
-            .create(&m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap();
         // Both carry the fan-out's hints, as both were first receives.
         let task = DeliveryTask {
             attempt: Some(1),
             body: Some("{}".into()),
+            event_type: Some(m.event_type.clone()),
+            created_at: Some(m.created_at),
             ..DeliveryTask::new(t.clone(), m.id.clone(), ep.id.clone()).identified()
         };
         let other = if same_message {
@@ -438,7 +462,6 @@ async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
 /// retention, and a replay gives both the entry and its message a full retention again.
 #[tokio::test]
 async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
-    use webhooks_core::model::{Attempt, DeliveryStatus};
     let aws = common::fresh().await; // retention 30 days
     let t = TenantId::parse("A").unwrap();
     let ep = endpoint(&t);
@@ -447,23 +470,10 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
         created_at: now() - chrono::TimeDelta::days(days) - chrono::TimeDelta::hours(1),
         ..message(&t)
     };
-    let fail = |n| Attempt {
-        number: n,
-        started_at: now(),
-        duration_ms: 1,
-        status_code: Some(500),
-        error: Some("http_status".into()),
-        response_excerpt: None,
-        task: None,
-    };
     // Past retention, not yet deleted: gone for every read.
     let old = aged(30);
     aws.stores.messages.insert(&old).await.unwrap();
-    aws.stores
-        .log
-        .create(&old, std::slice::from_ref(&ep.id))
-        .await
-        .unwrap();
+    fail(&aws, &ep, &old, 1, DeliveryStatus::Pending).await;
     assert_eq!(aws.stores.messages.get(&t, &old.id).await.unwrap(), None);
     assert_eq!(aws.stores.log.get(&t, &ep.id, &old.id).await.unwrap(), None);
     let page = aws
@@ -499,16 +509,7 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
     // A day from expiry, failed: the replay renews the entry and the message.
     let near = aged(29);
     aws.stores.messages.insert(&near).await.unwrap();
-    aws.stores
-        .log
-        .create(&near, std::slice::from_ref(&ep.id))
-        .await
-        .unwrap();
-    aws.stores
-        .log
-        .record_attempt(&t, &ep.id, &near.id, &fail(1), DeliveryStatus::Failed, None)
-        .await
-        .unwrap();
+    fail(&aws, &ep, &near, 1, DeliveryStatus::Failed).await;
     assert!(aws.stores.log.restart(&t, &ep.id, &near.id).await.unwrap());
     let table = aws_sdk_dynamodb::Client::new(&aws.sdk);
     let ttl_of = |pk: String, sk: String| {

@@ -3,7 +3,7 @@
 
 use super::Stores;
 use crate::error::{CoreError, StoreError};
-use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind};
+use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind, Progress};
 use crate::ports::{OutboundRequest, WebhookSender};
 use crate::retry::{AttemptOutcome, RetryPolicy};
 use crate::signing::signature_headers;
@@ -93,8 +93,11 @@ impl DeliveryService {
     pub async fn deliver(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
         let (tenant, ep_id, msg_id) = (&task.tenant, &task.endpoint_id, &task.message_id);
         let inputs = self.stores.reader.read(task).await?;
-        let Some(entry) = inputs.entry else {
-            return Ok(DeliveryOutcome::Skipped("no delivery log entry").into());
+        let entry = match (inputs.entry, &inputs.message) {
+            (Some(entry), _) => entry,
+            // No entry yet: this is the first attempt, which creates it.
+            (None, Some(_)) => Progress::FIRST,
+            (None, None) => return Ok(DeliveryOutcome::Skipped("message gone").into()),
         };
         if entry.status != DeliveryStatus::Pending {
             return Ok(DeliveryOutcome::Skipped("already final").into());
@@ -108,6 +111,11 @@ impl DeliveryService {
         }
         let Some(endpoint) = inputs.endpoint else {
             return Ok(DeliveryOutcome::Skipped("endpoint deleted").into());
+        };
+        let Some(payload) = inputs.message else {
+            return Err(
+                StoreError::backend(format!("log entry for missing message {msg_id}")).into(),
+            );
         };
         let number = entry.attempt_count + 1;
         // Retries are counted within the current series (a replay starts a new one).
@@ -126,16 +134,17 @@ impl DeliveryService {
             };
             (attempt, AttemptOutcome::Gone)
         } else {
-            let body = inputs.body.ok_or_else(|| {
-                StoreError::backend(format!("log entry for missing message {msg_id}"))
-            })?;
             let generations = endpoint.secrets.signing(started_at);
             let keys = (self.stores.secrets)
                 .get(tenant, ep_id, &generations)
                 .await?
                 .ok_or_else(|| StoreError::backend(format!("endpoint {ep_id} has no secret")))?;
-            let signatures =
-                signature_headers(&keys, msg_id.as_str(), started_at.timestamp(), &body);
+            let signatures = signature_headers(
+                &keys,
+                msg_id.as_str(),
+                started_at.timestamp(),
+                &payload.body,
+            );
             let headers = (endpoint.headers.iter())
                 .map(|(k, v)| (k.clone().into(), v.clone()))
                 .chain(signatures.into_iter().map(|(k, v)| (k.into(), v)))
@@ -146,7 +155,7 @@ impl DeliveryService {
                 .send(OutboundRequest {
                     url: endpoint.url.clone(),
                     headers,
-                    body,
+                    body: payload.body.clone(),
                 })
                 .await;
             let duration = result.duration.max(clock.elapsed());
@@ -192,7 +201,14 @@ impl DeliveryService {
         match self
             .stores
             .log
-            .record_attempt(tenant, ep_id, msg_id, &attempt, status_after, next_at)
+            .record_attempt(
+                tenant,
+                ep_id,
+                &payload.meta,
+                &attempt,
+                status_after,
+                next_at,
+            )
             .await
         {
             Ok(()) => {}

@@ -35,7 +35,7 @@ enum Staged {
     FanOut { message: Message, resume: bool },
 }
 
-/// An event after its log entries were written.
+/// An event with its tasks planned.
 enum Planned {
     Done(IngestReceipt),
     Send {
@@ -135,7 +135,7 @@ impl IngestService {
         )
         .await;
         let subscribers: HashMap<_, _> = wanted.into_iter().zip(found).collect();
-        // 3. Log entries, and the tasks to send.
+        // 3. The tasks to send.
         let planned = join_all(staged.into_iter().map(|s| {
             let subscribers = &subscribers;
             async move {
@@ -151,7 +151,7 @@ impl IngestService {
                 };
                 let tasks = self
                     .stores
-                    .log_entries(&message, &endpoints, resume)
+                    .tasks_to_send(&message, &endpoints, resume)
                     .await?;
                 Ok(Planned::Send {
                     receipt: IngestReceipt {

@@ -14,7 +14,7 @@ pub use ingest::{IngestReceipt, IngestService};
 
 use crate::error::StoreError;
 use crate::ids::EndpointId;
-use crate::model::{DeliveryStatus, DeliveryTask, Message};
+use crate::model::{DeliveryTask, Message};
 use crate::ports::{
     DeliveryLog, DeliveryReader, EndpointStore, MessageStore, SecretStore, TaskQueue,
 };
@@ -32,9 +32,9 @@ pub struct Stores {
     pub reader: Arc<dyn DeliveryReader>,
 }
 
-/// The fan-out's tasks: each carries the message body and its first attempt number, so
-/// that first delivery need not read them back (a queue adapter may drop the body when it
-/// does not fit).
+/// The fan-out's tasks: each carries the message body, type and time and its first attempt
+/// number, so that first delivery need not read them back (a queue adapter may drop the
+/// body when it does not fit).
 fn tasks_for(message: &Message, endpoints: &[EndpointId]) -> Vec<DeliveryTask> {
     let body = std::str::from_utf8(&message.body).ok().map(str::to_owned);
     endpoints
@@ -42,44 +42,47 @@ fn tasks_for(message: &Message, endpoints: &[EndpointId]) -> Vec<DeliveryTask> {
         .map(|ep| DeliveryTask {
             attempt: Some(1),
             body: body.clone(),
+            event_type: Some(message.event_type.clone()),
+            created_at: Some(message.created_at),
             ..DeliveryTask::new(message.tenant.clone(), message.id.clone(), ep.clone()).identified()
         })
         .collect()
 }
 
 impl Stores {
-    /// Creates the log entries of a stored message for `endpoints` and returns the tasks
-    /// to enqueue.
+    /// The tasks that fan a stored message out to `endpoints`.
     ///
-    /// `resume` completes an earlier fan-out that may have stopped half-way: tasks go to
-    /// the entries it creates and to existing entries still waiting for their first
-    /// attempt (their task may never have been sent; a second task is harmless, since the
-    /// log's conditional write records each attempt once).
-    async fn log_entries(
+    /// `resume` completes an earlier fan-out that may have stopped half-way: tasks go only
+    /// to the endpoints with no entry yet, that is with no attempt made (their task may
+    /// never have been sent; a second task is harmless, since the log's conditional write
+    /// records each attempt once).
+    async fn tasks_to_send(
         &self,
         message: &Message,
         endpoints: &[EndpointId],
         resume: bool,
     ) -> Result<Vec<DeliveryTask>, StoreError> {
-        let created = self.log.create(message, endpoints).await?;
         if !resume {
             return Ok(tasks_for(message, endpoints));
         }
-        let mut targets = created.clone();
-        for ep in endpoints.iter().filter(|ep| !created.contains(ep)) {
-            let entry = self.log.get(&message.tenant, ep, &message.id).await?;
-            if entry.is_some_and(|e| e.status == DeliveryStatus::Pending && e.attempt_count == 0) {
+        let mut targets = Vec::new();
+        for ep in endpoints {
+            if self
+                .log
+                .get(&message.tenant, ep, &message.id)
+                .await?
+                .is_none()
+            {
                 targets.push(ep.clone());
             }
         }
         Ok(tasks_for(message, &targets))
     }
 
-    /// Fans a stored message out to `endpoints`: entries, tasks, and the fan-out marked
+    /// Fans a stored message out to `endpoints`: tasks sent, and the fan-out marked
     /// complete.
     async fn fan_out(&self, message: &Message, endpoints: &[EndpointId]) -> Result<(), StoreError> {
-        let tasks = self.log_entries(message, endpoints, false).await?;
-        self.queue.enqueue(&tasks).await?;
+        self.queue.enqueue(&tasks_for(message, endpoints)).await?;
         self.messages
             .mark_fanned_out(&message.tenant, &message.id)
             .await

@@ -94,21 +94,19 @@ async fn pending_deliveries_without_a_task_are_requeued() {
         message(&t, TimeDelta::zero()),
     );
     let ep = EndpointId::generate();
-    for m in [&pending, &done] {
+    let mut failed = attempt(1);
+    failed.status_code = Some(500);
+    failed.error = Some("http_status".into());
+    for (m, a, status) in [
+        // A crash after recording an attempt but before rescheduling its task leaves none.
+        (&pending, &failed, DeliveryStatus::Pending),
+        (&done, &attempt(1), DeliveryStatus::Delivered),
+    ] {
         messages.insert(m).await.unwrap();
-        // A crash after writing the log but before enqueueing leaves no task.
-        log.create(m, std::slice::from_ref(&ep)).await.unwrap();
+        log.record_attempt(&t, &ep, &m.into(), a, status, None)
+            .await
+            .unwrap();
     }
-    log.record_attempt(
-        &t,
-        &ep,
-        &done.id,
-        &attempt(1),
-        DeliveryStatus::Delivered,
-        None,
-    )
-    .await
-    .unwrap();
     assert_eq!(queue.requeue_orphans().await.unwrap(), 1);
     assert_eq!(queue.requeue_orphans().await.unwrap(), 0);
     let leased = queue.lease(10, Duration::from_secs(60)).await.unwrap();
@@ -119,6 +117,7 @@ async fn pending_deliveries_without_a_task_are_requeued() {
 #[tokio::test]
 async fn retention_purges_old_final_entries_and_keeps_the_rest() {
     let db = Db::in_memory().unwrap();
+    let (_, queue) = sqlite_stores(&db);
     let (messages, log) = (
         SqliteMessageStore::new(db.clone()),
         SqliteDeliveryLog::new(db.clone()),
@@ -128,15 +127,30 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
     let old_done = message(&t, TimeDelta::days(40));
     let old_pending = message(&t, TimeDelta::days(40));
     let recent = message(&t, TimeDelta::days(1));
-    for m in [&old_done, &old_pending, &recent] {
+    let old_queued = message(&t, TimeDelta::days(40));
+    let mut failed = attempt(1);
+    failed.status_code = Some(500);
+    failed.error = Some("http_status".into());
+    for (m, a, status) in [
+        (&old_done, &attempt(1), DeliveryStatus::Delivered),
+        (&recent, &attempt(1), DeliveryStatus::Delivered),
+        (&old_pending, &failed, DeliveryStatus::Pending),
+    ] {
         messages.insert(m).await.unwrap();
-        log.create(m, std::slice::from_ref(&ep)).await.unwrap();
-    }
-    for m in [&old_done, &recent] {
-        log.record_attempt(&t, &ep, &m.id, &attempt(1), DeliveryStatus::Delivered, None)
+        log.record_attempt(&t, &ep, &m.into(), a, status, None)
             .await
             .unwrap();
     }
+    // Not attempted yet: no entry, only its task.
+    messages.insert(&old_queued).await.unwrap();
+    queue
+        .enqueue(&[DeliveryTask::new(
+            t.clone(),
+            old_queued.id.clone(),
+            ep.clone(),
+        )])
+        .await
+        .unwrap();
     let purged = purge_before(&db, now() - TimeDelta::days(30))
         .await
         .unwrap();
@@ -149,6 +163,10 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
     assert!(
         messages.get(&t, &old_pending.id).await.unwrap().is_some(),
         "pending work is kept"
+    );
+    assert!(
+        messages.get(&t, &old_queued.id).await.unwrap().is_some(),
+        "queued work is kept"
     );
     assert!(messages.get(&t, &recent.id).await.unwrap().is_some());
     // The idempotency key went with the message: the same event id is new again.
@@ -242,11 +260,6 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
     let m = message(&t, TimeDelta::zero());
     stores.messages.insert(&m).await.unwrap();
-    stores
-        .log
-        .create(&m, std::slice::from_ref(&ep.id))
-        .await
-        .unwrap();
     let mut failed = attempt(1);
     failed.status_code = Some(500);
     failed.error = Some("http_status".into());
@@ -256,7 +269,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
         .record_attempt(
             &t,
             &ep.id,
-            &m.id,
+            &(&m).into(),
             &failed,
             DeliveryStatus::Pending,
             Some(due),
@@ -300,17 +313,19 @@ async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
     for _ in 0..25 {
         let m = message(&t, TimeDelta::zero());
         stores.messages.insert(&m).await.unwrap();
-        stores
-            .log
-            .create(&m, std::slice::from_ref(&ep.id))
-            .await
-            .unwrap();
         let mut failed = attempt(1);
         failed.status_code = Some(500);
         failed.error = Some("http_status".into());
         stores
             .log
-            .record_attempt(&t, &ep.id, &m.id, &failed, DeliveryStatus::Failed, None)
+            .record_attempt(
+                &t,
+                &ep.id,
+                &(&m).into(),
+                &failed,
+                DeliveryStatus::Failed,
+                None,
+            )
             .await
             .unwrap();
     }
