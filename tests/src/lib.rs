@@ -166,6 +166,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         ]),
         ingest_token: Some(INGEST.into()),
         allow_private_targets: true,
+        extra_ca_pem: None,
         require_https: false,
         retry: RetryPolicy::new(5, Duration::from_millis(50), 1.0).unwrap(),
         http_timeout: Duration::from_secs(2),

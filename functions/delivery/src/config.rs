@@ -10,6 +10,8 @@ pub struct Config {
     pub retry: RetryPolicy,
     pub http_timeout: Duration,
     pub allow_private_targets: bool,
+    /// PEM certificates of private CAs trusted beside the built-in roots.
+    pub extra_ca_pem: Option<Vec<u8>>,
     pub concurrency: usize,
     pub disable_after: Duration,
 }
@@ -27,6 +29,7 @@ impl Config {
                 1,
             )?),
             allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
+            extra_ca_pem: env.file("WEBHOOKS_EXTRA_CA_FILE")?,
             concurrency: env.at_least("WEBHOOKS_CONCURRENCY", 16, 1)?,
             disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
         })

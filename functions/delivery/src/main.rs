@@ -19,6 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sender = Arc::new(ReqwestSender::new(
         config.http_timeout,
         config.allow_private_targets,
+        config.extra_ca_pem.as_deref(),
     )?);
     let delivery = DeliveryConfig {
         retry: config.retry,

@@ -23,6 +23,9 @@ pub struct Config {
     pub ingest_token: Option<String>,
     /// `WEBHOOKS_ALLOW_PRIVATE_TARGETS`, default true locally.
     pub allow_private_targets: bool,
+    /// `WEBHOOKS_EXTRA_CA_FILE`: PEM certificates of private CAs that receivers' certificates
+    /// may chain to, beside the built-in Mozilla roots.
+    pub extra_ca_pem: Option<Vec<u8>>,
     /// `WEBHOOKS_REQUIRE_HTTPS`, default false locally.
     pub require_https: bool,
     /// `WEBHOOKS_MAX_ATTEMPTS` (≤ 5), `WEBHOOKS_RETRY_BASE_SECONDS`, `WEBHOOKS_RETRY_FACTOR`.
@@ -86,6 +89,7 @@ impl Config {
                 .transpose()?,
             ingest_token: env.opt("WEBHOOKS_INGEST_TOKEN"),
             allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", true)?,
+            extra_ca_pem: env.file("WEBHOOKS_EXTRA_CA_FILE")?,
             require_https: env.flag("WEBHOOKS_REQUIRE_HTTPS", false)?,
             retry: env.retry_policy()?,
             http_timeout: Duration::from_millis(env.at_least(

@@ -146,8 +146,12 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         auth: Arc::new(auth),
         ui_dir: config.ui_dir.clone(),
     };
-    let sender = ReqwestSender::new(config.http_timeout, config.allow_private_targets)
-        .map_err(|e| StartError::Http(e.to_string()))?;
+    let sender = ReqwestSender::new(
+        config.http_timeout,
+        config.allow_private_targets,
+        config.extra_ca_pem.as_deref(),
+    )
+    .map_err(|e| StartError::Http(e.to_string()))?;
     let delivery = DeliveryService::new(
         stores,
         Arc::new(sender),

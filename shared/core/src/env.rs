@@ -45,6 +45,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             .ok_or_else(|| ConfigError::new(var, "is required"))
     }
 
+    /// The contents of the file the variable names, if set; an error naming the variable
+    /// when it cannot be read.
+    pub fn file(&self, var: &'static str) -> Result<Option<Vec<u8>>, ConfigError> {
+        self.opt(var)
+            .map(|path| {
+                std::fs::read(path.trim())
+                    .map_err(|e| ConfigError::new(var, format!("cannot read {path:?}: {e}")))
+            })
+            .transpose()
+    }
+
     /// The parsed value, or `default` when unset.
     pub fn parse<T: FromStr>(&self, var: &'static str, default: T) -> Result<T, ConfigError>
     where

@@ -94,15 +94,23 @@ pub struct ReqwestSender {
 }
 
 impl ReqwestSender {
-    /// Builds the client once; reuse it for every request (connection reuse).
-    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
-        Self::build(timeout, allow_private, Lookup::System)
+    /// Builds the client once; reuse it for every request (connection reuse). It trusts the
+    /// Mozilla root certificates compiled in (webpki-roots: the same on a laptop and on
+    /// Lambda, whatever the system store holds), plus `extra_roots_pem`, PEM certificates of
+    /// private CAs an operator chose to trust.
+    pub fn new(
+        timeout: Duration,
+        allow_private: bool,
+        extra_roots_pem: Option<&[u8]>,
+    ) -> Result<Self, reqwest::Error> {
+        Self::build(timeout, allow_private, Lookup::System, extra_roots_pem)
     }
 
     fn build(
         timeout: Duration,
         allow_private: bool,
         lookup: Lookup,
+        extra_roots_pem: Option<&[u8]>,
     ) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -113,6 +121,14 @@ impl ReqwestSender {
             .no_proxy();
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver(lookup)));
+        }
+        for root in extra_roots_pem
+            .map(reqwest::Certificate::from_pem_bundle)
+            .transpose()?
+            .into_iter()
+            .flatten()
+        {
+            builder = builder.add_root_certificate(root);
         }
         Ok(Self {
             client: builder.build()?,
@@ -297,7 +313,7 @@ mod tests {
                 }),
             );
         let addr = serve(app).await;
-        let s = ReqwestSender::new(Duration::from_millis(300), true).unwrap();
+        let s = ReqwestSender::new(Duration::from_millis(300), true, None).unwrap();
 
         let r = s.send(request(format!("http://{addr}/ok"))).await;
         assert_eq!((r.status, r.error), (Some(200), None));
@@ -319,7 +335,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let s = ReqwestSender::new(Duration::from_secs(2), true).unwrap();
+        let s = ReqwestSender::new(Duration::from_secs(2), true, None).unwrap();
         let r = s.send(request(format!("http://{addr}/"))).await;
         assert_eq!(r.error, Some(FailureKind::Connect));
     }
@@ -351,7 +367,7 @@ mod tests {
                 .map(|(h, a)| (h.to_string(), a.clone()))
                 .collect(),
         ));
-        let sender = ReqwestSender::build(Duration::from_secs(2), false, lookup).unwrap();
+        let sender = ReqwestSender::build(Duration::from_secs(2), false, lookup, None).unwrap();
         for (host, _) in &table {
             let url = format!("http://{host}:{}/", addr.port());
             let r = sender.send(request(url.clone())).await;
@@ -368,7 +384,7 @@ mod tests {
     #[tokio::test]
     async fn private_targets_are_blocked_unless_allowed() {
         let addr = serve(axum::Router::new().route("/", post(|| async { "ok" }))).await;
-        let guarded = ReqwestSender::new(Duration::from_secs(2), false).unwrap();
+        let guarded = ReqwestSender::new(Duration::from_secs(2), false, None).unwrap();
         for url in [
             format!("http://{addr}/"),
             format!("http://localhost:{}/", addr.port()),
@@ -380,7 +396,7 @@ mod tests {
             assert_eq!(r.error, Some(FailureKind::Blocked), "{url}");
             assert!(r.excerpt.unwrap().starts_with("target blocked: "), "{url}");
         }
-        let open = ReqwestSender::new(Duration::from_secs(2), true).unwrap();
+        let open = ReqwestSender::new(Duration::from_secs(2), true, None).unwrap();
         assert_eq!(
             open.send(request(format!("http://{addr}/"))).await.status,
             Some(200)

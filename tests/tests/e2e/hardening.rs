@@ -362,8 +362,9 @@ async fn misbehaving_receivers_get_the_documented_outcome_and_do_not_stall_other
     s.stop().await;
 }
 
-#[tokio::test]
-async fn an_invalid_tls_certificate_is_a_tls_failure() {
+/// Starts the fixture https receiver on a free port with certificate `cert` (see
+/// tests/fixtures/tls/README.md); it answers 200.
+async fn https_receiver(cert: &str) -> (tokio::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -371,12 +372,11 @@ async fn an_invalid_tls_certificate_is_a_tls_failure() {
         .port();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tls/https_server.py");
     let mut server = tokio::process::Command::new("python3")
-        .arg(script)
-        .arg(port.to_string())
+        .args([script, &port.to_string(), cert])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .expect("python3 runs the self-signed https receiver");
+        .expect("python3 runs the https receiver");
     let mut ready = String::new();
     use tokio::io::AsyncBufReadExt;
     tokio::io::BufReader::new(server.stdout.take().unwrap())
@@ -384,22 +384,45 @@ async fn an_invalid_tls_certificate_is_a_tls_failure() {
         .await
         .unwrap();
     assert_eq!(ready.trim(), "ready");
+    (server, port)
+}
 
-    let s = Stack::start_with(|c| {
-        c.retry = RetryPolicy::new(1, Duration::from_millis(10), 1.0).unwrap()
-    })
-    .await;
-    let (ep, _) = s
-        .create_endpoint(
-            ADMIN_A,
-            &format!("https://127.0.0.1:{port}/hook"),
-            &["INVOICE_VALIDATED"],
-        )
+/// The sender trusts the built-in Mozilla roots only (not the system store), plus the CAs
+/// an operator adds with `WEBHOOKS_EXTRA_CA_FILE`: a self-signed certificate, and one from a
+/// CA not added, are TLS failures; the same receiver is delivered to once its CA is added.
+#[tokio::test]
+async fn receivers_certificates_must_chain_to_a_trusted_root() {
+    let ca = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tls/ca.pem")).unwrap();
+    // (certificate, trust the test CA?, status)
+    for (cert, trust, status) in [
+        ("self-signed", false, "failed"),
+        ("ca-signed", false, "failed"),
+        ("self-signed", true, "failed"),
+        ("ca-signed", true, "delivered"),
+    ] {
+        let (_server, port) = https_receiver(cert).await;
+        let ca = trust.then(|| ca.clone());
+        let s = Stack::start_with(move |c| {
+            c.retry = RetryPolicy::new(1, Duration::from_millis(10), 1.0).unwrap();
+            c.extra_ca_pem = ca;
+        })
         .await;
-    let msg = s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({})).await;
-    s.wait_status(ADMIN_A, &ep, &msg, "failed").await;
-    let a = &s.attempts(ADMIN_A, &ep, &msg).await[0];
-    assert_eq!(a["error"], "tls", "{a}");
-    assert_eq!(a["status_code"], Value::Null);
-    s.stop().await;
+        let (ep, _) = s
+            .create_endpoint(
+                ADMIN_A,
+                &format!("https://127.0.0.1:{port}/hook"),
+                &["INVOICE_VALIDATED"],
+            )
+            .await;
+        let msg = s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+        s.wait_status(ADMIN_A, &ep, &msg, status).await;
+        let a = &s.attempts(ADMIN_A, &ep, &msg).await[0];
+        if status == "failed" {
+            assert_eq!(a["error"], "tls", "{cert}, CA trusted: {trust}: {a}");
+            assert_eq!(a["status_code"], Value::Null);
+        } else {
+            assert_eq!(a["status_code"], 200, "{a}");
+        }
+        s.stop().await;
+    }
 }
