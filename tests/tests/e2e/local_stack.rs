@@ -587,7 +587,28 @@ async fn the_admin_ui_is_served_with_a_strict_csp() {
         .text()
         .await
         .unwrap();
-    assert!(index.contains("/ui/app.js"));
+    // The page names its files by content hash, cached for a year; the page itself and the
+    // plain names are revalidated.
+    let cache = |path: String| {
+        let http = s.http.clone();
+        let url = format!("{}{path}", s.base);
+        async move {
+            let resp = http.get(url).send().await.unwrap();
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.headers()["cache-control"].to_str().unwrap().to_owned()
+        }
+    };
+    for file in ["app.js", "app.css"] {
+        let (stem, ext) = file.split_once('.').unwrap();
+        let hashed = (index.split('"'))
+            .find(|p| p.starts_with(&format!("/ui/{stem}.")) && p.ends_with(&format!(".{ext}")))
+            .unwrap_or_else(|| panic!("{file} in {index}"))
+            .to_owned();
+        assert_ne!(hashed, format!("/ui/{file}"), "named by hash");
+        assert!(cache(hashed).await.contains("immutable"));
+        assert_eq!(cache(format!("/ui/{file}")).await, "no-cache");
+    }
+    assert_eq!(cache("/".into()).await, "no-cache");
     assert_eq!(
         s.http
             .get(format!("{}/ui/nope.js", s.base))
