@@ -3,6 +3,7 @@
 
 mod auth;
 mod config;
+mod deadline;
 #[cfg(test)]
 mod tests;
 
@@ -30,5 +31,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         auth: Arc::new(config.claims),
         ui_dir: None,
     };
-    lambda_http::run(webhooks_api::router(state)).await
+    let app =
+        webhooks_api::router(state).layer(axum::middleware::from_fn(deadline::within_deadline));
+    lambda_http::run(app).await
 }

@@ -67,6 +67,17 @@ impl ApiError {
         )
     }
 
+    /// The request ran out of time before its function's deadline (AWS): answered rather
+    /// than cut off. Its writes may or may not have happened.
+    pub fn deadline() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "urn:problem:timeout",
+            "Timed out",
+            "the request did not finish in time; check whether it took effect, then retry",
+        )
+    }
+
     fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
