@@ -13,7 +13,8 @@ define lambda
 	cp $(ROOT)target/lambda/$(2)/bootstrap $(ARTIFACTS_DIR)/bootstrap
 endef
 
-.PHONY: build-ApiFunction build-IngestFunction build-DeliveryFunction build-CountersFunction
+.PHONY: build-ApiFunction build-IngestFunction build-DeliveryFunction build-CountersFunction \
+	build-SweepFunction
 build-ApiFunction:
 	$(call lambda,webhooks-api-fn,webhooks-api)
 build-IngestFunction:
@@ -22,3 +23,5 @@ build-DeliveryFunction:
 	$(call lambda,webhooks-delivery-fn,webhooks-delivery)
 build-CountersFunction:
 	$(call lambda,webhooks-counters-fn,webhooks-counters)
+build-SweepFunction:
+	$(call lambda,webhooks-sweep-fn,webhooks-sweep)

@@ -18,8 +18,9 @@ use tokio::sync::{oneshot, Notify};
 
 type Reply = oneshot::Sender<Result<Value, Value>>;
 
-#[derive(Default)]
 struct Runtime {
+    /// The function's timeout: each invocation's deadline is this far from its start.
+    timeout: Duration,
     queued: Mutex<VecDeque<(String, Value, Reply)>>,
     running: Mutex<HashMap<String, Reply>>,
     init_error: Mutex<Option<String>>,
@@ -34,7 +35,8 @@ async fn next(State(rt): State<Arc<Runtime>>) -> Response {
         let item = rt.queued.lock().unwrap().pop_front();
         if let Some((id, event, reply)) = item {
             rt.running.lock().unwrap().insert(id.clone(), reply);
-            let deadline = chrono::Utc::now().timestamp_millis() + 60_000;
+            let timeout = i64::try_from(rt.timeout.as_millis()).unwrap_or(i64::MAX);
+            let deadline = chrono::Utc::now().timestamp_millis() + timeout;
             let mut headers = HeaderMap::new();
             headers.insert(
                 "lambda-runtime-aws-request-id",
@@ -173,18 +175,25 @@ fn logical_id(binary: &str) -> Option<&'static str> {
         "webhooks-ingest" => "IngestFunction",
         "webhooks-delivery" => "DeliveryFunction",
         "webhooks-counters" => "CountersFunction",
+        "webhooks-sweep" => "SweepFunction",
         _ => return None,
     })
 }
 
-/// One function: its Runtime API emulator and the process of its built binary.
+/// One function: its Runtime API emulator and the process of its built binary. Like
+/// Lambda, it kills the process of an invocation that runs past the function's timeout and
+/// starts a fresh one for the next invocation.
 pub struct Function {
     pub name: String,
     rt: Arc<Runtime>,
-    child: tokio::process::Child,
+    child: tokio::sync::Mutex<tokio::process::Child>,
+    /// How to start the process again after a kill.
+    command: (std::path::PathBuf, Vec<(String, String)>, SocketAddr),
     spawned: Instant,
     /// Bytes the function wrote to stdout, which Lambda sends to CloudWatch Logs.
     log_bytes: Arc<std::sync::atomic::AtomicU64>,
+    /// Invocations killed at their deadline.
+    kills: std::sync::atomic::AtomicU32,
 }
 
 /// Path of a binary: for a Lambda function, the `bootstrap` that `sam build` produced when
@@ -208,9 +217,19 @@ pub fn built_binary(name: &str) -> std::path::PathBuf {
 }
 
 impl Function {
-    /// Starts the runtime emulator and the function binary `binary` of this build with `env`.
+    /// Starts the runtime emulator and the function binary `binary` of this build with `env`,
+    /// with a 60 s timeout.
     pub async fn start(binary: &str, env: &[(String, String)]) -> Self {
-        Self::start_path(&built_binary(binary), binary, env).await
+        Self::start_path(&built_binary(binary), binary, env, Duration::from_secs(60)).await
+    }
+
+    /// The same with the function's timeout set to `timeout`.
+    pub async fn start_with_timeout(
+        binary: &str,
+        env: &[(String, String)],
+        timeout: Duration,
+    ) -> Self {
+        Self::start_path(&built_binary(binary), binary, env, timeout).await
     }
 
     /// Starts the runtime emulator and the function binary at `path`, named `binary`.
@@ -218,8 +237,16 @@ impl Function {
         path: &std::path::Path,
         binary: &str,
         env: &[(String, String)],
+        timeout: Duration,
     ) -> Self {
-        let rt = Arc::new(Runtime::default());
+        let rt = Arc::new(Runtime {
+            timeout,
+            queued: Default::default(),
+            running: Default::default(),
+            init_error: Default::default(),
+            first_poll: Default::default(),
+            wake: Default::default(),
+        });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route(
@@ -232,41 +259,17 @@ impl Function {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let mut cmd = tokio::process::Command::new(path);
-        cmd.env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", binary)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{binary}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .kill_on_drop(true);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let spawned = Instant::now();
-        let mut child = cmd.spawn().expect("function binary starts");
         let log_bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        if let Some(mut out) = child.stdout.take() {
-            let counted = log_bytes.clone();
-            tokio::spawn(async move {
-                use tokio::io::AsyncReadExt;
-                let mut buf = vec![0u8; 16 * 1024];
-                while let Ok(n) = out.read(&mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                    counted.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-                }
-            });
-        }
+        let spawned = Instant::now();
+        let child = spawn(path, binary, env, addr, &log_bytes);
         Self {
             name: binary.to_owned(),
             rt,
-            child,
+            child: tokio::sync::Mutex::new(child),
+            command: (path.to_owned(), env.to_vec(), addr),
             spawned,
             log_bytes,
+            kills: Default::default(),
         }
     }
 
@@ -288,25 +291,50 @@ impl Function {
 
     /// The process's peak resident memory so far (`VmHWM`), in KiB; Linux only.
     pub fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        let pid = self.child.try_lock().ok()?.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
         line.split_whitespace().nth(1)?.parse().ok()
     }
 
-    /// Invokes the function with `event`; `Err` carries the function's error report.
+    /// Invokes the function with `event`; `Err` carries the function's error report, or
+    /// `{"errorType": "Sandbox.Timedout"}` when it ran past its timeout and was killed.
     pub async fn invoke(&self, event: Value) -> Result<Value, Value> {
         let (tx, rx) = oneshot::channel();
         let id = webhooks_core::MessageId::generate().to_string();
-        self.rt.queued.lock().unwrap().push_back((id, event, tx));
+        self.rt
+            .queued
+            .lock()
+            .unwrap()
+            .push_back((id.clone(), event, tx));
         self.rt.wake.notify_waiters();
-        match tokio::time::timeout(Duration::from_secs(30), rx).await {
+        // The deadline runs from when the process takes the invocation; waiting for a busy
+        // or starting process counts too here, which only makes the harness stricter.
+        match tokio::time::timeout(self.rt.timeout, rx).await {
             Ok(Ok(result)) => result,
-            _ => panic!(
-                "{} did not answer within 30 s (init error: {:?})",
+            Ok(Err(_)) => panic!("{}: invocation dropped", self.name),
+            Err(_) if self.rt.timeout >= Duration::from_secs(60) => panic!(
+                "{} did not answer within {:?} (init error: {:?})",
                 self.name,
+                self.rt.timeout,
                 self.rt.init_error.lock().unwrap()
             ),
+            Err(_) => {
+                self.rt.running.lock().unwrap().remove(&id);
+                self.rt.queued.lock().unwrap().retain(|(q, _, _)| *q != id);
+                let mut child = self.child.lock().await;
+                let _ = child.kill().await;
+                let (path, env, addr) = &self.command;
+                *child = spawn(path, &self.name, env, *addr, &self.log_bytes);
+                self.kills.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Err(json!({"errorType": "Sandbox.Timedout"}))
+            }
         }
+    }
+
+    /// Invocations killed for running past the timeout so far.
+    pub fn kills(&self) -> u32 {
+        self.kills.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Bytes of log lines written so far.
@@ -318,9 +346,47 @@ impl Function {
         self.rt.init_error.lock().unwrap().clone()
     }
 
-    pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+    pub async fn stop(self) {
+        let _ = self.child.lock().await.kill().await;
     }
+}
+
+/// Starts the function process, counting the bytes it logs.
+fn spawn(
+    path: &std::path::Path,
+    binary: &str,
+    env: &[(String, String)],
+    runtime_api: SocketAddr,
+    log_bytes: &Arc<std::sync::atomic::AtomicU64>,
+) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(path);
+    cmd.env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", binary)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{binary}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("function binary starts");
+    if let Some(mut out) = child.stdout.take() {
+        let counted = log_bytes.clone();
+        tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut buf = vec![0u8; 16 * 1024];
+            while let Ok(n) = out.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                counted.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+    }
+    child
 }
 
 /// An API Gateway HTTP API (payload v2) event with JWT authorizer claims.

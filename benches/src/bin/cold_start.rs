@@ -128,7 +128,7 @@ async fn main() {
         assert!(path.exists(), "{} is not built", path.display());
         let mut starts = Vec::with_capacity(runs);
         for i in 0..runs {
-            let f = Function::start_path(&path, name, &env).await;
+            let f = Function::start_path(&path, name, &env, Duration::from_secs(60)).await;
             starts.push(f.cold_start().await);
             if i + 1 == runs {
                 last.push(f);

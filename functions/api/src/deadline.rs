@@ -24,11 +24,14 @@ fn budget(req: &Request) -> Option<Duration> {
     Some(left.saturating_sub(MARGIN))
 }
 
-/// Middleware: runs the request within its budget, or answers [`ApiError::deadline`].
-pub async fn within_deadline(req: Request, next: Next) -> Response {
+/// Middleware: runs the request within its budget, or answers [`ApiError::deadline`]; tells
+/// the handlers when that is ([`webhooks_api::Deadline`]).
+pub async fn within_deadline(mut req: Request, next: Next) -> Response {
     let Some(budget) = budget(&req) else {
         return next.run(req).await;
     };
+    req.extensions_mut()
+        .insert(webhooks_api::Deadline(std::time::Instant::now() + budget));
     let path = req.uri().path().to_owned();
     match tokio::time::timeout(budget, next.run(req)).await {
         Ok(resp) => resp,

@@ -169,6 +169,7 @@ pub async fn recover(
     AdminOf(t): AdminOf,
     Path(id): Path<String>,
     Query(q): Query<RecoverIn>,
+    deadline: Option<axum::Extension<crate::Deadline>>,
     Body(raw): Body,
 ) -> ApiResult<impl IntoResponse> {
     let body: RecoverIn = if raw.iter().all(u8::is_ascii_whitespace) {
@@ -184,7 +185,11 @@ pub async fn recover(
     })?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(s.admin.recover(&t, &id, since).await?),
+        Json(
+            s.admin
+                .recover(&t, &id, since, deadline.map(|d| d.0 .0))
+                .await?,
+        ),
     ))
 }
 

@@ -11,6 +11,12 @@ mod ui;
 pub use auth::{AuthError, Authenticator, Principal, StaticTokens};
 pub use problem::ApiError;
 
+/// When the request will be cut short, if its runtime has a deadline (a Lambda invocation):
+/// put in the request's extensions by that runtime's adapter, read by handlers that can
+/// stop early on their own (a recovery).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(pub std::time::Instant);
+
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};

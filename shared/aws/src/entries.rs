@@ -4,9 +4,9 @@
 
 use crate::attrs::*;
 use chrono::{DateTime, Utc};
-use webhooks_core::model::{Attempt, DeliveryStatus, LogEntry};
+use webhooks_core::model::{Attempt, DeliveryStatus, DeliveryTask, LogEntry};
 use webhooks_core::ports::StoreResult;
-use webhooks_core::{MessageId, StoreError};
+use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
 /// One attempt as kept in the entry's `attempts` list: `"<n> <started ms> <duration ms>
 /// <status|-> <error|->"`. A string per attempt keeps the entry small (map attributes
@@ -134,6 +134,39 @@ pub(crate) fn entry_from(item: &Item) -> StoreResult<LogEntry> {
         next_attempt_at: opt_time(item, "next_attempt_at"),
         last_task: opt_s(item, "task"),
     })
+}
+
+/// The delivery an entry's key names (`L#<tenant>#<endpoint>`, `D#<message>`), as a task
+/// with no hints; `None` for any other key.
+pub(crate) fn task_of_entry_key(item: &Item) -> Option<DeliveryTask> {
+    let (tenant, ep) = get_s(item, PK).ok()?.strip_prefix("L#")?.split_once('#')?;
+    let msg = get_s(item, SK).ok()?.strip_prefix("D#")?;
+    Some(DeliveryTask::new(
+        TenantId::parse(tenant).ok()?,
+        MessageId::parse(msg).ok()?,
+        EndpointId::parse(ep).ok()?,
+    ))
+}
+
+/// A scan's `LastEvaluatedKey` (string attributes only) as an opaque cursor, and back.
+pub(crate) fn encode_scan_key(k: &Item) -> String {
+    use base64::Engine;
+    let pairs: std::collections::BTreeMap<&str, &str> = k
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.as_s().ok()?.as_str())))
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&pairs).unwrap_or_default())
+}
+
+pub(crate) fn decode_scan_key(cursor: &str) -> StoreResult<Item> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let pairs: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&raw).map_err(|_| StoreError::InvalidCursor)?;
+    Ok(pairs.into_iter().map(|(n, v)| (n, s(v))).collect())
 }
 
 /// The start of the hour holding `t`.

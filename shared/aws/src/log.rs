@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use webhooks_core::model::{
-    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, MessageMeta, Page,
+    Attempt, Counters, DeliveryStatus, DeliveryTask, HourBucket, LogEntry, MessageMeta, Page,
 };
 use webhooks_core::ports::{DeliveryLog, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
@@ -298,13 +298,14 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
             // A new series gets a full retention period, so the entry cannot expire mid-way.
             .update_expression(
-                "SET #st = :pending, series_start = attempt_count, expires_at = :ttl REMOVE next_attempt_at",
+                "SET #st = :pending, series_start = attempt_count, expires_at = :ttl, next_attempt_at = :now",
             )
             .condition_expression("#st = :failed")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":pending", s("pending"))
             .expression_attribute_values(":failed", s("failed"))
             .expression_attribute_values(":ttl", self.table.expires_from_now())
+            .expression_attribute_values(":now", ms(Utc::now()))
             .send()
             .await
             .map_err(sdk);
@@ -313,6 +314,40 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             Err(StoreError::Conflict) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    async fn overdue(
+        &self,
+        before: DateTime<Utc>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<DeliveryTask>> {
+        // Every pending entry has failed once or been replayed, so it is in the sparse index,
+        // which projects status and due time: one scan of it, no read of the entries.
+        let start = cursor.map(decode_scan_key).transpose()?;
+        let out = self
+            .table
+            .client
+            .scan()
+            .table_name(&self.table.name)
+            .index_name(GSI1)
+            .filter_expression(
+                "#st = :pending AND (attribute_not_exists(next_attempt_at) OR next_attempt_at < :before)",
+            )
+            .projection_expression("pk, sk")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":before", ms(before))
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk)?;
+        let data = out.items().iter().filter_map(task_of_entry_key).collect();
+        Ok(Page {
+            data,
+            next_cursor: out.last_evaluated_key.as_ref().map(encode_scan_key),
+        })
     }
 
     async fn recount(&self, tenant: &TenantId, ep: &EndpointId) -> StoreResult<Option<Counters>> {

@@ -27,8 +27,9 @@ fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
         .map_err(StoreError::backend)
 }
 
-/// Creates the table with its sparse index (keys only), its stream (new and old images,
-/// for the counters) and TTL, on-demand billing.
+/// Creates the table with its sparse index (keys, status and due time: what the failed
+/// filter and the sweep need), its stream (new and old images, for the counters) and TTL,
+/// on-demand billing.
 pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError> {
     let gsi = GlobalSecondaryIndex::builder()
         .index_name(GSI1)
@@ -36,7 +37,9 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
         .key_schema(key(GSI1_SK, KeyType::Range)?)
         .projection(
             Projection::builder()
-                .projection_type(ProjectionType::KeysOnly)
+                .projection_type(ProjectionType::Include)
+                .non_key_attributes("status")
+                .non_key_attributes("next_attempt_at")
                 .build(),
         )
         .build()

@@ -66,7 +66,8 @@ macro_rules! contract_suite {
             delivery_reader_reads_one_task,
             queue_round_trip,
             recount_rebuilds_counters_from_the_log,
-            concurrent_deliveries_count_exactly
+            concurrent_deliveries_count_exactly,
+            overdue_deliveries_are_found_and_swept
         );
     };
     (@each $make:expr; $($name:ident),*) => {
@@ -973,4 +974,93 @@ pub async fn concurrent_deliveries_count_exactly(h: &Harness) {
         (N as u64, N as u64)
     );
     assert_eq!(st.log.recount(&a, &ep.id).await.unwrap(), Some(want));
+}
+
+/// Pending deliveries past their due time are listed across tenants, page by page, and the
+/// sweep sends each a task again; deliveries not due, delivered or failed are left alone.
+pub async fn overdue_deliveries_are_found_and_swept(h: &Harness) {
+    use crate::services::{SweepConfig, SweepService};
+    let st = &h.stores;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let (ep_a, ep_b) = (
+        endpoint(&a, &["INVOICE_VALIDATED"], true),
+        endpoint(&b, &["INVOICE_VALIDATED"], true),
+    );
+    st.endpoints.create(&ep_a).await.unwrap();
+    st.endpoints.create(&ep_b).await.unwrap();
+    let hours = |h: i64| Some(now() + TimeDelta::hours(h));
+    // (tenant's endpoint, attempt 1's status, its next attempt's due time)
+    let cases = [
+        (&ep_a, 500, DeliveryStatus::Pending, hours(-1)), // overdue
+        (&ep_a, 500, DeliveryStatus::Pending, hours(1)),  // waiting
+        (&ep_a, 200, DeliveryStatus::Delivered, None),
+        (&ep_a, 500, DeliveryStatus::Failed, None),
+        (&ep_b, 500, DeliveryStatus::Pending, hours(-2)), // overdue, another tenant
+    ];
+    let mut ids = Vec::new();
+    for (ep, code, status, due) in cases {
+        let m = stored_message(st, &ep.tenant).await;
+        st.log
+            .record_attempt(
+                &ep.tenant,
+                &ep.id,
+                &meta(&m),
+                &attempt(1, code),
+                status,
+                due,
+            )
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    let found = |before, limit| async move {
+        let (mut all, mut cursor) = (Vec::new(), None::<String>);
+        for _ in 0..20 {
+            let page = st
+                .log
+                .overdue(before, cursor.as_deref(), limit)
+                .await
+                .unwrap();
+            all.extend(
+                page.data
+                    .into_iter()
+                    .map(|t| (t.tenant, t.endpoint_id, t.message_id)),
+            );
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        all.sort();
+        all
+    };
+    let mut want = vec![
+        (a.clone(), ep_a.id.clone(), ids[0].clone()),
+        (b.clone(), ep_b.id.clone(), ids[4].clone()),
+    ];
+    want.sort();
+    let half_hour_ago = now() - TimeDelta::minutes(30);
+    assert_eq!(found(half_hour_ago, 100).await, want);
+    assert_eq!(found(half_hour_ago, 1).await, want, "page by page");
+    // A replayed delivery is due at once: overdue if its task never comes.
+    assert!(st.log.restart(&a, &ep_a.id, &ids[3]).await.unwrap());
+    let soon = now() + TimeDelta::minutes(1);
+    let mut with_replay = want.clone();
+    with_replay.push((a.clone(), ep_a.id.clone(), ids[3].clone()));
+    with_replay.sort();
+    assert_eq!(found(soon, 100).await, with_replay);
+    assert!(matches!(
+        st.log.overdue(soon, Some("garbage!"), 10).await,
+        Err(StoreError::InvalidCursor)
+    ));
+
+    h.probe.drain().await;
+    let sweep = SweepService::new(st.clone(), SweepConfig::default());
+    let report = sweep.sweep().await.unwrap();
+    assert_eq!((report.requeued, report.complete), (2, true));
+    let mut sent: Vec<_> = (h.probe.drain().await.into_iter())
+        .map(|t| (t.tenant, t.endpoint_id, t.message_id))
+        .collect();
+    sent.sort();
+    assert_eq!(sent, want, "one task for each delivery overdue by 30 min");
 }

@@ -150,7 +150,7 @@ pub trait DeliveryLog: Send + Sync {
         status_after: DeliveryStatus,
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()>;
-    /// Starts a new series of attempts for a `failed` entry: back to pending, with
+    /// Starts a new series of attempts for a `failed` entry: back to pending, due now, with
     /// `series_start` = attempts so far; counters move from failed to in flight; the entry
     /// and its message get a full retention period again, so neither expires mid-series.
     /// Returns `false` (and changes nothing of the entry) unless the entry exists and is
@@ -161,6 +161,18 @@ pub trait DeliveryLog: Send + Sync {
         endpoint: &EndpointId,
         message: &MessageId,
     ) -> StoreResult<bool>;
+    /// Every tenant's pending deliveries whose next attempt was due before `before`, as
+    /// tasks to send again, one page at a time (`cursor` from the previous page). An
+    /// operator's sweep, not a tenant's query: a delivery's task can be lost (a function
+    /// killed between a restart and its enqueue, a queue message out of receives), and
+    /// this finds it. It may also list deliveries whose task is only late: a second task is
+    /// harmless, the log's conditional write records each attempt once.
+    async fn overdue(
+        &self,
+        before: DateTime<Utc>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<DeliveryTask>>;
     /// Rebuilds the endpoint's counters from the entries still retained and returns them
     /// (an operator's repair; exact when no delivery to the endpoint is under way).
     /// `Ok(None)` if the endpoint does not exist.

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use webhooks_core::model::{
-    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, MessageMeta, Page,
+    now, Attempt, Counters, DeliveryStatus, DeliveryTask, HourBucket, LogEntry, MessageMeta, Page,
 };
 use webhooks_core::ports::{DeliveryLog, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
@@ -172,9 +172,9 @@ impl DeliveryLog for SqliteDeliveryLog {
                 let tx = c.savepoint().map_err(sql)?;
                 let n = tx
                     .execute(
-                        "UPDATE deliveries SET status = 'pending', series_start = attempt_count, next_attempt_at = NULL
+                        "UPDATE deliveries SET status = 'pending', series_start = attempt_count, next_attempt_at = ?4
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3 AND status = 'failed'",
-                        params![t, ep, msg],
+                        params![t, ep, msg, ms(now())],
                     )
                     .map_err(sql)?;
                 if n > 0 {
@@ -187,6 +187,64 @@ impl DeliveryLog for SqliteDeliveryLog {
                 }
                 tx.commit().map_err(sql)?;
                 Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn overdue(
+        &self,
+        before: DateTime<Utc>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page<DeliveryTask>> {
+        // The cursor is the last (tenant, endpoint, message) listed: none of them holds a space.
+        let after: Vec<String> = match cursor {
+            Some(c) => c.split(' ').map(str::to_owned).collect(),
+            None => vec![String::new(); 3],
+        };
+        if after.len() != 3 {
+            return Err(StoreError::InvalidCursor);
+        }
+        let limit = limit.max(1);
+        self.db
+            .read(move |c| {
+                let mut st = c
+                    .prepare_cached(
+                        "SELECT tenant, endpoint_id, message_id FROM deliveries
+                         WHERE status = 'pending' AND COALESCE(next_attempt_at, 0) < ?1
+                           AND (tenant, endpoint_id, message_id) > (?2, ?3, ?4)
+                         ORDER BY tenant, endpoint_id, message_id LIMIT ?5",
+                    )
+                    .map_err(sql)?;
+                let rows = st
+                    .query_map(
+                        params![ms(before), after[0], after[1], after[2], limit as i64],
+                        |r| {
+                            Ok((
+                                r.get::<_, String>(0)?,
+                                r.get::<_, String>(1)?,
+                                r.get::<_, String>(2)?,
+                            ))
+                        },
+                    )
+                    .map_err(sql)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(sql)?;
+                let next_cursor = (rows.len() == limit)
+                    .then(|| rows.last().map(|(t, e, m)| format!("{t} {e} {m}")))
+                    .flatten();
+                let data = rows
+                    .into_iter()
+                    .map(|(t, e, m)| {
+                        let bad = |_| StoreError::Backend("bad stored id".into());
+                        Ok(DeliveryTask::new(
+                            TenantId::parse(&t).map_err(bad)?,
+                            MessageId::parse(&m).map_err(bad)?,
+                            EndpointId::parse(&e).map_err(bad)?,
+                        ))
+                    })
+                    .collect::<StoreResult<_>>()?;
+                Ok(Page { data, next_cursor })
             })
             .await
     }

@@ -21,6 +21,8 @@ pub struct WorkerConfig {
     pub error_backoff: Duration,
     /// Longest sleep between polls when nothing wakes the worker.
     pub idle_poll: Duration,
+    /// How often pending deliveries that lost their task are re-queued (also at start-up).
+    pub orphan_check: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -30,6 +32,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(60),
             error_backoff: Duration::from_secs(5),
             idle_poll: Duration::from_secs(1),
+            orphan_check: Duration::from_secs(300),
         }
     }
 }
@@ -59,16 +62,8 @@ impl Worker {
             ),
             Err(e) => tracing::error!(error = %e, "cannot release stale leases; they will expire"),
         }
-        match self.queue.requeue_orphans().await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(
-                tasks = n,
-                "re-queued pending deliveries that had lost their task"
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot check for pending deliveries without a task")
-            }
-        }
+        self.requeue_orphans().await;
+        let mut orphans_checked = std::time::Instant::now();
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         tokio::pin!(shutdown);
         loop {
@@ -107,6 +102,10 @@ impl Worker {
                 }
                 continue;
             }
+            if orphans_checked.elapsed() >= self.config.orphan_check {
+                self.requeue_orphans().await;
+                orphans_checked = std::time::Instant::now();
+            }
             let sleep = match self.queue.next_due().await {
                 Ok(Some(at)) => (at - now())
                     .to_std()
@@ -124,6 +123,23 @@ impl Worker {
         let all = u32::try_from(self.config.concurrency.max(1)).unwrap_or(u32::MAX);
         let _ = tokio::time::timeout(self.config.lease, permits.acquire_many(all)).await;
         tracing::info!("delivery worker stopped");
+    }
+}
+
+impl Worker {
+    /// A task again for each pending delivery that has none: a process stopped between a
+    /// replay's restart and its enqueue, or between an attempt and its rescheduling.
+    async fn requeue_orphans(&self) {
+        match self.queue.requeue_orphans().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                tasks = n,
+                "re-queued pending deliveries that had lost their task"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot check for pending deliveries without a task")
+            }
+        }
     }
 }
 

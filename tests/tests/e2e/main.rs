@@ -3,6 +3,7 @@
 
 mod child_process;
 mod hardening;
+mod lambda_deadline;
 mod lambda_e2e;
 mod local_stack;
 mod openapi;

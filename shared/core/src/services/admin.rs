@@ -45,6 +45,10 @@ impl Default for AdminConfig {
     }
 }
 
+/// A recovery stops this long before its caller's deadline: time for the chunk under way
+/// and the answer.
+pub const RECOVER_RESERVE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Tasks of a recovery are enqueued this many at a time, right after their restarts: a
 /// call stopped half-way leaves at most this many restarted entries without their task.
 const RECOVER_CHUNK: usize = 10;
@@ -250,17 +254,23 @@ impl AdminService {
     }
 
     /// Replays every failed message of the endpoint created at or after `since`, newest
-    /// first, at most [`MAX_RECOVER`] and the configured time budget per call. Calling it
-    /// twice replays nothing twice: replayed messages are pending, no longer failed.
+    /// first, at most [`MAX_RECOVER`] and the configured time budget per call, and stopping
+    /// [`RECOVER_RESERVE`] before `until` (the caller's own deadline, if it has one). Calling
+    /// it twice replays nothing twice: replayed messages are pending, no longer failed.
     pub async fn recover(
         &self,
         tenant: &TenantId,
         id: &str,
         since: DateTime<Utc>,
+        until: Option<std::time::Instant>,
     ) -> Result<RecoverReport, CoreError> {
         let id = endpoint_id(id)?;
         self.load(tenant, &id).await?;
         let started = std::time::Instant::now();
+        let out_of_time = || {
+            started.elapsed() >= self.config.recover_budget
+                || until.is_some_and(|u| std::time::Instant::now() + RECOVER_RESERVE >= u)
+        };
         let (mut recovered, mut complete) = (0, true);
         let mut cursor: Option<String> = None;
         let mut tasks = Vec::new();
@@ -307,7 +317,7 @@ impl AdminService {
                         .enqueue(&std::mem::take(&mut tasks))
                         .await?;
                     // Each call makes progress: the budget is looked at between chunks.
-                    if started.elapsed() >= self.config.recover_budget {
+                    if out_of_time() {
                         complete = false;
                         break 'pages;
                     }

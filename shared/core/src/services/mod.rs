@@ -4,13 +4,17 @@
 mod admin;
 mod delivery;
 mod ingest;
+mod sweep;
 
-pub use admin::{AdminConfig, AdminService, MessageOut, RecoverReport, MAX_RECOVER};
+pub use admin::{
+    AdminConfig, AdminService, MessageOut, RecoverReport, MAX_RECOVER, RECOVER_RESERVE,
+};
 pub use delivery::{
     Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService, FAILURE_EXCERPT_BYTES,
     SUCCESS_EXCERPT_BYTES,
 };
 pub use ingest::{IngestReceipt, IngestService};
+pub use sweep::{SweepConfig, SweepReport, SweepService};
 
 use crate::error::StoreError;
 use crate::ids::EndpointId;

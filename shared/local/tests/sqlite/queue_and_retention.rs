@@ -309,50 +309,63 @@ async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
     use webhooks_core::model::DeliveryStatus;
     use webhooks_core::services::{AdminConfig, AdminService};
 
-    let (stores, queue, t, ep) = with_endpoint().await;
-    for _ in 0..25 {
-        let m = message(&t, TimeDelta::zero());
-        stores.messages.insert(&m).await.unwrap();
-        let mut failed = attempt(1);
-        failed.status_code = Some(500);
-        failed.error = Some("http_status".into());
-        stores
-            .log
-            .record_attempt(
-                &t,
-                &ep.id,
-                &(&m).into(),
-                &failed,
-                DeliveryStatus::Failed,
-                None,
-            )
+    // No time at all, by the configured budget or by the caller's deadline (within the
+    // reserve): each call does one chunk.
+    let near = std::time::Instant::now() + webhooks_core::services::RECOVER_RESERVE / 2;
+    for (recover_budget, until) in [
+        (Duration::ZERO, None),
+        (AdminConfig::default().recover_budget, Some(near)),
+    ] {
+        let (stores, queue, t, ep) = with_endpoint().await;
+        for _ in 0..25 {
+            let m = message(&t, TimeDelta::zero());
+            stores.messages.insert(&m).await.unwrap();
+            let mut failed = attempt(1);
+            failed.status_code = Some(500);
+            failed.error = Some("http_status".into());
+            stores
+                .log
+                .record_attempt(
+                    &t,
+                    &ep.id,
+                    &(&m).into(),
+                    &failed,
+                    DeliveryStatus::Failed,
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+        let admin = AdminService::new(
+            stores.clone(),
+            Arc::new(Catalog::built_in()),
+            AdminConfig {
+                recover_budget,
+                ..AdminConfig::default()
+            },
+        );
+        let since = webhooks_core::model::now() - TimeDelta::hours(1);
+        let mut reports = Vec::new();
+        loop {
+            let r = admin
+                .recover(&t, ep.id.as_str(), since, until)
+                .await
+                .unwrap();
+            reports.push((r.recovered, r.complete));
+            if r.complete {
+                break;
+            }
+        }
+        assert_eq!(reports, vec![(10, false), (10, false), (5, true)]);
+        assert_eq!(
+            queue.depth().await.unwrap(),
+            25,
+            "every restarted entry has its task"
+        );
+        let again = admin
+            .recover(&t, ep.id.as_str(), since, until)
             .await
             .unwrap();
+        assert_eq!((again.recovered, again.complete), (0, true));
     }
-    // No time at all: each call does one chunk.
-    let admin = AdminService::new(
-        stores.clone(),
-        Arc::new(Catalog::built_in()),
-        AdminConfig {
-            recover_budget: Duration::ZERO,
-            ..AdminConfig::default()
-        },
-    );
-    let since = webhooks_core::model::now() - TimeDelta::hours(1);
-    let mut reports = Vec::new();
-    loop {
-        let r = admin.recover(&t, ep.id.as_str(), since).await.unwrap();
-        reports.push((r.recovered, r.complete));
-        if r.complete {
-            break;
-        }
-    }
-    assert_eq!(reports, vec![(10, false), (10, false), (5, true)]);
-    assert_eq!(
-        queue.depth().await.unwrap(),
-        25,
-        "every restarted entry has its task"
-    );
-    let again = admin.recover(&t, ep.id.as_str(), since).await.unwrap();
-    assert_eq!((again.recovered, again.complete), (0, true));
 }

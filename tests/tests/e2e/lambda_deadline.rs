@@ -1,0 +1,206 @@
+//! The functions under Lambda's deadline, on moto: the harness kills an invocation that runs
+//! past its function's timeout, as Lambda does. A recovery of 2,000 failed deliveries through
+//! an api function with a 5 s timeout answers every call in time and strands nothing: each
+//! call stops on the deadline with its tasks sent, and every delivery ends delivered. A
+//! delivery left pending without a task is found by the sweep function.
+
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use webhooks_aws::testing;
+use webhooks_core::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, Message};
+use webhooks_core::services::Stores;
+use webhooks_core::{MessageId, TenantId};
+use webhooks_tests::lambda::{
+    apigw_event, event_source_mapping, function_env, http_response, Function,
+};
+use webhooks_tests::{wait_until, TestReceiver};
+
+const FAILED: usize = 2_000;
+
+fn admin() -> Value {
+    json!({"sub": "admin-1", "enseigne_id": "ENS123", "groups": "[admin]"})
+}
+
+/// A stored message of tenant `t`.
+async fn stored(stores: &Stores, t: &TenantId) -> Message {
+    let m = Message {
+        id: MessageId::generate(),
+        tenant: t.clone(),
+        event_type: "INVOICE_VALIDATED".into(),
+        event_id: None,
+        body: bytes::Bytes::from_static(br#"{"event_data":{}}"#),
+        created_at: now(),
+    };
+    stores.messages.insert(&m).await.unwrap();
+    m
+}
+
+/// A stored message whose first attempt to `ep` failed for good.
+async fn failed_delivery(stores: &Stores, ep: &Endpoint) -> MessageId {
+    let m = stored(stores, &ep.tenant).await;
+    let a = Attempt {
+        number: 1,
+        started_at: now(),
+        duration_ms: 1,
+        status_code: Some(503),
+        error: Some("http_status".into()),
+        response_excerpt: None,
+        task: None,
+    };
+    (stores.log)
+        .record_attempt(
+            &ep.tenant,
+            &ep.id,
+            &(&m).into(),
+            &a,
+            DeliveryStatus::Failed,
+            None,
+        )
+        .await
+        .unwrap();
+    m.id
+}
+
+/// Deliveries of the endpoint with status `status`, counted through the store.
+async fn count(stores: &Stores, ep: &Endpoint, status: DeliveryStatus) -> usize {
+    let (mut n, mut cursor) = (0, None::<String>);
+    loop {
+        let page = (stores.log)
+            .list(&ep.tenant, &ep.id, Some(status), cursor.as_deref(), 100)
+            .await
+            .unwrap();
+        n += page.data.len();
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return n,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing() {
+    let rx = TestReceiver::start().await;
+    let (names, sdk) = testing::fresh_names().await;
+    let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
+    let mut env = function_env(&names, &ingest_dlq);
+    env.push(("WEBHOOKS_SWEEP_OVERDUE_SECONDS".into(), "0".into()));
+    let (stores, _) = webhooks_aws::aws_stores(&sdk, &names);
+    let t = TenantId::parse("ENS123").unwrap();
+
+    // The harness enforces deadlines: a delivery stuck on a receiver that answers after 3 s,
+    // in a function with a 1 s timeout, is killed; the fresh process takes the next one.
+    let slow = Endpoint::new(
+        t.clone(),
+        rx.url("/sleep/3000"),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
+    stores.endpoints.create(&slow).await.unwrap();
+    stores.secrets.issue(&t, &slow.id, 1).await.unwrap();
+    let short =
+        Function::start_with_timeout("webhooks-delivery", &env, Duration::from_secs(1)).await;
+    let task = DeliveryTask::new(t.clone(), stored(&stores, &t).await.id, slow.id.clone());
+    let sqs_event = |task: &DeliveryTask| {
+        json!({"Records": [{
+            "messageId": "m-1", "receiptHandle": "h-1", "body": serde_json::to_string(task).unwrap(),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:q",
+            "awsRegion": "eu-west-3"
+        }]})
+    };
+    let killed = short.invoke(sqs_event(&task)).await;
+    assert_eq!(killed.unwrap_err()["errorType"], "Sandbox.Timedout");
+    assert_eq!(short.kills(), 1);
+    short.stop().await;
+
+    // 2,000 failed deliveries to a receiver that is back.
+    let ep = Endpoint::new(
+        t.clone(),
+        rx.url("/ok/recovered"),
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
+    stores.endpoints.create(&ep).await.unwrap();
+    stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
+    futures::stream::iter(0..FAILED)
+        .for_each_concurrent(32, |_| {
+            let (stores, ep) = (&stores, &ep);
+            async move {
+                failed_delivery(stores, ep).await;
+            }
+        })
+        .await;
+    assert_eq!(count(&stores, &ep, DeliveryStatus::Failed).await, FAILED);
+
+    // Recover through the api function with a 5 s timeout, while the delivery function
+    // works through what it enqueues.
+    let api = Function::start_with_timeout("webhooks-api", &env, Duration::from_secs(5)).await;
+    let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
+    let mapping = event_source_mapping(
+        aws_sdk_sqs::Client::new(&sdk),
+        names.delivery_queue_url.clone(),
+        delivery.clone(),
+    );
+    let since = (now() - chrono::TimeDelta::hours(1)).to_rfc3339();
+    let (mut recovered, mut calls) = (0, 0);
+    loop {
+        calls += 1;
+        assert!(calls <= 200, "the recovery does not end");
+        let path = format!("/v1/endpoints/{}/recover", ep.id);
+        let resp = api
+            .invoke(apigw_event(
+                "POST",
+                &path,
+                admin(),
+                Some(json!({"since": since})),
+            ))
+            .await
+            .expect("answered before the deadline, never killed");
+        let (status, report) = http_response(&resp);
+        assert_eq!(status, 202, "{resp}");
+        recovered += report["recovered"].as_u64().unwrap();
+        if report["complete"] == true {
+            break;
+        }
+    }
+    assert!(
+        calls > 1,
+        "the deadline cut the recovery into several calls"
+    );
+    assert_eq!(api.kills(), 0);
+    assert_eq!(recovered, FAILED as u64);
+    // Every one is delivered: none was left pending without its task.
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    while count(&stores, &ep, DeliveryStatus::Delivered).await < FAILED {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stranded: {} pending",
+            count(&stores, &ep, DeliveryStatus::Pending).await
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // A delivery left pending without a task (as a function killed between a replay's
+    // restart and its enqueue leaves it) is found by the sweep, and delivered.
+    let stranded = failed_delivery(&stores, &ep).await;
+    assert!(stores.log.restart(&t, &ep.id, &stranded).await.unwrap());
+    let sweep = Function::start("webhooks-sweep", &env).await;
+    let report = sweep
+        .invoke(json!({"source": "aws.scheduler"}))
+        .await
+        .unwrap();
+    assert_eq!(report["requeued"], 1, "{report}");
+    wait_until(|| async {
+        let e = stores.log.get(&t, &ep.id, &stranded).await.unwrap();
+        e.is_some_and(|e| e.status == DeliveryStatus::Delivered)
+    })
+    .await;
+    mapping.abort();
+    for f in [api, sweep] {
+        f.stop().await;
+    }
+}
