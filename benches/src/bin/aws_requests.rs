@@ -7,7 +7,7 @@
 //!   them, `fill` messages per receive).
 //! - DynamoDB write units: from the table's stream, which holds every write's real before
 //!   and after images (the larger is billed, per started KB), plus index writes when the
-//!   sparse index's keys appear, change or go.
+//!   sparse index's keys appear, change or go, or its projected status and due time change.
 //! - Read units: from the sizes of the items each read returned (per 4 KB, halved when
 //!   eventually consistent).
 //! - Dollars: Paris list prices (docs/COSTS.md), with the stated Lambda durations.
@@ -139,13 +139,21 @@ fn wru_of(events: &[serde_json::Value], into: &mut BTreeMap<&'static str, u64>) 
             };
             *into.entry(what).or_default() += write_units(size);
             let gsi = |i: &Option<Item>| i.as_ref().and_then(|i| i.get("gsi1pk").cloned());
+            // The index projects status and due time: a change of either in an item that
+            // stays in it rewrites its index item too.
+            let projected = |i: &Option<Item>| {
+                i.as_ref()
+                    .map(|i| (i.get("status").cloned(), i.get("next_attempt_at").cloned()))
+            };
             let index = match (gsi(&old), gsi(&new)) {
                 (None, None) => 0,
-                (Some(a), Some(b)) if a == b => 0,
+                (Some(a), Some(b)) if a == b => u64::from(projected(&old) != projected(&new)),
                 (Some(_), Some(_)) => 2,
                 _ => 1,
             };
-            *into.entry("index (gsi1, keys only)").or_default() += index;
+            *into
+                .entry("index (gsi1: keys, status, due time)")
+                .or_default() += index;
         }
     }
 }
