@@ -14,6 +14,8 @@ pub struct Config {
     pub extra_ca_pem: Option<Vec<u8>>,
     pub concurrency: usize,
     pub disable_after: Duration,
+    /// Retries further away than this are parked rather than held in flight.
+    pub park_after: Duration,
 }
 
 impl Config {
@@ -32,6 +34,7 @@ impl Config {
             extra_ca_pem: env.file("WEBHOOKS_EXTRA_CA_FILE")?,
             concurrency: env.at_least("WEBHOOKS_CONCURRENCY", 16, 1)?,
             disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
+            park_after: env.secs("WEBHOOKS_PARK_AFTER_SECONDS", 900.0)?,
         })
     }
 }

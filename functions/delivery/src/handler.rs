@@ -1,6 +1,7 @@
 //! One SQS batch of delivery tasks → the delivery service, concurrently with a bound.
-//! Done tasks are acknowledged; a retry hides the message for the retry delay (visibility
-//! back-off) and reports it as a batch item failure so SQS keeps it; storage trouble
+//! Done tasks are acknowledged; a retry due within the parking threshold hides the message
+//! for the retry delay (visibility back-off) and reports it as a batch item failure so SQS
+//! keeps it; a later one is parked (the message goes, the sweep sends another when due); storage trouble
 //! leaves it to come back after the queue's visibility timeout; a task that can never be
 //! read reaches the delivery DLQ through the redrive policy.
 
@@ -58,9 +59,12 @@ impl Deliver {
                 }
                 false
             }
-            DeliveryOutcome::Delivered | DeliveryOutcome::Failed | DeliveryOutcome::Skipped(_) => {
-                true
-            }
+            // A parked retry waits with no message (the sweep sends one when it is nearly
+            // due), so as not to fill the queue's in-flight quota.
+            DeliveryOutcome::Parked(_)
+            | DeliveryOutcome::Delivered
+            | DeliveryOutcome::Failed
+            | DeliveryOutcome::Skipped(_) => true,
         };
         let made = delivery.attempt.map(|a| (delivery.outcome, a.duration_ms));
         (done, made)
@@ -93,7 +97,7 @@ fn emit_metrics(attempts: impl Iterator<Item = Made>) {
     for (outcome, ms) in attempts {
         match outcome {
             DeliveryOutcome::Delivered => delivered += 1,
-            DeliveryOutcome::RetryIn(_) => retried += 1,
+            DeliveryOutcome::RetryIn(_) | DeliveryOutcome::Parked(_) => retried += 1,
             _ => failed += 1,
         }
         latency.push(ms);

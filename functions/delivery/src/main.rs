@@ -24,6 +24,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let delivery = DeliveryConfig {
         retry: config.retry,
         disable_after: config.disable_after,
+        park_after: Some(config.park_after),
     };
     let deliver = Arc::new(handler::Deliver {
         service: DeliveryService::new(stores, sender, delivery),

@@ -158,6 +158,7 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         DeliveryConfig {
             retry: config.retry.clone(),
             disable_after: config.disable_after,
+            park_after: None,
         },
     );
 

@@ -141,7 +141,9 @@
       'log.replay': 'Rejouer',
       'log.replayOf': (type) => `Rejouer le message ${type}`,
       'log.details': (type, date) => `${type}, ${date} : afficher les tentatives`,
-      'log.next': (d) => `Prochaine tentative : ${d}`,
+      'log.next': (d) => `Prochaine tentative ${d}`,
+      'in': (span) => `dans ${span}`,
+      'in.now': 'imminente',
       'log.messageId': 'Message',
       'msg.pending': 'En attente',
       'msg.delivered': 'Livré',
@@ -327,7 +329,9 @@
       'log.replay': 'Replay',
       'log.replayOf': (type) => `Replay message ${type}`,
       'log.details': (type, date) => `${type}, ${date}: show attempts`,
-      'log.next': (d) => `Next attempt: ${d}`,
+      'log.next': (d) => `Next attempt ${d}`,
+      'in': (span) => `in ${span}`,
+      'in.now': 'due now',
       'log.messageId': 'Message',
       'msg.pending': 'Pending',
       'msg.delivered': 'Delivered',
@@ -411,6 +415,18 @@
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return iso;
     return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'medium' }).format(d);
+  }
+
+  // "in 22 h 11 min" / "dans 22 h 11 min": how far away a time is, to the minute (seconds
+  // under a minute), or "now" once it has passed.
+  function fmtIn(iso) {
+    const ms = new Date(iso).getTime() - Date.now();
+    if (Number.isNaN(ms)) return iso;
+    if (ms <= 0) return t('in.now');
+    const s = Math.round(ms / 1000);
+    const hours = Math.floor(s / 3600), mins = Math.floor((s % 3600) / 60);
+    const span = s < 60 ? `${s} s` : hours > 0 ? `${hours} h ${String(mins).padStart(2, '0')} min` : `${mins} min`;
+    return t('in', span);
   }
 
   function fmtDuration(ms) {
@@ -1484,7 +1500,9 @@
       const cur = row.data;
       const meta = h('p', { class: 'attempts-meta' },
         h('span', null, `${t('log.messageId')} `, h('code', { class: 'code-inline', text: cur.message_id })),
-        cur.status === 'pending' && cur.next_attempt_at ? h('span', { text: t('log.next', fmtDate(cur.next_attempt_at)) }) : null);
+        cur.status === 'pending' && cur.next_attempt_at
+          ? h('span', { text: t('log.next', fmtIn(cur.next_attempt_at)), title: fmtDate(cur.next_attempt_at) })
+          : null);
       if (!attempts.length) {
         row.panel.replaceChildren(meta, h('p', { class: 'muted', text: t('att.none') }));
         return;

@@ -133,7 +133,13 @@ pub(crate) fn entry_from(item: &Item) -> StoreResult<LogEntry> {
         last_attempt_at: opt_time(item, "last_attempt_at"),
         next_attempt_at: opt_time(item, "next_attempt_at"),
         last_task: opt_s(item, "task"),
+        parked: is_parked(item),
     })
+}
+
+/// Whether an entry's next attempt waits with no queue message.
+pub(crate) fn is_parked(item: &Item) -> bool {
+    item.get("parked").is_some_and(|v| v.as_bool() == Ok(&true))
 }
 
 /// The delivery an entry's key names (`L#<tenant>#<endpoint>`, `D#<message>`), as a task

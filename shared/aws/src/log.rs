@@ -14,9 +14,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use webhooks_core::model::{
-    Attempt, Counters, DeliveryStatus, DeliveryTask, HourBucket, LogEntry, MessageMeta, Page,
+    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, MessageMeta, NextAttempt, Page,
 };
-use webhooks_core::ports::{DeliveryLog, StoreResult};
+use webhooks_core::ports::{DeliveryLog, Due, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
 /// Query rounds one filtered page may take before it returns what it has, with a cursor.
@@ -177,7 +177,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         m: &MessageMeta,
         a: &Attempt,
         status_after: DeliveryStatus,
-        next_attempt_at: Option<DateTime<Utc>>,
+        next: Option<NextAttempt>,
     ) -> StoreResult<()> {
         let ok = a.succeeded();
         let mut set = vec![
@@ -213,12 +213,19 @@ impl DeliveryLog for DynamoDbDeliveryLog {
                 .expression_attribute_values(":prev", n(a.number - 1))
                 .expression_attribute_values(":pending", s("pending"));
         }
-        match next_attempt_at {
-            Some(at) => {
+        match next {
+            Some(next) => {
                 set.push("next_attempt_at = :na");
-                u = u.expression_attribute_values(":na", ms(at));
+                u = u.expression_attribute_values(":na", ms(next.at));
             }
             None => remove.push("next_attempt_at"),
+        }
+        match next {
+            Some(NextAttempt { parked: true, .. }) => {
+                set.push("parked = :parked");
+                u = u.expression_attribute_values(":parked", AttributeValue::Bool(true));
+            }
+            _ => remove.push("parked"),
         }
         // Which queue message made it: a second one for the same delivery then steps aside.
         u = u.expression_attribute_names("#tk", "task");
@@ -298,7 +305,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
             // A new series gets a full retention period, so the entry cannot expire mid-way.
             .update_expression(
-                "SET #st = :pending, series_start = attempt_count, expires_at = :ttl, next_attempt_at = :now",
+                "SET #st = :pending, series_start = attempt_count, expires_at = :ttl, next_attempt_at = :now REMOVE parked",
             )
             .condition_expression("#st = :failed")
             .expression_attribute_names("#st", "status")
@@ -316,14 +323,43 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         }
     }
 
-    async fn overdue(
+    async fn unpark(
         &self,
-        before: DateTime<Utc>,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        msg: &MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
+            .update_expression("REMOVE parked")
+            .condition_expression("parked = :t AND next_attempt_at = :at AND #st = :pending")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":at", ms(at))
+            .expression_attribute_values(":pending", s("pending"))
+            .send()
+            .await
+            .map_err(sdk);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn due(
+        &self,
+        horizon: DateTime<Utc>,
         cursor: Option<&str>,
         limit: usize,
-    ) -> StoreResult<Page<DeliveryTask>> {
+    ) -> StoreResult<Page<Due>> {
         // Every pending entry has failed once or been replayed, so it is in the sparse index,
-        // which projects status and due time: one scan of it, no read of the entries.
+        // which projects status, due time and parking: one scan of it, no read of the entries.
         let start = cursor.map(decode_scan_key).transpose()?;
         let out = self
             .table
@@ -332,18 +368,28 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .table_name(&self.table.name)
             .index_name(GSI1)
             .filter_expression(
-                "#st = :pending AND (attribute_not_exists(next_attempt_at) OR next_attempt_at < :before)",
+                "#st = :pending AND (attribute_not_exists(next_attempt_at) OR next_attempt_at < :horizon)",
             )
-            .projection_expression("pk, sk")
+            .projection_expression("pk, sk, next_attempt_at, parked")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":pending", s("pending"))
-            .expression_attribute_values(":before", ms(before))
+            .expression_attribute_values(":horizon", ms(horizon))
             .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start)
             .send()
             .await
             .map_err(sdk)?;
-        let data = out.items().iter().filter_map(task_of_entry_key).collect();
+        let data = out
+            .items()
+            .iter()
+            .filter_map(|i| {
+                Some(Due {
+                    task: task_of_entry_key(i)?,
+                    at: opt_time(i, "next_attempt_at"),
+                    parked: is_parked(i),
+                })
+            })
+            .collect();
         Ok(Page {
             data,
             next_cursor: out.last_evaluated_key.as_ref().map(encode_scan_key),

@@ -40,6 +40,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
                 .projection_type(ProjectionType::Include)
                 .non_key_attributes("status")
                 .non_key_attributes("next_attempt_at")
+                .non_key_attributes("parked")
                 .build(),
         )
         .build()

@@ -6,6 +6,7 @@ use crate::error::sdk;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 use webhooks_core::model::DeliveryTask;
 use webhooks_core::ports::{StoreResult, TaskQueue};
@@ -17,6 +18,8 @@ use webhooks_core::StoreError;
 /// six times the function's). A longer delay brings the task back early, and the delivery
 /// service hides it again for the rest (see `next_attempt_at`).
 pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600 - 360);
+/// SQS's longest `DelaySeconds`.
+const MAX_DELAY_SECS: i64 = 900;
 /// SQS batch size limit.
 const BATCH: usize = 10;
 /// The queues' `MaximumMessageSize` (template.yaml), for one message and for a whole batch.
@@ -65,11 +68,12 @@ impl SqsTaskQueue {
         Ok(())
     }
 
-    async fn send_chunk(&self, chunk: &[DeliveryTask]) -> StoreResult<()> {
-        let mut pending: Vec<(String, String)> = chunk
+    /// Sends up to ten tasks, each delayed by its seconds (at most 900).
+    async fn send_chunk(&self, chunk: &[(DeliveryTask, i32)]) -> StoreResult<()> {
+        let mut pending: Vec<(String, String, i32)> = chunk
             .iter()
             .enumerate()
-            .map(|(i, t)| {
+            .map(|(i, (t, delay))| {
                 let mut json = serde_json::to_string(t).map_err(StoreError::backend)?;
                 if json.len() > MAX_TASK_BYTES {
                     json = serde_json::to_string(&DeliveryTask {
@@ -78,16 +82,17 @@ impl SqsTaskQueue {
                     })
                     .map_err(StoreError::backend)?;
                 }
-                Ok((i.to_string(), json))
+                Ok((i.to_string(), json, *delay))
             })
             .collect::<StoreResult<_>>()?;
         for round in 0..=RESENDS {
             let entries = pending
                 .iter()
-                .map(|(id, body)| {
+                .map(|(id, body, delay)| {
                     SendMessageBatchRequestEntry::builder()
                         .id(id)
                         .message_body(body)
+                        .set_delay_seconds((*delay > 0).then_some(*delay))
                         .build()
                 })
                 .collect::<Result<Vec<_>, _>>()
@@ -109,7 +114,7 @@ impl SqsTaskQueue {
                 round,
                 "SQS refused part of a batch; resending those entries"
             );
-            pending.retain(|(id, _)| failed.contains(&id.as_str()));
+            pending.retain(|(id, _, _)| failed.contains(&id.as_str()));
             tokio::time::sleep(Duration::from_millis(50 << round)).await;
         }
         Err(StoreError::Backend(format!(
@@ -176,7 +181,26 @@ pub async fn dead_letter(
 #[async_trait]
 impl TaskQueue for SqsTaskQueue {
     async fn enqueue(&self, tasks: &[DeliveryTask]) -> StoreResult<()> {
-        for chunk in tasks.chunks(BATCH) {
+        let now: Vec<_> = tasks.iter().map(|t| (t.clone(), 0)).collect();
+        for chunk in now.chunks(BATCH) {
+            self.send_chunk(chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn enqueue_at(&self, tasks: &[(DeliveryTask, DateTime<Utc>)]) -> StoreResult<()> {
+        let now = Utc::now();
+        let delayed: Vec<_> = tasks
+            .iter()
+            .map(|(t, at)| {
+                // Whole seconds, rounded up: never earlier than due.
+                let ms = (*at - now)
+                    .num_milliseconds()
+                    .clamp(0, MAX_DELAY_SECS * 1000);
+                (t.clone(), i32::try_from((ms + 999) / 1000).unwrap_or(0))
+            })
+            .collect();
+        for chunk in delayed.chunks(BATCH) {
             self.send_chunk(chunk).await?;
         }
         Ok(())

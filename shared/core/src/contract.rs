@@ -67,7 +67,7 @@ macro_rules! contract_suite {
             queue_round_trip,
             recount_rebuilds_counters_from_the_log,
             concurrent_deliveries_count_exactly,
-            overdue_deliveries_are_found_and_swept
+            due_deliveries_are_woken_or_swept
         );
     };
     (@each $make:expr; $($name:ident),*) => {
@@ -115,6 +115,11 @@ async fn stored_message(st: &Stores, t: &TenantId) -> Message {
     let m = message(t, None);
     st.messages.insert(&m).await.unwrap();
     m
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
 }
 
 fn meta(m: &Message) -> MessageMeta {
@@ -385,7 +390,7 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
         &meta(&m),
         &first,
         DeliveryStatus::Pending,
-        Some(next_at),
+        Some(next_at.into()),
     )
     .await
     .unwrap();
@@ -976,9 +981,11 @@ pub async fn concurrent_deliveries_count_exactly(h: &Harness) {
     assert_eq!(st.log.recount(&a, &ep.id).await.unwrap(), Some(want));
 }
 
-/// Pending deliveries past their due time are listed across tenants, page by page, and the
-/// sweep sends each a task again; deliveries not due, delivered or failed are left alone.
-pub async fn overdue_deliveries_are_found_and_swept(h: &Harness) {
+/// Pending deliveries due within a horizon are listed across tenants, page by page; the
+/// sweep wakes the parked ones (one task per wait) and sends a task again to those long
+/// overdue; deliveries not due, delivered or failed are left alone.
+pub async fn due_deliveries_are_woken_or_swept(h: &Harness) {
+    use crate::model::NextAttempt;
     use crate::services::{SweepConfig, SweepService};
     let st = &h.stores;
     let (a, b) = (tenant("A"), tenant("B"));
@@ -988,17 +995,25 @@ pub async fn overdue_deliveries_are_found_and_swept(h: &Harness) {
     );
     st.endpoints.create(&ep_a).await.unwrap();
     st.endpoints.create(&ep_b).await.unwrap();
-    let hours = |h: i64| Some(now() + TimeDelta::hours(h));
-    // (tenant's endpoint, attempt 1's status, its next attempt's due time)
+    let at = |minutes: i64, parked| {
+        Some(NextAttempt {
+            at: now() + TimeDelta::minutes(minutes),
+            parked,
+        })
+    };
+    use DeliveryStatus::*;
+    // (endpoint, attempt 1's status code, status after, next attempt)
     let cases = [
-        (&ep_a, 500, DeliveryStatus::Pending, hours(-1)), // overdue
-        (&ep_a, 500, DeliveryStatus::Pending, hours(1)),  // waiting
-        (&ep_a, 200, DeliveryStatus::Delivered, None),
-        (&ep_a, 500, DeliveryStatus::Failed, None),
-        (&ep_b, 500, DeliveryStatus::Pending, hours(-2)), // overdue, another tenant
+        (&ep_a, 500, Pending, at(-60, false)),  // 0: its task lost
+        (&ep_a, 500, Pending, at(60, false)),   // 1: waiting, its task hidden
+        (&ep_a, 200, Delivered, None),          // 2
+        (&ep_a, 500, Failed, None),             // 3
+        (&ep_b, 500, Pending, at(-120, false)), // 4: lost, another tenant
+        (&ep_a, 500, Pending, at(5, true)),     // 5: parked, due soon
+        (&ep_b, 500, Pending, at(600, true)),   // 6: parked, due later
     ];
     let mut ids = Vec::new();
-    for (ep, code, status, due) in cases {
+    for (ep, code, status, next) in cases {
         let m = stored_message(st, &ep.tenant).await;
         st.log
             .record_attempt(
@@ -1007,25 +1022,24 @@ pub async fn overdue_deliveries_are_found_and_swept(h: &Harness) {
                 &meta(&m),
                 &attempt(1, code),
                 status,
-                due,
+                next,
             )
             .await
             .unwrap();
         ids.push(m.id);
     }
-    let found = |before, limit| async move {
+    let key = |i: usize| {
+        let ep = cases[i].0;
+        (ep.tenant.clone(), ep.id.clone(), ids[i].clone())
+    };
+    let found = |horizon, limit| async move {
         let (mut all, mut cursor) = (Vec::new(), None::<String>);
-        for _ in 0..20 {
-            let page = st
-                .log
-                .overdue(before, cursor.as_deref(), limit)
-                .await
-                .unwrap();
-            all.extend(
-                page.data
-                    .into_iter()
-                    .map(|t| (t.tenant, t.endpoint_id, t.message_id)),
-            );
+        for _ in 0..50 {
+            let page = st.log.due(horizon, cursor.as_deref(), limit).await.unwrap();
+            all.extend(page.data.into_iter().map(|d| {
+                let t = d.task;
+                ((t.tenant, t.endpoint_id, t.message_id), d.parked)
+            }));
             match page.next_cursor {
                 Some(c) => cursor = Some(c),
                 None => break,
@@ -1034,33 +1048,45 @@ pub async fn overdue_deliveries_are_found_and_swept(h: &Harness) {
         all.sort();
         all
     };
-    let mut want = vec![
-        (a.clone(), ep_a.id.clone(), ids[0].clone()),
-        (b.clone(), ep_b.id.clone(), ids[4].clone()),
-    ];
-    want.sort();
-    let half_hour_ago = now() - TimeDelta::minutes(30);
-    assert_eq!(found(half_hour_ago, 100).await, want);
-    assert_eq!(found(half_hour_ago, 1).await, want, "page by page");
-    // A replayed delivery is due at once: overdue if its task never comes.
+    let horizon = now() + TimeDelta::minutes(14);
+    let want = sorted(vec![(key(0), false), (key(4), false), (key(5), true)]);
+    assert_eq!(found(horizon, 100).await, want);
+    assert_eq!(found(horizon, 1).await, want, "page by page");
+    // A replayed delivery is due at once.
     assert!(st.log.restart(&a, &ep_a.id, &ids[3]).await.unwrap());
-    let soon = now() + TimeDelta::minutes(1);
     let mut with_replay = want.clone();
-    with_replay.push((a.clone(), ep_a.id.clone(), ids[3].clone()));
-    with_replay.sort();
-    assert_eq!(found(soon, 100).await, with_replay);
+    with_replay.push((key(3), false));
+    assert_eq!(found(horizon, 100).await, sorted(with_replay));
     assert!(matches!(
-        st.log.overdue(soon, Some("garbage!"), 10).await,
+        st.log.due(horizon, Some("garbage!"), 10).await,
         Err(StoreError::InvalidCursor)
     ));
 
     h.probe.drain().await;
     let sweep = SweepService::new(st.clone(), SweepConfig::default());
     let report = sweep.sweep().await.unwrap();
-    assert_eq!((report.requeued, report.complete), (2, true));
-    let mut sent: Vec<_> = (h.probe.drain().await.into_iter())
+    assert_eq!(
+        (report.woken, report.requeued, report.complete),
+        (1, 2, true),
+        "the parked one due within 14 min is woken; the two 30 min overdue are sent again"
+    );
+    let sent: Vec<_> = (h.probe.drain().await.into_iter())
         .map(|t| (t.tenant, t.endpoint_id, t.message_id))
         .collect();
-    sent.sort();
-    assert_eq!(sent, want, "one task for each delivery overdue by 30 min");
+    assert_eq!(
+        sorted(sent),
+        sorted(vec![key(0), key(4)]),
+        "the woken task waits until due"
+    );
+    let again = sweep.sweep().await.unwrap();
+    assert_eq!(again.woken, 0, "one task per parked wait");
+    let entry = st.log.get(&a, &ep_a.id, &ids[5]).await.unwrap().unwrap();
+    assert!(!entry.parked && entry.status == Pending);
+    assert!(!st
+        .log
+        .unpark(&a, &ep_a.id, &ids[5], entry.next_attempt_at.unwrap())
+        .await
+        .unwrap());
+    let later = st.log.get(&b, &ep_b.id, &ids[6]).await.unwrap().unwrap();
+    assert!(later.parked, "not due within the horizon: still parked");
 }

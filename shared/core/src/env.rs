@@ -118,8 +118,9 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     /// `WEBHOOKS_RETRY_FACTOR`.
     pub fn retry_policy(&self) -> Result<RetryPolicy, ConfigError> {
         let max = self.parse("WEBHOOKS_MAX_ATTEMPTS", MAX_ATTEMPTS)?;
-        let base = self.secs("WEBHOOKS_RETRY_BASE_SECONDS", 60.0)?;
-        let factor = self.parse("WEBHOOKS_RETRY_FACTOR", 5.0)?;
+        let d = RetryPolicy::default();
+        let base = self.secs("WEBHOOKS_RETRY_BASE_SECONDS", d.base.as_secs_f64())?;
+        let factor = self.parse("WEBHOOKS_RETRY_FACTOR", d.factor)?;
         RetryPolicy::new(max, base, factor)
             .map_err(|m| ConfigError::new("WEBHOOKS_MAX_ATTEMPTS / WEBHOOKS_RETRY_FACTOR", m))
     }

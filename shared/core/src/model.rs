@@ -302,6 +302,24 @@ pub struct LogEntry {
     /// The queue message that made the last attempt, where the adapter keeps it.
     #[serde(skip)]
     pub last_task: Option<String>,
+    /// The next attempt waits with no queue message (a delay too long to hold one in
+    /// flight): the sweep sends its task shortly before it is due.
+    #[serde(skip)]
+    pub parked: bool,
+}
+
+/// When a pending delivery's next attempt is due, and whether it waits without a queue
+/// message ([`LogEntry::parked`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextAttempt {
+    pub at: DateTime<Utc>,
+    pub parked: bool,
+}
+
+impl From<DateTime<Utc>> for NextAttempt {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self { at, parked: false }
+    }
 }
 
 /// Why an attempt failed without (or despite) an HTTP status.
@@ -444,8 +462,7 @@ impl DeliveryTask {
         Some(Progress {
             status: DeliveryStatus::Pending,
             attempt_count: attempt - 1,
-            series_start: 0,
-            next_attempt_at: None,
+            ..Progress::FIRST
         })
     }
 }
@@ -458,6 +475,7 @@ pub struct Progress {
     pub attempt_count: u32,
     pub series_start: u32,
     pub next_attempt_at: Option<DateTime<Utc>>,
+    pub parked: bool,
 }
 
 impl Progress {
@@ -467,6 +485,7 @@ impl Progress {
         attempt_count: 0,
         series_start: 0,
         next_attempt_at: None,
+        parked: false,
     };
 }
 
@@ -477,6 +496,7 @@ impl From<&LogEntry> for Progress {
             attempt_count: e.attempt_count,
             series_start: e.series_start,
             next_attempt_at: e.next_attempt_at,
+            parked: e.parked,
         }
     }
 }

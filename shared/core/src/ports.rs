@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
     Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry, Message,
-    MessageMeta, Page, Payload, Progress,
+    MessageMeta, NextAttempt, Page, Payload, Progress,
 };
 use crate::signing::Secret;
 use async_trait::async_trait;
@@ -15,6 +15,9 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The longest delay [`TaskQueue::enqueue_at`] must honour.
+pub const MAX_ENQUEUE_DELAY: Duration = Duration::from_secs(15 * 60);
 
 /// Endpoints of each tenant, with their counters.
 #[async_trait]
@@ -117,6 +120,15 @@ pub trait DeliveryReader: Send + Sync {
     async fn read(&self, task: &DeliveryTask) -> StoreResult<DeliveryInputs>;
 }
 
+/// A pending delivery as the sweep sees it: its task (no hints), when its next attempt is
+/// due, and whether it waits with no queue message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Due {
+    pub task: DeliveryTask,
+    pub at: Option<DateTime<Utc>>,
+    pub parked: bool,
+}
+
 /// The delivery log: one entry per (message, endpoint) and its attempts.
 ///
 /// An entry is created by the delivery's first attempt, not by the fan-out: that saves a
@@ -136,7 +148,7 @@ pub trait DeliveryLog: Send + Sync {
         message: &MessageId,
     ) -> StoreResult<Option<LogEntry>>;
     /// Appends `attempt` to the entry of (`endpoint`, `message`) and moves it to
-    /// `status_after`; attempt 1 creates the entry, showing `message`'s type and creation
+    /// `status_after`, due again at `next` if pending; attempt 1 creates the entry, showing `message`'s type and creation
     /// time. Counters follow with [`Counters::change`] and the endpoint's `failing_since`
     /// (set by a failure when unset, cleared by a success). `Conflict` unless the entry is
     /// absent for attempt 1, or pending with exactly `attempt.number − 1` attempts for a
@@ -148,8 +160,18 @@ pub trait DeliveryLog: Send + Sync {
         message: &MessageMeta,
         attempt: &Attempt,
         status_after: DeliveryStatus,
-        next_attempt_at: Option<DateTime<Utc>>,
+        next: Option<NextAttempt>,
     ) -> StoreResult<()>;
+    /// Ends the parking of a pending delivery due at `at` (its task is about to be sent):
+    /// `false` if it is no longer parked for that time (another sweep took it, or it moved
+    /// on), so that one task is sent per parked wait.
+    async fn unpark(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        message: &MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Starts a new series of attempts for a `failed` entry: back to pending, due now, with
     /// `series_start` = attempts so far; counters move from failed to in flight; the entry
     /// and its message get a full retention period again, so neither expires mid-series.
@@ -161,18 +183,17 @@ pub trait DeliveryLog: Send + Sync {
         endpoint: &EndpointId,
         message: &MessageId,
     ) -> StoreResult<bool>;
-    /// Every tenant's pending deliveries whose next attempt was due before `before`, as
-    /// tasks to send again, one page at a time (`cursor` from the previous page). An
-    /// operator's sweep, not a tenant's query: a delivery's task can be lost (a function
-    /// killed between a restart and its enqueue, a queue message out of receives), and
-    /// this finds it. It may also list deliveries whose task is only late: a second task is
-    /// harmless, the log's conditional write records each attempt once.
-    async fn overdue(
+    /// Every tenant's pending deliveries due before `horizon`, one page at a time (`cursor`
+    /// from the previous page; a page may be short, even empty, with a cursor). An
+    /// operator's sweep, not a tenant's query: it wakes parked deliveries, and finds those
+    /// whose task was lost (a function killed between a restart and its enqueue, a queue
+    /// message out of receives).
+    async fn due(
         &self,
-        before: DateTime<Utc>,
+        horizon: DateTime<Utc>,
         cursor: Option<&str>,
         limit: usize,
-    ) -> StoreResult<Page<DeliveryTask>>;
+    ) -> StoreResult<Page<Due>>;
     /// Rebuilds the endpoint's counters from the entries still retained and returns them
     /// (an operator's repair; exact when no delivery to the endpoint is under way).
     /// `Ok(None)` if the endpoint does not exist.
@@ -212,6 +233,9 @@ pub trait DeliveryLog: Send + Sync {
 pub trait TaskQueue: Send + Sync {
     /// Enqueues tasks due now. All or error: on error the caller may retry the whole call.
     async fn enqueue(&self, tasks: &[DeliveryTask]) -> StoreResult<()>;
+    /// Enqueues tasks each due at its time, which is at most [`MAX_ENQUEUE_DELAY`] away
+    /// (SQS delays a message 15 minutes at most); all or error, like [`Self::enqueue`].
+    async fn enqueue_at(&self, tasks: &[(DeliveryTask, DateTime<Utc>)]) -> StoreResult<()>;
 }
 
 /// One outbound webhook request.

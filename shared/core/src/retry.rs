@@ -17,12 +17,13 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 5 attempts; 1 min, 5 min, 25 min, 2 h 05 between them; ±10 % jitter.
+    /// 5 attempts; 1 min, 11 min, 2 h 01, 22 h 11 between them (about 24 h 25 in all, so a
+    /// receiver down for a day still gets its messages); ±10 % jitter.
     fn default() -> Self {
         Self {
             max_attempts: MAX_ATTEMPTS,
             base: Duration::from_secs(60),
-            factor: 5.0,
+            factor: 11.0,
             jitter: 0.1,
         }
     }
@@ -122,13 +123,23 @@ mod tests {
     const FAIL: AttemptOutcome = AttemptOutcome::Failed { retry_after: None };
 
     #[test]
-    fn default_schedule_is_1_5_25_125_minutes() {
+    fn the_default_schedule_spans_a_day_in_five_attempts() {
         let p = RetryPolicy::default();
         let mins: Vec<u64> = (1..=4)
             .map(|a| p.next_delay(a, FAIL, 0.0).unwrap().as_secs() / 60)
             .collect();
-        assert_eq!(mins, [1, 5, 25, 125]);
+        assert_eq!(mins, [1, 11, 121, 1331]);
         assert_eq!(p.next_delay(5, FAIL, 0.0), None);
+        // The four delays, nominal and at either end of the jitter band.
+        let total = |j: f64| {
+            let d: Duration = (1..=4).map(|a| p.next_delay(a, FAIL, j).unwrap()).sum();
+            d.as_secs_f64() / 3600.0
+        };
+        // (jitter unit, hours: at least, below)
+        for (j, lo, hi) in [(0.0, 24.0, 24.5), (-1.0, 21.9, 22.0), (1.0, 26.8, 26.9)] {
+            let h = total(j);
+            assert!((lo..hi).contains(&h), "jitter {j}: {h} h");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_operator_features.sql"),
     include_str!("../migrations/0003_endpoint_headers.sql"),
     include_str!("../migrations/0004_secret_generations.sql"),
+    include_str!("../migrations/0005_parked.sql"),
 ];
 
 /// The database could not be opened or migrated.

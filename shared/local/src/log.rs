@@ -6,9 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use webhooks_core::model::{
-    now, Attempt, Counters, DeliveryStatus, DeliveryTask, HourBucket, LogEntry, MessageMeta, Page,
+    now, Attempt, Counters, DeliveryStatus, DeliveryTask, HourBucket, LogEntry, MessageMeta,
+    NextAttempt, Page,
 };
-use webhooks_core::ports::{DeliveryLog, StoreResult};
+use webhooks_core::ports::{DeliveryLog, Due, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
 #[derive(Clone)]
@@ -24,7 +25,7 @@ impl SqliteDeliveryLog {
 
 const ENTRY_COLUMNS: &str =
     "message_id, event_type, created_at, status, attempt_count, last_attempt_at, \
-                             next_attempt_at, series_start";
+                             next_attempt_at, series_start, parked";
 
 fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
     let status: String = r.get(3)?;
@@ -37,6 +38,7 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         last_attempt_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
         next_attempt_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
         series_start: r.get(7)?,
+        parked: r.get(8)?,
         // One process leases each task to one worker: no second copy to tell apart.
         last_task: None,
     })
@@ -80,7 +82,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         m: &MessageMeta,
         a: &Attempt,
         status_after: DeliveryStatus,
-        next_attempt_at: Option<DateTime<Utc>>,
+        next: Option<NextAttempt>,
     ) -> StoreResult<()> {
         let (t, ep, m, a) = (tenant.to_string(), ep.to_string(), m.clone(), a.clone());
         self.db
@@ -91,23 +93,25 @@ impl DeliveryLog for SqliteDeliveryLog {
                 // The first attempt creates the entry; a later one needs it pending with the
                 // attempts before it. Either way a duplicate task changes no row.
                 let (t, ep) = (t.as_str(), ep.as_str());
-                let (status, last, next) = (status_after.as_str(), ms(a.started_at), next_attempt_at.map(ms));
+                let (status, last) = (status_after.as_str(), ms(a.started_at));
+                let (next, parked) = (next.map(|n| ms(n.at)), next.is_some_and(|n| n.parked));
                 let changed = if first {
                     tx.prepare_cached(
                         "INSERT INTO deliveries (tenant, endpoint_id, message_id, attempt_count, status,
-                                                 last_attempt_at, next_attempt_at, event_type, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                                                 last_attempt_at, next_attempt_at, parked, event_type, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
                     )
                     .and_then(|mut s| {
-                        s.execute(params![t, ep, msg, a.number, status, last, next, m.event_type, ms(m.created_at)])
+                        s.execute(params![t, ep, msg, a.number, status, last, next, parked, m.event_type, ms(m.created_at)])
                     })
                 } else {
                     tx.prepare_cached(
-                        "UPDATE deliveries SET attempt_count = ?4, status = ?5, last_attempt_at = ?6, next_attempt_at = ?7
+                        "UPDATE deliveries SET attempt_count = ?4, status = ?5, last_attempt_at = ?6, next_attempt_at = ?7,
+                                               parked = ?8
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3
                            AND attempt_count = ?4 - 1 AND status = 'pending'",
                     )
-                    .and_then(|mut s| s.execute(params![t, ep, msg, a.number, status, last, next]))
+                    .and_then(|mut s| s.execute(params![t, ep, msg, a.number, status, last, next, parked]))
                 }
                 .map_err(sql)?;
                 if changed == 0 {
@@ -172,7 +176,7 @@ impl DeliveryLog for SqliteDeliveryLog {
                 let tx = c.savepoint().map_err(sql)?;
                 let n = tx
                     .execute(
-                        "UPDATE deliveries SET status = 'pending', series_start = attempt_count, next_attempt_at = ?4
+                        "UPDATE deliveries SET status = 'pending', series_start = attempt_count, next_attempt_at = ?4, parked = 0
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3 AND status = 'failed'",
                         params![t, ep, msg, ms(now())],
                     )
@@ -191,12 +195,34 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
-    async fn overdue(
+    async fn unpark(
         &self,
-        before: DateTime<Utc>,
+        tenant: &TenantId,
+        ep: &EndpointId,
+        msg: &MessageId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        self.db
+            .call(move |c| {
+                c.execute(
+                    "UPDATE deliveries SET parked = 0
+                     WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3
+                       AND status = 'pending' AND parked = 1 AND next_attempt_at = ?4",
+                    params![t, ep, msg, ms(at)],
+                )
+                .map(|n| n > 0)
+                .map_err(sql)
+            })
+            .await
+    }
+
+    async fn due(
+        &self,
+        horizon: DateTime<Utc>,
         cursor: Option<&str>,
         limit: usize,
-    ) -> StoreResult<Page<DeliveryTask>> {
+    ) -> StoreResult<Page<Due>> {
         // The cursor is the last (tenant, endpoint, message) listed: none of them holds a space.
         let after: Vec<String> = match cursor {
             Some(c) => c.split(' ').map(str::to_owned).collect(),
@@ -210,38 +236,37 @@ impl DeliveryLog for SqliteDeliveryLog {
             .read(move |c| {
                 let mut st = c
                     .prepare_cached(
-                        "SELECT tenant, endpoint_id, message_id FROM deliveries
+                        "SELECT tenant, endpoint_id, message_id, next_attempt_at, parked FROM deliveries
                          WHERE status = 'pending' AND COALESCE(next_attempt_at, 0) < ?1
                            AND (tenant, endpoint_id, message_id) > (?2, ?3, ?4)
                          ORDER BY tenant, endpoint_id, message_id LIMIT ?5",
                     )
                     .map_err(sql)?;
+                type Row = (String, String, String, Option<i64>, bool);
                 let rows = st
                     .query_map(
-                        params![ms(before), after[0], after[1], after[2], limit as i64],
-                        |r| {
-                            Ok((
-                                r.get::<_, String>(0)?,
-                                r.get::<_, String>(1)?,
-                                r.get::<_, String>(2)?,
-                            ))
-                        },
+                        params![ms(horizon), after[0], after[1], after[2], limit as i64],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                     )
                     .map_err(sql)?
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<Vec<Row>, _>>()
                     .map_err(sql)?;
                 let next_cursor = (rows.len() == limit)
-                    .then(|| rows.last().map(|(t, e, m)| format!("{t} {e} {m}")))
+                    .then(|| rows.last().map(|(t, e, m, _, _)| format!("{t} {e} {m}")))
                     .flatten();
+                let bad = |_| StoreError::Backend("bad stored id".into());
                 let data = rows
                     .into_iter()
-                    .map(|(t, e, m)| {
-                        let bad = |_| StoreError::Backend("bad stored id".into());
-                        Ok(DeliveryTask::new(
-                            TenantId::parse(&t).map_err(bad)?,
-                            MessageId::parse(&m).map_err(bad)?,
-                            EndpointId::parse(&e).map_err(bad)?,
-                        ))
+                    .map(|(t, e, m, at, parked)| {
+                        Ok(Due {
+                            task: DeliveryTask::new(
+                                TenantId::parse(&t).map_err(bad)?,
+                                MessageId::parse(&m).map_err(bad)?,
+                                EndpointId::parse(&e).map_err(bad)?,
+                            ),
+                            at: at.map(from_ms),
+                            parked,
+                        })
                     })
                     .collect::<StoreResult<_>>()?;
                 Ok(Page { data, next_cursor })

@@ -158,6 +158,12 @@ impl SqliteTaskQueue {
 #[async_trait]
 impl TaskQueue for SqliteTaskQueue {
     async fn enqueue(&self, tasks: &[DeliveryTask]) -> StoreResult<()> {
+        let at = now();
+        let due: Vec<_> = tasks.iter().map(|t| (t.clone(), at)).collect();
+        self.enqueue_at(&due).await
+    }
+
+    async fn enqueue_at(&self, tasks: &[(DeliveryTask, DateTime<Utc>)]) -> StoreResult<()> {
         if tasks.is_empty() {
             return Ok(());
         }
@@ -174,13 +180,12 @@ impl TaskQueue for SqliteTaskQueue {
                              VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                         )
                         .map_err(sql)?;
-                    let at = ms(now());
-                    for t in &tasks {
+                    for (t, at) in &tasks {
                         ins.execute(params![
                             t.message_id.as_str(),
                             t.endpoint_id.as_str(),
                             t.tenant.as_str(),
-                            at
+                            ms(*at)
                         ])
                         .map_err(sql)?;
                     }

@@ -150,7 +150,9 @@ async fn process(
     backoff: Duration,
 ) {
     let result = match delivery.deliver(task).await.map(|d| d.outcome) {
-        Ok(DeliveryOutcome::RetryIn(delay)) => {
+        // Nothing parks here (the local queue has no in-flight quota): a parked retry is
+        // held like any other.
+        Ok(DeliveryOutcome::RetryIn(delay) | DeliveryOutcome::Parked(delay)) => {
             let at = now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX);
             queue.retry_at(task, at).await
         }

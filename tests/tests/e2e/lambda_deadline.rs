@@ -67,10 +67,15 @@ async fn failed_delivery(stores: &Stores, ep: &Endpoint) -> MessageId {
 async fn count(stores: &Stores, ep: &Endpoint, status: DeliveryStatus) -> usize {
     let (mut n, mut cursor) = (0, None::<String>);
     loop {
-        let page = (stores.log)
+        // moto applies an UpdateItem that creates an item in two steps, and a read may fall
+        // between them (DynamoDB's are atomic): read that page again.
+        let page = match (stores.log)
             .list(&ep.tenant, &ep.id, Some(status), cursor.as_deref(), 100)
             .await
-            .unwrap();
+        {
+            Ok(page) => page,
+            Err(_) => continue,
+        };
         n += page.data.len();
         match page.next_cursor {
             Some(c) => cursor = Some(c),

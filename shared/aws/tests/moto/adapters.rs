@@ -433,6 +433,7 @@ async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
                 "retry"
             }
             DeliveryOutcome::Delivered => "delivered",
+            DeliveryOutcome::Parked(_) => "parked",
             DeliveryOutcome::Skipped(_) => "skipped",
             DeliveryOutcome::Failed => "failed",
         };

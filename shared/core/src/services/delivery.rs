@@ -3,7 +3,9 @@
 
 use super::Stores;
 use crate::error::{CoreError, StoreError};
-use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind, Progress};
+use crate::model::{
+    now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind, NextAttempt, Progress,
+};
 use crate::ports::{OutboundRequest, WebhookSender};
 use crate::retry::{AttemptOutcome, RetryPolicy};
 use crate::signing::signature_headers;
@@ -31,6 +33,10 @@ pub enum DeliveryOutcome {
     Delivered,
     /// Attempt failed: make the task due again after this delay.
     RetryIn(Duration),
+    /// Attempt failed and the next one is further away than
+    /// [`DeliveryConfig::park_after`]: remove the task; the sweep sends a new one shortly
+    /// before it is due.
+    Parked(Duration),
     /// Final failure (attempts exhausted, 410, or endpoint disabled): remove the task;
     /// the log shows the message as failed.
     Failed,
@@ -44,6 +50,10 @@ pub struct DeliveryConfig {
     pub retry: RetryPolicy,
     /// An endpoint whose attempts have all failed for this long is disabled automatically.
     pub disable_after: Duration,
+    /// Retries further away than this wait with no queue message ([`DeliveryOutcome::Parked`]):
+    /// on SQS a message hidden for its retry counts against the queue's in-flight quota,
+    /// and a full quota stops every delivery. `None`: the queue holds every retry (SQLite).
+    pub park_after: Option<Duration>,
 }
 
 impl Default for DeliveryConfig {
@@ -51,6 +61,7 @@ impl Default for DeliveryConfig {
         Self {
             retry: RetryPolicy::default(),
             disable_after: Duration::from_secs(5 * 24 * 3600),
+            park_after: None,
         }
     }
 }
@@ -106,6 +117,11 @@ impl DeliveryService {
         if let Some(due) = entry.next_attempt_at {
             let early = (due - now()).to_std().unwrap_or_default();
             if early > EARLY_SLACK {
+                // A parked wait has no queue message of its own: this is a stray copy, and
+                // the sweep sends the task that makes the attempt.
+                if entry.parked {
+                    return Ok(DeliveryOutcome::Skipped("parked until due").into());
+                }
                 return Ok(DeliveryOutcome::RetryIn(early).into());
             }
         }
@@ -190,14 +206,19 @@ impl DeliveryService {
             outcome,
             rand::thread_rng().gen_range(-1.0..=1.0),
         );
+        let parked = next.is_some_and(|d| self.config.park_after.is_some_and(|p| d > p));
         let (status_after, result) = match (outcome, next) {
             (AttemptOutcome::Success, _) => (DeliveryStatus::Delivered, DeliveryOutcome::Delivered),
+            (_, Some(delay)) if parked => (DeliveryStatus::Pending, DeliveryOutcome::Parked(delay)),
             (_, Some(delay)) => (DeliveryStatus::Pending, DeliveryOutcome::RetryIn(delay)),
             (_, None) => (DeliveryStatus::Failed, DeliveryOutcome::Failed),
         };
         let next_at = next
             .and_then(|d| TimeDelta::from_std(d).ok())
-            .map(|d| now() + d);
+            .map(|d| NextAttempt {
+                at: now() + d,
+                parked,
+            });
         match self
             .stores
             .log
@@ -253,6 +274,8 @@ impl DeliveryService {
             Some(e) if e.last_task.is_some() && task.id.is_some() && e.last_task != task.id => {
                 DeliveryOutcome::Skipped("another queue message carries this delivery").into()
             }
+            // The winner parked the retry and has the message deleted.
+            Some(e) if e.parked => DeliveryOutcome::Skipped("parked until due").into(),
             Some(e) if e.status == DeliveryStatus::Pending => {
                 let wait = match e.next_attempt_at {
                     // Already due: come back at once (no sooner than the slack).

@@ -272,7 +272,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
             &(&m).into(),
             &failed,
             DeliveryStatus::Pending,
-            Some(due),
+            Some(due.into()),
         )
         .await
         .unwrap();
