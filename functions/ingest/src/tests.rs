@@ -132,6 +132,7 @@ async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
         event_id: Some("FA-9".into()),
         body: bytes::Bytes::from_static(b"{}"),
         created_at: at,
+        endpoints: Vec::new(),
     };
     aws.stores.messages.insert(&first).await.unwrap();
     let failed = webhooks_core::model::Attempt {

@@ -14,7 +14,9 @@ use webhooks_core::catalog::EventType;
 use webhooks_core::model::{
     Attempt, Counters, EndpointIn, EndpointOut, EndpointPatch, HourBucket, LogEntry, Page,
 };
-use webhooks_core::services::{IngestReceipt, MessageOut, RecoverReport};
+use webhooks_core::services::{
+    EventTrace, FailedDelivery, IngestReceipt, MessageOut, RecoverReport,
+};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -246,6 +248,57 @@ pub async fn stats(
     Query(q): Query<StatsQuery>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(list(s.admin.stats(&t, &id, q.hours).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// The publisher's `event_id`: answers that event and its deliveries.
+    event_id: Option<String>,
+    /// `failed`: the failed deliveries of every endpoint, newest first.
+    status: Option<String>,
+    /// With `status=failed`: messages created at or after this (default: 7 days ago).
+    since: Option<DateTime<Utc>>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+/// What `GET /v1/messages` answers: an event found by its `event_id`, or a page of failed
+/// deliveries.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum MessagesAnswer {
+    Event(EventTrace),
+    Failed(Page<FailedDelivery>),
+}
+
+#[utoipa::path(get, path = "/v1/messages", tag = "delivery log", security(("bearer" = [])), params(MessagesQuery),
+    responses((status = 200, description = "With `event_id`, the event and where each of its deliveries stands (`fan_out` 0 and `needed_types` when no endpoint took its type); with `status=failed`, a page of failed deliveries across endpoints", body = MessagesAnswer),
+        (status = 400, body = ApiError), (status = 404, description = "No retained event has this `event_id`", body = ApiError)))]
+pub async fn search_messages(
+    State(s): State<AppState>,
+    AdminOf(t): AdminOf,
+    Query(q): Query<MessagesQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let answer = match (q.event_id, q.status.as_deref()) {
+        (Some(event_id), _) => MessagesAnswer::Event(s.admin.find_event(&t, &event_id).await?),
+        (None, Some("failed")) => {
+            let since = q
+                .since
+                .unwrap_or_else(|| Utc::now() - chrono::TimeDelta::days(7));
+            let page = (s.admin)
+                .failed_deliveries(&t, since, q.cursor.as_deref(), q.limit)
+                .await?;
+            MessagesAnswer::Failed(page)
+        }
+        (None, _) => {
+            return Err(ApiError::invalid(vec![webhooks_core::FieldError::new(
+                "event_id",
+                "required, unless status=failed",
+            )]))
+        }
+    };
+    Ok(Json(answer))
 }
 
 #[utoipa::path(get, path = "/v1/messages/{msg_id}", tag = "delivery log", security(("bearer" = [])), params(("msg_id" = String, Path)),

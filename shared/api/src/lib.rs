@@ -77,6 +77,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::list_attempts))
         .routes(routes!(handlers::stats))
         .routes(routes!(handlers::get_message))
+        .routes(routes!(handlers::search_messages))
         .routes(routes!(handlers::ingest_event))
 }
 

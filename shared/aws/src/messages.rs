@@ -11,7 +11,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use webhooks_core::model::Message;
 use webhooks_core::ports::{Inserted, MessageStore, StoreResult};
-use webhooks_core::{MessageId, StoreError, TenantId};
+use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
 pub struct DynamoDbMessageStore {
     table: Arc<Table>,
@@ -39,6 +39,11 @@ fn message_item(table: &Table, m: &Message) -> Item {
     }
     if let Some(event_id) = &m.event_id {
         item.insert("event_id".into(), s(event_id));
+    }
+    if !m.endpoints.is_empty() {
+        // One string, not a list: DynamoDB bills a list 4 bytes more per element.
+        let ids: Vec<&str> = m.endpoints.iter().map(EndpointId::as_str).collect();
+        item.insert("eps".into(), s(ids.join(" ")));
     }
     item
 }
@@ -87,6 +92,19 @@ impl MessageStore for DynamoDbMessageStore {
             .transpose()
             .map(Option::flatten)
     }
+
+    async fn find_event(&self, tenant: &TenantId, event_id: &str) -> StoreResult<Option<Message>> {
+        // The item's key is a digest of the event id: one read, no index.
+        let probe = MessageId::for_event(tenant, event_id);
+        let Some(item) = self.table.get(key(message_pk(tenant, &probe), "M")).await? else {
+            return Ok(None);
+        };
+        if opt_s(&item, "event_id").as_deref() != Some(event_id) {
+            return Ok(None); // another event whose digest shares the key part
+        }
+        let id = parsed(MessageId::parse(get_s(&item, "message_id")?))?;
+        message_from(tenant, &id, &item)
+    }
 }
 
 /// The message `id` of `tenant` from its item; `None` if the item holds another message
@@ -107,5 +125,12 @@ pub(crate) fn message_from(
         event_id: opt_s(item, "event_id"),
         body: Bytes::from(unpacked(item, "body", zipped)?),
         created_at: get_time(item, "created_at")?,
+        endpoints: opt_s(item, "eps")
+            .map(|ids| {
+                ids.split(' ')
+                    .filter_map(|id| EndpointId::parse(id).ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
     }))
 }

@@ -67,7 +67,8 @@ macro_rules! contract_suite {
             queue_round_trip,
             recount_rebuilds_counters_from_the_log,
             concurrent_deliveries_count_exactly,
-            due_deliveries_are_woken_or_swept
+            due_deliveries_are_woken_or_swept,
+            messages_are_found_by_event_id
         );
     };
     (@each $make:expr; $($name:ident),*) => {
@@ -107,6 +108,7 @@ fn message(t: &TenantId, event_id: Option<&str>) -> Message {
         event_type: "INVOICE_VALIDATED".into(),
         event_id: event_id.map(str::to_owned),
         created_at: now(),
+        endpoints: Vec::new(),
     }
 }
 
@@ -1089,4 +1091,29 @@ pub async fn due_deliveries_are_woken_or_swept(h: &Harness) {
         .unwrap());
     let later = st.log.get(&b, &ep_b.id, &ids[6]).await.unwrap().unwrap();
     assert!(later.parked, "not due within the horizon: still parked");
+}
+
+/// A message is found by its publisher's `event_id`, with the endpoints it was fanned out
+/// to; only by its own tenant.
+pub async fn messages_are_found_by_event_id(h: &Harness) {
+    let s = &h.stores.messages;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let m = Message {
+        endpoints: vec![EndpointId::generate(), EndpointId::generate()],
+        ..message(&a, Some("FA-2026-001234"))
+    };
+    s.insert(&m).await.unwrap();
+    let plain = message(&a, None);
+    s.insert(&plain).await.unwrap();
+    assert_eq!(
+        s.find_event(&a, "FA-2026-001234").await.unwrap(),
+        Some(m.clone())
+    );
+    assert_eq!(s.get(&a, &m.id).await.unwrap(), Some(m));
+    assert_eq!(s.find_event(&a, "FA-2026-001235").await.unwrap(), None);
+    assert_eq!(
+        s.find_event(&b, "FA-2026-001234").await.unwrap(),
+        None,
+        "another tenant"
+    );
 }

@@ -216,6 +216,9 @@ pub struct Message {
     pub event_id: Option<String>,
     pub body: Bytes,
     pub created_at: DateTime<Utc>,
+    /// The endpoints subscribed to its type when it was accepted: its fan-out, kept for
+    /// "where is my event?" (an endpoint with no entry yet has its first attempt queued).
+    pub endpoints: Vec<EndpointId>,
 }
 
 /// What a log entry shows of its message. The entry is created by the delivery's first

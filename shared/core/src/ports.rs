@@ -99,6 +99,8 @@ pub trait MessageStore: Send + Sync {
     /// that do not track it, see [`Inserted::Duplicate`]).
     async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()>;
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>>;
+    /// The tenant's retained message of the publisher's `event_id`, if any.
+    async fn find_event(&self, tenant: &TenantId, event_id: &str) -> StoreResult<Option<Message>>;
 }
 
 /// What one delivery attempt reads before sending; each part is `None` when absent (or

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_endpoint_headers.sql"),
     include_str!("../migrations/0004_secret_generations.sql"),
     include_str!("../migrations/0005_parked.sql"),
+    include_str!("../migrations/0006_message_endpoints.sql"),
 ];
 
 /// The database could not be opened or migrated.

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use rusqlite::{params, Connection, OptionalExtension};
 use webhooks_core::model::Message;
 use webhooks_core::ports::{Inserted, MessageStore, StoreResult};
-use webhooks_core::{MessageId, TenantId};
+use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
 #[derive(Clone)]
 pub struct SqliteMessageStore {
@@ -43,15 +43,16 @@ impl MessageStore for SqliteMessageStore {
                     }
                 }
                 tx.execute(
-                    "INSERT INTO messages (tenant, id, event_type, event_id, body, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO messages (tenant, id, event_type, event_id, body, created_at, endpoints)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         m.tenant.as_str(),
                         m.id.as_str(),
                         m.event_type,
                         m.event_id,
                         &m.body[..],
-                        ms(m.created_at)
+                        ms(m.created_at),
+                        join_ids(&m.endpoints)
                     ],
                 )
                 .map_err(sql)?;
@@ -81,6 +82,40 @@ impl MessageStore for SqliteMessageStore {
             .read(move |c| get_message(c, &t, &id).map_err(sql))
             .await
     }
+
+    async fn find_event(&self, tenant: &TenantId, event_id: &str) -> StoreResult<Option<Message>> {
+        let (t, event_id) = (tenant.clone(), event_id.to_owned());
+        self.db
+            .read(move |c| {
+                let id: Option<String> = c
+                    .prepare_cached("SELECT id FROM messages WHERE tenant = ?1 AND event_id = ?2")
+                    .and_then(|mut s| {
+                        s.query_row(params![t.as_str(), event_id], |r| r.get(0))
+                            .optional()
+                    })
+                    .map_err(sql)?;
+                match id.map(|id| MessageId::parse(&id)) {
+                    Some(Ok(id)) => get_message(c, &t, &id).map_err(sql),
+                    Some(Err(_)) => Err(StoreError::Backend("bad stored message id".into())),
+                    None => Ok(None),
+                }
+            })
+            .await
+    }
+}
+
+/// Endpoint ids as stored: separated by spaces.
+fn join_ids(ids: &[EndpointId]) -> String {
+    ids.iter()
+        .map(EndpointId::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn split_ids(raw: &str) -> Vec<EndpointId> {
+    raw.split(' ')
+        .filter_map(|id| EndpointId::parse(id).ok())
+        .collect()
 }
 
 /// The message `id` of `tenant`, on a connection the caller holds.
@@ -90,7 +125,7 @@ pub(crate) fn get_message(
     id: &MessageId,
 ) -> rusqlite::Result<Option<Message>> {
     c.prepare_cached(
-        "SELECT event_type, event_id, body, created_at FROM messages WHERE tenant = ?1 AND id = ?2",
+        "SELECT event_type, event_id, body, created_at, endpoints FROM messages WHERE tenant = ?1 AND id = ?2",
     )?
     .query_row(params![tenant.as_str(), id.as_str()], |r| {
         Ok(Message {
@@ -100,6 +135,7 @@ pub(crate) fn get_message(
             event_id: r.get(1)?,
             body: Bytes::from(r.get::<_, Vec<u8>>(2)?),
             created_at: from_ms(r.get(3)?),
+            endpoints: split_ids(&r.get::<_, String>(4)?),
         })
     })
     .optional()

@@ -32,6 +32,7 @@ async fn stored(stores: &Stores, t: &TenantId) -> Message {
         event_id: None,
         body: bytes::Bytes::from_static(br#"{"event_data":{}}"#),
         created_at: now(),
+        endpoints: Vec::new(),
     };
     stores.messages.insert(&m).await.unwrap();
     m

@@ -66,6 +66,7 @@ async fn a_long_retry_waits_with_no_message_in_flight_and_arrives_on_time() {
         event_id: None,
         body: bytes::Bytes::from_static(br#"{"event_data":{}}"#),
         created_at: now(),
+        endpoints: Vec::new(),
     };
     stores.messages.insert(&m).await.unwrap();
 

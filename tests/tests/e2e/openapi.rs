@@ -16,6 +16,7 @@ const DESIGNED: &[(&str, &str)] = &[
     ("get", "/v1/endpoints/{id}/messages"),
     ("get", "/v1/endpoints/{id}/messages/{msg_id}/attempts"),
     ("get", "/v1/endpoints/{id}/stats"),
+    ("get", "/v1/messages"),
     ("get", "/v1/messages/{msg_id}"),
     ("post", "/v1/endpoints/{id}/messages/{msg_id}/replay"),
     ("post", "/v1/endpoints/{id}/recover"),

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use webhooks_core::retry::RetryPolicy;
 use webhooks_core::signing::Secret;
-use webhooks_tests::{wait_until, Stack, TestReceiver, ADMIN_A, ADMIN_B};
+use webhooks_tests::{wait_until, Stack, TestReceiver, ADMIN_A, ADMIN_B, INGEST};
 
 #[tokio::test]
 async fn rotation_signs_with_both_secrets_during_the_grace_period() {
@@ -422,5 +422,122 @@ async fn custom_headers_are_sent_with_every_request_and_reserved_names_refused()
         assert_eq!(status, 400, "{problem}");
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
+    s.stop().await;
+}
+
+/// "Did invoice FA-2026-001234 reach our ERP?": found by its `event_id`, with where each of
+/// its deliveries stands; an event no endpoint took names the type it needed; an unknown id
+/// is a 404. The failed deliveries of every endpoint come newest first, page by page.
+#[tokio::test]
+async fn an_event_is_found_by_its_id_and_failures_are_listed_across_endpoints() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start().await;
+    let (erp, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/ok/erp"), &["INVOICE_VALIDATED"])
+        .await;
+    let (down, _) = s
+        .create_endpoint(
+            ADMIN_A,
+            &rx.url("/status/500"),
+            &["INVOICE_VALIDATED", "CONTRACT_CREATED"],
+        )
+        .await;
+    let publish = |event_type: &'static str, event_id: &'static str| {
+        let body = json!({"tenant_id": "ENS_A", "event_type": event_type, "event_id": event_id, "event_data": {}});
+        let s = &s;
+        async move {
+            let (status, receipt) = s.call("POST", "/v1/events", INGEST, Some(body)).await;
+            assert_eq!(status, 202, "{receipt}");
+            receipt["message_id"].as_str().unwrap().to_owned()
+        }
+    };
+    let invoice = publish("INVOICE_VALIDATED", "FA-2026-001234").await;
+    let contract = publish("CONTRACT_CREATED", "CT-1").await;
+    publish("TIMESHEET_SUBMITTED", "TS-1").await;
+    s.wait_status(ADMIN_A, &down, &invoice, "failed").await;
+    s.wait_status(ADMIN_A, &down, &contract, "failed").await;
+    s.wait_status(ADMIN_A, &erp, &invoice, "delivered").await;
+
+    let (status, found) = s
+        .call("GET", "/v1/messages?event_id=FA-2026-001234", ADMIN_A, None)
+        .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(
+        (found["message_id"].as_str(), found["fan_out"].as_u64()),
+        (Some(invoice.as_str()), Some(2))
+    );
+    let of = |ep: &str| {
+        found["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["endpoint_id"] == ep)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(of(&erp)["status"], "delivered");
+    assert_eq!(of(&erp)["last_status_code"], 200);
+    let failed = of(&down);
+    assert_eq!(
+        (failed["status"].as_str(), failed["attempt_count"].as_u64()),
+        (Some("failed"), Some(5))
+    );
+    assert_eq!(failed["last_status_code"], 500);
+    assert_eq!(failed["last_error"], "http_status");
+
+    let (status, none) = s
+        .call("GET", "/v1/messages?event_id=TS-1", ADMIN_A, None)
+        .await;
+    assert_eq!(status, 200, "{none}");
+    assert_eq!(none["fan_out"], 0);
+    assert_eq!(none["needed_types"], json!(["TIMESHEET_SUBMITTED"]));
+    for (token, id) in [(ADMIN_A, "FA-unknown"), (ADMIN_B, "FA-2026-001234")] {
+        let (status, p) = s
+            .call("GET", &format!("/v1/messages?event_id={id}"), token, None)
+            .await;
+        assert_eq!(status, 404, "{p}");
+    }
+    let (status, p) = s.call("GET", "/v1/messages", ADMIN_A, None).await;
+    assert_eq!(
+        (status, p["errors"][0]["field"].as_str()),
+        (400, Some("event_id"))
+    );
+
+    // The undelivered list, across endpoints, newest first, one per page.
+    let (mut seen, mut cursor) = (Vec::new(), String::new());
+    loop {
+        let (status, page) = s
+            .call(
+                "GET",
+                &format!("/v1/messages?status=failed&limit=1{cursor}"),
+                ADMIN_A,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        for f in page["data"].as_array().unwrap() {
+            assert_eq!(f["endpoint_id"], down.as_str());
+            seen.push(f["message_id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+        assert!(seen.len() < 10, "pagination does not end");
+    }
+    assert_eq!(seen, [contract.clone(), invoice.clone()]);
+    let (_, later) = s
+        .call(
+            "GET",
+            "/v1/messages?status=failed&since=2999-01-01T00:00:00Z",
+            ADMIN_A,
+            None,
+        )
+        .await;
+    assert_eq!(later["data"], json!([]));
+    let (_, other) = s
+        .call("GET", "/v1/messages?status=failed", ADMIN_B, None)
+        .await;
+    assert_eq!(other["data"], json!([]), "another tenant sees none");
     s.stop().await;
 }

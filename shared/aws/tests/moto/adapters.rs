@@ -26,6 +26,7 @@ fn message(t: &TenantId) -> Message {
         event_id: None,
         body: bytes::Bytes::from_static(b"{}"),
         created_at: now(),
+        endpoints: Vec::new(),
     }
 }
 
@@ -469,6 +470,7 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
     aws.stores.endpoints.create(&ep).await.unwrap();
     let aged = |days: i64| Message {
         created_at: now() - chrono::TimeDelta::days(days) - chrono::TimeDelta::hours(1),
+        endpoints: Vec::new(),
         ..message(&t)
     };
     // Past retention, not yet deleted: gone for every read.

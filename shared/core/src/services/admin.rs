@@ -93,6 +93,11 @@ fn message_id(raw: &str) -> Result<MessageId, CoreError> {
 }
 
 impl AdminService {
+    /// The adapters, for the other admin reads (search.rs).
+    pub(super) fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
     pub fn new(stores: Stores, catalog: Arc<Catalog>, config: AdminConfig) -> Self {
         Self {
             stores,

@@ -108,23 +108,11 @@ impl IngestService {
         &self,
         events: Vec<Result<ValidEvent, CoreError>>,
     ) -> Vec<Result<IngestReceipt, CoreError>> {
-        // 1. Store each message (its duplicates are found here).
-        let staged = join_all(events.into_iter().map(|e| async move {
-            match e {
-                Ok(event) => self.store(event).await,
-                Err(e) => Err(e),
-            }
-        }))
-        .await;
-        // 2. Who takes each type, once per (tenant, type).
-        let mut wanted: Vec<(TenantId, String)> = staged
+        // 1. Who takes each type, once per (tenant, type).
+        let mut wanted: Vec<(TenantId, String)> = events
             .iter()
-            .filter_map(|s| match s {
-                Ok(Staged::FanOut { message, .. }) => {
-                    Some((message.tenant.clone(), message.event_type.clone()))
-                }
-                _ => None,
-            })
+            .filter_map(|e| e.as_ref().ok())
+            .map(|e| (e.tenant.clone(), e.event_type.clone()))
             .collect();
         wanted.sort();
         wanted.dedup();
@@ -134,38 +122,45 @@ impl IngestService {
                 .map(|(t, ty)| self.stores.endpoints.subscribed(t, ty)),
         )
         .await;
-        let subscribers: HashMap<_, _> = wanted.into_iter().zip(found).collect();
-        // 3. The tasks to send.
-        let planned = join_all(staged.into_iter().map(|s| {
-            let subscribers = &subscribers;
-            async move {
-                let (message, resume) = match s? {
-                    Staged::Done(receipt) => return Ok::<_, CoreError>(Planned::Done(receipt)),
-                    Staged::FanOut { message, resume } => (message, resume),
-                };
-                let endpoints: Vec<EndpointId> = match &subscribers
-                    [&(message.tenant.clone(), message.event_type.clone())]
-                {
-                    Ok(eps) => eps.iter().map(|e| e.id.clone()).collect(),
-                    Err(e) => return Err(StoreError::backend(format!("subscribers: {e}")).into()),
-                };
-                let tasks = self
-                    .stores
-                    .tasks_to_send(&message, &endpoints, resume)
-                    .await?;
-                Ok(Planned::Send {
-                    receipt: IngestReceipt {
-                        message_id: message.id.clone(),
-                        endpoints: endpoints.len(),
-                        duplicate: resume,
-                    },
-                    message,
-                    tasks,
-                })
-            }
+        let subscribers: HashMap<_, Result<Vec<EndpointId>, String>> = wanted
+            .into_iter()
+            .zip(found)
+            .map(|(k, eps)| {
+                let ids = eps.map(|eps| eps.into_iter().map(|e| e.id).collect());
+                (k, ids.map_err(|e| format!("subscribers: {e}")))
+            })
+            .collect();
+        let subscribers = &subscribers;
+        let of = move |tenant: &TenantId, event_type: &str| {
+            subscribers[&(tenant.clone(), event_type.to_owned())]
+                .clone()
+                .map_err(|e| CoreError::from(StoreError::Backend(e)))
+        };
+        // 2. Store each message with its fan-out (its duplicates are found here), and plan
+        // its tasks.
+        let planned = join_all(events.into_iter().map(|e| async move {
+            let event = e?;
+            let endpoints = of(&event.tenant, &event.event_type)?;
+            let (message, resume) = match self.store(event, endpoints.clone()).await? {
+                Staged::Done(receipt) => return Ok(Planned::Done(receipt)),
+                Staged::FanOut { message, resume } => (message, resume),
+            };
+            let tasks = self
+                .stores
+                .tasks_to_send(&message, &endpoints, resume)
+                .await?;
+            Ok::<_, CoreError>(Planned::Send {
+                receipt: IngestReceipt {
+                    message_id: message.id.clone(),
+                    endpoints: endpoints.len(),
+                    duplicate: resume,
+                },
+                message,
+                tasks,
+            })
         }))
         .await;
-        // 4. One enqueue for the batch; a failure fails every event that had tasks in it
+        // 3. One enqueue for the batch; a failure fails every event that had tasks in it
         // (each is retried whole, idempotently).
         let tasks: Vec<DeliveryTask> = planned
             .iter()
@@ -214,9 +209,14 @@ impl IngestService {
         .await
     }
 
-    /// Stores the message of `event`, or finds the one an earlier copy stored.
-    async fn store(&self, event: ValidEvent) -> Result<Staged, CoreError> {
-        let message = new_message(event)?;
+    /// Stores the message of `event`, fanned out to `endpoints`, or finds the one an earlier
+    /// copy stored.
+    async fn store(
+        &self,
+        event: ValidEvent,
+        endpoints: Vec<EndpointId>,
+    ) -> Result<Staged, CoreError> {
+        let message = new_message(event, endpoints)?;
         match self.stores.messages.insert(&message).await? {
             Inserted::Created => Ok(Staged::FanOut {
                 message,
@@ -262,15 +262,18 @@ impl IngestService {
         if self.stores.endpoints.get(tenant, &id).await?.is_none() {
             return Err(CoreError::NotFound("endpoint"));
         }
-        let message = new_message(ValidEvent {
-            tenant: tenant.clone(),
-            event_type: TEST_EVENT_TYPE.to_owned(),
-            event_id: None,
-            event_data: serde_json::json!({
-                "endpoint_id": id,
-                "message": "Événement de test envoyé depuis l'interface Webhooks Peopulse.",
-            }),
-        })?;
+        let message = new_message(
+            ValidEvent {
+                tenant: tenant.clone(),
+                event_type: TEST_EVENT_TYPE.to_owned(),
+                event_id: None,
+                event_data: serde_json::json!({
+                    "endpoint_id": id,
+                    "message": "Événement de test envoyé depuis l'interface Webhooks Peopulse.",
+                }),
+            },
+            vec![id.clone()],
+        )?;
         self.stores.messages.insert(&message).await?;
         self.stores
             .fan_out(&message, std::slice::from_ref(&id))
@@ -284,8 +287,9 @@ impl IngestService {
     }
 }
 
-/// Builds the message of an event, with its outbound body fixed once and for all.
-fn new_message(event: ValidEvent) -> Result<Message, CoreError> {
+/// Builds the message of an event fanned out to `endpoints`, with its outbound body fixed
+/// once and for all.
+fn new_message(event: ValidEvent, endpoints: Vec<EndpointId>) -> Result<Message, CoreError> {
     let created_at = now();
     let id = match &event.event_id {
         Some(event_id) => MessageId::for_event(&event.tenant, event_id),
@@ -305,5 +309,6 @@ fn new_message(event: ValidEvent) -> Result<Message, CoreError> {
         event_id: event.event_id,
         body: Bytes::from(body),
         created_at,
+        endpoints,
     })
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod delivery;
 mod ingest;
+mod search;
 mod sweep;
 
 pub use admin::{
@@ -14,6 +15,7 @@ pub use delivery::{
     SUCCESS_EXCERPT_BYTES,
 };
 pub use ingest::{IngestReceipt, IngestService};
+pub use search::{DeliveryTrace, EventTrace, FailedDelivery, TraceStatus};
 pub use sweep::{SweepConfig, SweepReport, SweepService};
 
 use crate::error::StoreError;

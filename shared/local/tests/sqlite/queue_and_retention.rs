@@ -18,6 +18,7 @@ fn message(t: &TenantId, age: TimeDelta) -> Message {
         event_id: Some(format!("evt-{}", MessageId::generate())),
         body: Bytes::from_static(b"{}"),
         created_at: now() - age,
+        endpoints: Vec::new(),
     }
 }
 
