@@ -32,7 +32,7 @@ echo "== receivers' guide snippets (Python, Node.js) against a real delivery"
 .venv/bin/python tests/receivers/run.py target/debug/pp-svc-webhooks
 echo "== admin UI journey in headless chromium"
 # Screenshots go to target/ here; refresh the committed ones (docs/screenshots) with
-#   SCREENSHOTS_DIR=docs/screenshots tests/browser/run.sh
+#   SCREENSHOTS_DIR=$PWD/docs/screenshots tests/browser/run.sh target/debug/pp-svc-webhooks
 SCREENSHOTS_DIR="${SCREENSHOTS_DIR:-$PWD/target/screenshots}" tests/browser/run.sh target/debug/pp-svc-webhooks
 echo "== fuzz targets, short run (infra/fuzz.sh; longer runs: fuzz/README.md)"
 infra/fuzz.sh 20

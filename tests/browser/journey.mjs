@@ -102,11 +102,11 @@ async function shot(page, name) {
   await page.screenshot({ path: resolve(shotsDir, `${name}.png`) });
 }
 
-async function publish(eventType, eventData) {
+async function publish(eventType, eventData, eventId) {
   const r = await fetch(`${base}/v1/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant_id: 'DEV', event_type: eventType, event_data: eventData }),
+    body: JSON.stringify({ tenant_id: 'DEV', event_type: eventType, event_data: eventData, event_id: eventId }),
   });
   const body = await r.text();
   assert(r.status === 202, `publish ${eventType}: HTTP ${r.status} ${body}`);
@@ -436,6 +436,48 @@ try {
     // Enable again from the detail page.
     await page.getByRole('button', { name: 'Activer' }).click();
     await visible(page.locator('.title-row .badge-enabled'));
+  });
+
+  await step('find an event by its id: each endpoint\'s status, a link into its log', async () => {
+    await publish('INVOICE_VALIDATED', { invoice_id: 'FA-2026-001234' }, 'FA-2026-001234');
+    await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
+    await visible(heading(page, 'Points de terminaison'));
+    await page.getByLabel('Rechercher un événement par identifiant').fill('FA-2026-001234');
+    await page.getByRole('button', { name: 'Rechercher', exact: true }).click();
+    await visible(heading(page, 'Événement FA-2026-001234'));
+    const result = page.getByTestId('search-result');
+    await visible(result);
+    assert((await result.locator('tbody tr').count()) === 2, 'sent to both endpoints');
+    await until('delivered to the first, failed at the second', async () => {
+      await page.reload();
+      await visible(result);
+      return (await result.locator('.badge-delivered').count()) === 1 && (await result.locator('.badge-failed').count()) === 1;
+    });
+    await visible(result.getByText('Dernière réponse : HTTP 500'));
+    await shot(page, '11-search');
+    await result.getByRole('link', { name: failingUrl }).click();
+    await visible(page.getByRole('heading', { name: 'Journal des livraisons' }));
+    await until('the message is expanded in the log', async () => (await page.locator('li.log-item.is-open').count()) === 1);
+    await page.goBack();
+    await allowing([/status of 404/], async () => {
+      await page.getByLabel('Rechercher un événement par identifiant').fill('FA-inconnue');
+      await page.getByRole('button', { name: 'Rechercher', exact: true }).click();
+      await visible(page.getByTestId('search-none'));
+    });
+  });
+
+  await step('recent failures across endpoints, and replay all shown', async () => {
+    await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
+    await page.getByRole('link', { name: 'Échecs récents' }).click();
+    await visible(heading(page, 'Échecs récents'));
+    const list = page.getByTestId('failed-list');
+    await visible(list);
+    assert((await list.locator('tbody tr').count()) >= 1, 'at least one failure');
+    await shot(page, '12-failures');
+    await page.getByRole('button', { name: 'Rejouer tous les messages affichés' }).click();
+    await visible(page.getByText('remis en livraison', { exact: false }));
+    await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
+    await visible(heading(page, 'Points de terminaison'));
   });
 
   await step('delete with confirmation (both endpoints): list empty again', async () => {

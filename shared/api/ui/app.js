@@ -39,6 +39,28 @@
       'list.title': 'Points de terminaison',
       'list.intro': 'Les adresses HTTP de votre système d’information qui reçoivent les événements métier Peopulse.',
       'list.add': 'Ajouter un point de terminaison',
+      'search.label': 'Rechercher un événement par identifiant',
+      'search.hint': 'L’identifiant donné par le service émetteur (event_id), par exemple FA-2026-001234.',
+      'search.submit': 'Rechercher',
+      'search.title': (id) => `Événement ${id}`,
+      'search.notFound': 'Aucun événement avec cet identifiant n’a été reçu (ou il a dépassé la durée de conservation).',
+      'search.noSubscriber': (type) => `Reçu, mais aucun point de terminaison n’était abonné au type ${type} : abonnez-en un à ce type pour recevoir les prochains.`,
+      'search.summary': (type, date, n) => `${type}, reçu le ${date}, envoyé à ${n} point${n > 1 ? 's' : ''} de terminaison.`,
+      'search.queued': 'En file d’attente',
+      'search.deleted': 'Point de terminaison supprimé',
+      'search.last': (code, err) => (code ? `Dernière réponse : HTTP ${code}` : err ? `Dernière erreur : ${err}` : '—'),
+      'search.open': 'Voir dans le journal',
+      'failed.link': 'Échecs récents',
+      'failed.title': 'Échecs récents',
+      'failed.intro': 'Les messages qui n’ont pas pu être livrés ces 7 derniers jours, tous points de terminaison confondus, du plus récent au plus ancien.',
+      'failed.none': 'Aucun échec ces 7 derniers jours.',
+      'failed.more': 'Afficher plus',
+      'failed.replayAll': 'Rejouer tous les messages affichés',
+      'failed.replayed': (n) => `${n} message${n > 1 ? 's' : ''} remis en livraison.`,
+      'failed.col.message': 'Message',
+      'failed.col.endpoint': 'Point de terminaison',
+      'failed.col.attempts': 'Tentatives',
+      'failed.col.last': 'Dernière tentative',
       'list.count': (n) => (n === 1 ? '1 point de terminaison' : `${n} points de terminaison`),
       'empty.title': 'Aucun point de terminaison',
       'empty.body': 'Déclarez l’adresse HTTP de votre système d’information et choisissez les événements métier (factures, contrats, relevés d’heures…) à y recevoir.',
@@ -227,6 +249,28 @@
       'list.title': 'Endpoints',
       'list.intro': 'The HTTP addresses of your systems that receive Peopulse business events.',
       'list.add': 'Add endpoint',
+      'search.label': 'Find an event by its id',
+      'search.hint': 'The id the publishing service gave it (event_id), for example FA-2026-001234.',
+      'search.submit': 'Search',
+      'search.title': (id) => `Event ${id}`,
+      'search.notFound': 'No event with this id was received (or it is past retention).',
+      'search.noSubscriber': (type) => `Received, but no endpoint was subscribed to the type ${type}: subscribe one to receive the next ones.`,
+      'search.summary': (type, date, n) => `${type}, received ${date}, sent to ${n} endpoint${n > 1 ? 's' : ''}.`,
+      'search.queued': 'Queued',
+      'search.deleted': 'Endpoint deleted',
+      'search.last': (code, err) => (code ? `Last response: HTTP ${code}` : err ? `Last error: ${err}` : '—'),
+      'search.open': 'Open in the log',
+      'failed.link': 'Recent failures',
+      'failed.title': 'Recent failures',
+      'failed.intro': 'Messages that could not be delivered in the last 7 days, across all endpoints, newest first.',
+      'failed.none': 'No failures in the last 7 days.',
+      'failed.more': 'Show more',
+      'failed.replayAll': 'Replay every message shown',
+      'failed.replayed': (n) => `${n} message${n > 1 ? 's' : ''} sent for delivery again.`,
+      'failed.col.message': 'Message',
+      'failed.col.endpoint': 'Endpoint',
+      'failed.col.attempts': 'Attempts',
+      'failed.col.last': 'Last attempt',
       'list.count': (n) => (n === 1 ? '1 endpoint' : `${n} endpoints`),
       'empty.title': 'No endpoints yet',
       'empty.body': 'Register the HTTP address of your system and choose the business events (invoices, contracts, timesheets…) it should receive.',
@@ -790,11 +834,14 @@
         return p;
       }
     });
+    const query = new URLSearchParams(raw.split('?')[1] || '');
     if (parts.length === 0) return { name: 'root' };
+    if (parts.length === 1 && parts[0] === 'search') return { name: 'search', id: query.get('event_id') || '' };
+    if (parts.length === 1 && parts[0] === 'failed') return { name: 'failed' };
     if (parts[0] !== 'endpoints') return { name: 'notfound' };
     if (parts.length === 1) return { name: 'list' };
     if (parts.length === 2 && parts[1] === 'new') return { name: 'create' };
-    if (parts.length === 2) return { name: 'detail', id: parts[1] };
+    if (parts.length === 2) return { name: 'detail', id: parts[1], msg: query.get('msg') || null };
     if (parts.length === 3 && parts[2] === 'edit') return { name: 'edit', id: parts[1] };
     if (parts.length === 3 && parts[2] === 'secret') return { name: 'secret', id: parts[1] };
     return { name: 'notfound' };
@@ -832,7 +879,7 @@
       showTokenScreen();
       return;
     }
-    const views = { list: viewList, create: viewForm, edit: viewForm, detail: viewDetail, secret: viewSecret, notfound: viewNotFound };
+    const views = { list: viewList, create: viewForm, edit: viewForm, detail: viewDetail, secret: viewSecret, search: viewSearch, failed: viewFailed, notfound: viewNotFound };
     views[route.name](route, myGen, moveFocus);
   }
 
@@ -921,7 +968,7 @@
       h('div', null, h('h1', { text: t('list.title') }), h('p', { class: 'muted page-intro', text: t('list.intro') })),
       h('div', { class: 'page-actions', id: 'list-actions' }));
     const body = h('div', { 'aria-busy': 'true' }, spinner());
-    app.replaceChildren(head, body);
+    app.replaceChildren(head, searchForm(), body);
     focusHeading(moveFocus);
     let eps;
     try {
@@ -941,7 +988,8 @@
         h('a', { class: 'btn btn-primary btn-large', href: '#/endpoints/new' }, icon('plus'), h('span', { text: t('empty.cta') }))));
       return;
     }
-    document.getElementById('list-actions').append(addBtn);
+    document.getElementById('list-actions').append(
+      h('a', { class: 'btn btn-secondary', href: '#/failed', 'data-testid': 'recent-failures' }, h('span', { text: t('failed.link') })), addBtn);
     const rows = eps.map((ep) => {
       const c = ep.counters || {};
       const num = (key, val, cls) => h('td', { class: `num ${cls || ''} ${val ? '' : 'is-zero'}`, 'data-label': t(key) }, h('span', { class: 'num-val', text: fmtInt(val) }));
@@ -964,6 +1012,148 @@
           h('thead', null, h('tr', null, th('col.endpoint'), th('col.types'), th('col.status'), th('col.delivered', 'num'), th('col.failedAttempts', 'num'), th('col.failedMessages', 'num'), th('col.inFlight', 'num'))),
           h('tbody', null, rows))),
       h('p', { class: 'muted table-foot', text: t('list.count', eps.length) }));
+  }
+
+  /** The list screen's "where is my event?" box. */
+  function searchForm() {
+    const inputId = nextId('search');
+    const input = h('input', { id: inputId, name: 'event_id', type: 'search', class: 'input input-mono', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': `${inputId}-hint`, maxlength: 255 });
+    const form = h('form', { class: 'panel search-panel', role: 'search', 'data-testid': 'event-search' },
+      h('label', { for: inputId, class: 'label', text: t('search.label') }),
+      h('div', { class: 'search-row' }, input, h('button', { type: 'submit', class: 'btn btn-secondary', text: t('search.submit') })),
+      h('p', { id: `${inputId}-hint`, class: 'hint', text: t('search.hint') }));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const v = input.value.trim();
+      if (v) go(`#/search?event_id=${encodeURIComponent(v)}`);
+      else input.focus();
+    });
+    return form;
+  }
+
+  const failText = (code, err) => t('search.last', code, err && (I18N[lang][`fail.${err}`] ? t(`fail.${err}`) : err));
+
+  // ---------------------------------------------------------------------------------------
+  // Screen: an event found by its id
+  // ---------------------------------------------------------------------------------------
+  async function viewSearch(route, g, moveFocus) {
+    setTitle(t('search.title', route.id));
+    const body = h('div', { 'aria-busy': 'true' }, spinner());
+    app.replaceChildren(breadcrumb([{ text: t('search.title', route.id) }]), h('h1', { text: t('search.title', route.id) }), searchForm(), body);
+    focusHeading(moveFocus);
+    let ev;
+    try {
+      ev = await api('GET', `/v1/messages?event_id=${encodeURIComponent(route.id)}`);
+    } catch (err) {
+      if (!alive(g) || isHandled(err)) return;
+      if (err instanceof ApiError && (err.status === 404 || err.status === 400)) {
+        body.removeAttribute('aria-busy');
+        body.replaceChildren(h('p', { class: 'panel state', 'data-testid': 'search-none', role: 'status', text: t('search.notFound') }));
+        return;
+      }
+      return showError(err, g, { retry: () => render({ keepFocus: true }) });
+    }
+    if (!alive(g)) return;
+    body.removeAttribute('aria-busy');
+    if (!ev.fan_out) {
+      body.replaceChildren(h('p', { class: 'panel state', 'data-testid': 'search-unsubscribed', role: 'status', text: t('search.noSubscriber', ev.event_type) }));
+      return;
+    }
+    const rows = ev.deliveries.map((d) => h('tr', { 'data-endpoint-id': d.endpoint_id },
+      h('td', { 'data-label': t('failed.col.endpoint') }, d.url
+        ? h('a', { href: `#/endpoints/${enc(d.endpoint_id)}?msg=${enc(ev.message_id)}`, text: d.url, title: t('search.open') })
+        : h('span', { class: 'muted-i', text: t('search.deleted') })),
+      h('td', { 'data-label': t('col.status') }, d.status === 'queued' ? h('span', { class: 'badge badge-pending', text: t('search.queued') }) : badge(d.status)),
+      h('td', { class: 'num', 'data-label': t('failed.col.attempts') }, fmtInt(d.attempt_count)),
+      h('td', { 'data-label': t('failed.col.last') },
+        d.attempt_count ? failText(d.last_status_code, d.status === 'delivered' ? null : d.last_error) : '—',
+        d.status === 'pending' && d.next_attempt_at ? h('span', { class: 'hint', text: ` · ${t('log.next', fmtIn(d.next_attempt_at))}` }) : null)));
+    body.replaceChildren(
+      h('p', { class: 'muted', text: t('search.summary', ev.event_type, fmtDate(ev.created_at), ev.fan_out) }),
+      h('div', { class: 'panel table-panel' },
+        h('table', { class: 'table', 'data-testid': 'search-result' },
+          h('thead', null, h('tr', null, ['failed.col.endpoint', 'col.status', 'failed.col.attempts', 'failed.col.last'].map((k) => h('th', { scope: 'col', text: t(k) })))),
+          h('tbody', null, rows))));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Screen: recent failures, across endpoints
+  // ---------------------------------------------------------------------------------------
+  async function viewFailed(route, g, moveFocus) {
+    setTitle(t('failed.title'));
+    const since = new Date(Date.now() - 7 * 86400e3).toISOString();
+    const status = h('p', { class: 'alert alert-ok', role: 'status', hidden: true });
+    const replayAll = h('button', { type: 'button', class: 'btn btn-warning', 'data-testid': 'replay-all', hidden: true }, icon('replay'), h('span', { text: t('failed.replayAll') }));
+    const tbody = h('tbody');
+    const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true, text: t('failed.more') });
+    const body = h('div', { 'aria-busy': 'true' }, spinner());
+    app.replaceChildren(breadcrumb([{ text: t('failed.title') }]),
+      h('div', { class: 'page-head' },
+        h('div', null, h('h1', { text: t('failed.title') }), h('p', { class: 'muted page-intro', text: t('failed.intro') })),
+        h('div', { class: 'page-actions' }, replayAll)),
+      status, body);
+    focusHeading(moveFocus);
+    const shown = [];
+    let cursor = null;
+    async function load() {
+      let page;
+      try {
+        page = await api('GET', `/v1/messages?status=failed&since=${encodeURIComponent(since)}&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      } catch (err) {
+        return showError(err, g, { retry: () => render({ keepFocus: true }) });
+      }
+      if (!alive(g)) return;
+      for (const f of page.data || []) {
+        shown.push(f);
+        tbody.append(h('tr', { 'data-message-id': f.message_id },
+          h('td', { 'data-label': t('failed.col.message') },
+            h('a', { href: `#/endpoints/${enc(f.endpoint_id)}?msg=${enc(f.message_id)}`, text: f.event_type }),
+            h('span', { class: 'endpoint-desc', text: fmtDate(f.created_at) })),
+          h('td', { 'data-label': t('failed.col.endpoint') }, h('a', { href: `#/endpoints/${enc(f.endpoint_id)}`, text: f.url })),
+          h('td', { class: 'num', 'data-label': t('failed.col.attempts') }, fmtInt(f.attempt_count)),
+          h('td', { 'data-label': t('failed.col.last') }, fmtDate(f.last_attempt_at))));
+      }
+      cursor = page.next_cursor || null;
+      more.hidden = !cursor;
+      replayAll.hidden = shown.length === 0;
+      body.removeAttribute('aria-busy');
+      body.replaceChildren(shown.length
+        ? h('div', null,
+          h('div', { class: 'panel table-panel' },
+            h('table', { class: 'table', 'data-testid': 'failed-list' },
+              h('thead', null, h('tr', null, ['failed.col.message', 'failed.col.endpoint', 'failed.col.attempts', 'failed.col.last'].map((k) => h('th', { scope: 'col', text: t(k) })))),
+              tbody)),
+          h('div', { class: 'form-actions' }, more))
+        : h('p', { class: 'panel state', 'data-testid': 'failed-none', text: t('failed.none') }));
+    }
+    more.addEventListener('click', load);
+    // The existing recovery, per endpoint, since the oldest message shown there.
+    replayAll.addEventListener('click', async () => {
+      replayAll.disabled = true;
+      const oldest = new Map();
+      for (const f of shown) {
+        const o = oldest.get(f.endpoint_id);
+        if (!o || f.created_at < o) oldest.set(f.endpoint_id, f.created_at);
+      }
+      let n = 0;
+      try {
+        for (const [ep, from] of oldest) {
+          for (let done = false; !done;) {
+            const r = await api('POST', `/v1/endpoints/${enc(ep)}/recover`, { since: from });
+            n += r.recovered || 0;
+            done = r.complete !== false;
+          }
+        }
+      } catch (err) {
+        replayAll.disabled = false;
+        return showError(err, g);
+      }
+      if (!alive(g)) return;
+      status.textContent = t('failed.replayed', n);
+      status.hidden = false;
+      replayAll.hidden = true;
+    });
+    await load();
   }
 
   function emptyArt() {
@@ -1577,6 +1767,12 @@
       log.cursor = page1.next_cursor || null;
       log.loadedOnce = true;
       renderLogState();
+      // Opened from a search or the failures list: that message expanded.
+      const wanted = route.msg && log.items.get(route.msg);
+      if (wanted && !log.expanded.has(route.msg)) {
+        wanted.toggle.click();
+        wanted.li.scrollIntoView({ block: 'center' });
+      }
     }
 
     async function loadMore() {
