@@ -308,6 +308,10 @@ try {
     const attempts = row.locator('.attempts-table tbody tr[data-attempt]');
     await until('5 attempt rows', async () => (await attempts.count()) === 5);
     assert((await row.locator('.attempts-table').getByText('HTTP 500').count()) === 5, 'HTTP 500 on each attempt');
+    // The last failure in plain words, from its status code.
+    const why = row.getByTestId('failure-explained');
+    assert((await why.count()) === 1, 'one explanation, under the last attempt');
+    assert((await why.textContent()).startsWith('Votre serveur a rencontré une erreur interne'), 'a 5xx explained');
     await until('failed counters', async () => (await page.locator('[data-counter=failed_messages]').textContent()) === '1');
   });
 
@@ -442,6 +446,13 @@ try {
     await publish('INVOICE_VALIDATED', { invoice_id: 'FA-2026-001234' }, 'FA-2026-001234');
     await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
     await visible(heading(page, 'Points de terminaison'));
+    // The failing endpoint (every attempt failed for over the window, 1 s here) is flagged.
+    await until('failing badge in the list', async () => {
+      await page.reload();
+      await visible(heading(page, 'Points de terminaison'));
+      return (await page.getByTestId('failing-badge').count()) === 1;
+    });
+    await shot(page, '13-failing');
     await page.getByLabel('Rechercher un événement par identifiant').fill('FA-2026-001234');
     await page.getByRole('button', { name: 'Rechercher', exact: true }).click();
     await visible(heading(page, 'Événement FA-2026-001234'));
@@ -457,6 +468,8 @@ try {
     await shot(page, '11-search');
     await result.getByRole('link', { name: failingUrl }).click();
     await visible(page.getByRole('heading', { name: 'Journal des livraisons' }));
+    await visible(page.getByTestId('disable-in'));
+    assert((await page.getByTestId('disable-in').textContent()).startsWith('Désactivation automatique dans 4 j'), 'time left before disabling');
     await until('the message is expanded in the log', async () => (await page.locator('li.log-item.is-open').count()) === 1);
     await page.goBack();
     await allowing([/status of 404/], async () => {

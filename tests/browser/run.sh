@@ -66,6 +66,7 @@ env -u WEBHOOKS_UI_DIR \
   WEBHOOKS_MAX_ATTEMPTS=5 \
   WEBHOOKS_RETRY_BASE_SECONDS=0.2 \
   WEBHOOKS_RETRY_FACTOR=1 \
+  WEBHOOKS_FAILING_AFTER_SECONDS=1 \
   RUST_LOG="${RUST_LOG:-warn}" \
   "$bin" >"$tmp/server.log" 2>&1 &
 server_pid=$!

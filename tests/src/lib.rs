@@ -176,6 +176,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         ui_dir: None,
         rotation_grace: Duration::from_secs(86_400),
         disable_after: Duration::from_secs(5 * 86_400),
+        failing_after: Duration::from_secs(3600),
         retention_days: 30,
     }
 }

@@ -12,6 +12,8 @@ pub struct Config {
     pub claims: JwtClaims,
     pub url_policy: UrlPolicy,
     pub rotation_grace: Duration,
+    pub failing_after: Duration,
+    pub disable_after: Duration,
 }
 
 impl Config {
@@ -38,6 +40,8 @@ impl Config {
                 allow_private: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
             },
             rotation_grace: env.secs("WEBHOOKS_ROTATION_GRACE_SECONDS", 86_400.0)?,
+            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", 3600.0)?,
+            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
         })
     }
 }

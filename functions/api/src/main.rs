@@ -23,6 +23,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let admin = AdminConfig {
         url_policy: config.url_policy,
         rotation_grace: config.rotation_grace,
+        failing_after: config.failing_after,
+        disable_after: config.disable_after,
         ..AdminConfig::default()
     };
     let state = AppState {

@@ -43,6 +43,9 @@ pub struct Config {
     /// `WEBHOOKS_DISABLE_AFTER_SECONDS`: failing this long with no success disables an
     /// endpoint, default 5 days.
     pub disable_after: Duration,
+    /// `WEBHOOKS_FAILING_AFTER_SECONDS`: failing this long with no success shows an endpoint
+    /// as failing, default 1 hour.
+    pub failing_after: Duration,
     /// `WEBHOOKS_RETENTION_DAYS`: messages, attempts and idempotency keys are purged
     /// after this many days, default 30.
     pub retention_days: u32,
@@ -102,6 +105,7 @@ impl Config {
             dev_receiver: env.flag("WEBHOOKS_DEV_RECEIVER", true)?,
             rotation_grace: env.secs("WEBHOOKS_ROTATION_GRACE_SECONDS", 86_400.0)?,
             disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
+            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", 3600.0)?,
             retention_days: env.at_least("WEBHOOKS_RETENTION_DAYS", 30, 1)?,
             ui_dir: env.opt("WEBHOOKS_UI_DIR").map(PathBuf::from),
         })

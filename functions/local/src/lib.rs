@@ -139,6 +139,8 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
             AdminConfig {
                 url_policy,
                 rotation_grace: config.rotation_grace,
+                disable_after: config.disable_after,
+                failing_after: config.failing_after,
                 ..AdminConfig::default()
             },
         ),

@@ -140,6 +140,9 @@
       'detail.counters': 'Compteurs de livraison',
       'detail.disabledNote': 'Ce point de terminaison est désactivé : il ne reçoit pas les nouveaux événements.',
       'detail.failingSince': (d) => `Aucune livraison réussie depuis le ${d}. Vérifiez que votre système répond avec un code HTTP 2xx en moins de 10 secondes.`,
+      'detail.disableIn': (span) => `Désactivation automatique ${span} si aucune livraison ne réussit d’ici là.`,
+      'status.failing': 'En échec',
+      'status.failingTitle': (d) => `Toutes les livraisons échouent depuis le ${d}`,
 
       'chart.title': 'Tentatives par heure, dernières 24 h',
       'chart.ok': 'Réussies',
@@ -186,6 +189,21 @@
       'fail.blocked': 'Adresse cible non autorisée',
       'fail.endpoint_disabled': 'Point de terminaison désactivé : rien n’a été envoyé',
       'fail.io': 'Connexion interrompue',
+      'why.timeout': 'Votre serveur n’a pas répondu dans les 10 secondes. Répondez 2xx dès réception, puis traitez le message en arrière-plan.',
+      'why.connect': 'La connexion a été refusée : rien n’écoute à cette adresse ou un pare-feu bloque l’accès. Vérifiez que le service tourne et que l’URL et le port sont les bons.',
+      'why.tls': 'Le certificat HTTPS est invalide, expiré, auto-signé ou ne correspond pas au nom. Renouvelez-le ou installez la chaîne complète d’une autorité reconnue.',
+      'why.dns': 'Le nom de domaine de l’URL est introuvable. Vérifiez l’orthographe de l’URL et l’enregistrement DNS.',
+      'why.blocked': 'L’adresse résolue est privée, locale ou réservée : la politique de sécurité interdit d’y envoyer. Utilisez une URL publique.',
+      'why.io': 'La connexion s’est interrompue pendant l’échange. Vérifiez la stabilité du serveur et des équipements réseau (proxy, répartiteur).',
+      'why.endpoint_disabled': 'Le point de terminaison est désactivé : rien n’a été envoyé. Réactivez-le, puis rejouez les messages en échec.',
+      'why.auth': 'Votre serveur a refusé notre signature ou notre jeton. Vérifiez le secret utilisé pour la vérification et les en-têtes d’authentification configurés.',
+      'why.404': 'L’URL n’existe pas sur votre serveur. Vérifiez le chemin de l’URL du point de terminaison.',
+      'why.410': 'Votre serveur a répondu 410 : nous cessons d’envoyer ce message. Corrigez l’URL ou rejouez le message si c’était une erreur.',
+      'why.413': 'Le message est trop volumineux pour votre serveur. Relevez la taille maximale acceptée (jusqu’à 256 Kio).',
+      'why.429': 'Votre serveur limite le débit : nous ralentissons et respectons son en-tête Retry-After. Relevez la limite si elle est trop basse.',
+      'why.3xx': 'Votre serveur a répondu par une redirection, que nous ne suivons pas. Renseignez directement l’URL finale.',
+      'why.4xx': 'Votre serveur a refusé la requête. Consultez la réponse ci-dessous et les journaux de votre serveur.',
+      'why.5xx': 'Votre serveur a rencontré une erreur interne. Consultez ses journaux ; nous réessayons automatiquement.',
       'log.replayedTag': 'rejoué',
 
       'recover.summary': 'Récupérer les messages en échec…',
@@ -350,6 +368,9 @@
       'detail.counters': 'Delivery counters',
       'detail.disabledNote': 'This endpoint is disabled: it does not receive new events.',
       'detail.failingSince': (d) => `No successful delivery since ${d}. Check that your system answers with an HTTP 2xx status within 10 seconds.`,
+      'detail.disableIn': (span) => `Automatic disabling ${span} unless a delivery succeeds by then.`,
+      'status.failing': 'Failing',
+      'status.failingTitle': (d) => `Every delivery has failed since ${d}`,
 
       'chart.title': 'Attempts per hour, last 24 h',
       'chart.ok': 'Succeeded',
@@ -396,6 +417,21 @@
       'fail.blocked': 'Target address not allowed',
       'fail.endpoint_disabled': 'Endpoint disabled: nothing was sent',
       'fail.io': 'Connection broken',
+      'why.timeout': 'Your server did not answer within 10 seconds. Answer 2xx as soon as you receive it, then process the message in the background.',
+      'why.connect': 'The connection was refused: nothing listens at this address, or a firewall blocks it. Check that the service is running and that the URL and port are right.',
+      'why.tls': 'The HTTPS certificate is invalid, expired, self-signed or for another name. Renew it, or install the full chain of a recognised authority.',
+      'why.dns': 'The URL’s domain name cannot be found. Check the URL’s spelling and its DNS record.',
+      'why.blocked': 'The address resolves to a private, local or reserved network: the security policy forbids sending there. Use a public URL.',
+      'why.io': 'The connection broke during the exchange. Check the stability of the server and of the network equipment (proxy, load balancer).',
+      'why.endpoint_disabled': 'The endpoint is disabled: nothing was sent. Enable it, then replay the failed messages.',
+      'why.auth': 'Your server refused our signature or token. Check the secret it verifies with and the authentication headers configured.',
+      'why.404': 'The URL does not exist on your server. Check the endpoint URL’s path.',
+      'why.410': 'Your server answered 410: we stop sending this message. Fix the URL, or replay the message if it was a mistake.',
+      'why.413': 'The message is too large for your server. Raise its maximum accepted size (up to 256 KiB).',
+      'why.429': 'Your server limits the rate: we slow down and honour its Retry-After header. Raise the limit if it is too low.',
+      'why.3xx': 'Your server answered with a redirect, which we do not follow. Enter the final URL directly.',
+      'why.4xx': 'Your server refused the request. See the response below and your server’s logs.',
+      'why.5xx': 'Your server hit an internal error. See its logs; we retry automatically.',
       'log.replayedTag': 'replayed',
 
       'recover.summary': 'Recover failed messages…',
@@ -462,14 +498,17 @@
   }
 
   // "in 22 h 11 min" / "dans 22 h 11 min": how far away a time is, to the minute (seconds
-  // under a minute), or "now" once it has passed.
+  // under a minute, days and hours from two days), or "now" once it has passed.
   function fmtIn(iso) {
     const ms = new Date(iso).getTime() - Date.now();
     if (Number.isNaN(ms)) return iso;
     if (ms <= 0) return t('in.now');
     const s = Math.round(ms / 1000);
     const hours = Math.floor(s / 3600), mins = Math.floor((s % 3600) / 60);
-    const span = s < 60 ? `${s} s` : hours > 0 ? `${hours} h ${String(mins).padStart(2, '0')} min` : `${mins} min`;
+    const days = Math.floor(hours / 24);
+    const span = s < 60 ? `${s} s`
+      : days >= 2 ? `${days} ${lang === 'fr' ? 'j' : 'd'} ${hours % 24} h`
+        : hours > 0 ? `${hours} h ${String(mins).padStart(2, '0')} min` : `${mins} min`;
     return t('in', span);
   }
 
@@ -746,6 +785,19 @@
     return I18N[lang][key] ? t(key) : kind;
   }
 
+  /** What a failed attempt means and what to do, from its status code and error kind
+   *  (never from message text); `null` for a success or nothing known. */
+  function explainFailure(code, kind) {
+    let key = null;
+    if (kind && kind !== 'http_status') key = `why.${kind}`;
+    else if (code === 401 || code === 403) key = 'why.auth';
+    else if ([404, 410, 413, 429].includes(code)) key = `why.${code}`;
+    else if (code >= 300 && code < 400) key = 'why.3xx';
+    else if (code >= 400 && code < 500) key = 'why.4xx';
+    else if (code >= 500) key = 'why.5xx';
+    return key && I18N[lang][key] ? t(key) : null;
+  }
+
   // The API's validation messages are English; French labels for the known ones.
   const SERVER_MESSAGES_FR = [
     [/^must be an http\(s\) URL$/, () => 'doit être une URL http(s)'],
@@ -998,7 +1050,8 @@
           h('a', { class: 'endpoint-link', href: `#/endpoints/${enc(ep.id)}`, text: ep.url }),
           h('span', { class: `endpoint-desc ${ep.description ? '' : 'muted-i'}`, text: ep.description || t('noDescription') })),
         h('td', { 'data-label': t('col.types') }, chips(ep.event_types || [], 3)),
-        h('td', { 'data-label': t('col.status') }, enabledBadge(ep.enabled, ep.disabled_reason)),
+        h('td', { 'data-label': t('col.status') }, enabledBadge(ep.enabled, ep.disabled_reason),
+          ep.failing ? h('span', { class: 'badge badge-failed', 'data-testid': 'failing-badge', title: t('status.failingTitle', fmtDate(ep.failing_since)), text: t('status.failing') }) : null),
         num('col.delivered', c.delivered, 'num-ok'),
         num('col.failedAttempts', c.failed_attempts, 'num-warn'),
         num('col.failedMessages', c.failed_messages, 'num-ko'),
@@ -1067,6 +1120,7 @@
       h('td', { class: 'num', 'data-label': t('failed.col.attempts') }, fmtInt(d.attempt_count)),
       h('td', { 'data-label': t('failed.col.last') },
         d.attempt_count ? failText(d.last_status_code, d.status === 'delivered' ? null : d.last_error) : '—',
+        d.status !== 'delivered' && d.attempt_count ? h('p', { class: 'att-why', text: explainFailure(d.last_status_code, d.last_error) || '' }) : null,
         d.status === 'pending' && d.next_attempt_at ? h('span', { class: 'hint', text: ` · ${t('log.next', fmtIn(d.next_attempt_at))}` }) : null)));
     body.replaceChildren(
       h('p', { class: 'muted', text: t('search.summary', ev.event_type, fmtDate(ev.created_at), ev.fan_out) }),
@@ -1495,7 +1549,9 @@
       disabledNote.hidden = ep.enabled;
       disabledNote.replaceChildren(icon('power'), h('div', null, h('p', { text: t('detail.disabledNote') }), ep.disabled_reason ? h('p', { class: 'note-reason', text: ep.disabled_reason }) : null));
       failingNote.hidden = !(ep.enabled && ep.failing_since);
-      failingNote.replaceChildren(...(ep.failing_since ? [icon('warn'), h('p', { text: t('detail.failingSince', fmtDate(ep.failing_since)) })] : []));
+      failingNote.replaceChildren(...(ep.failing_since ? [icon('warn'), h('div', null,
+        h('p', { text: t('detail.failingSince', fmtDate(ep.failing_since)) }),
+        ep.disable_at ? h('p', { class: 'note-reason', 'data-testid': 'disable-in', text: t('detail.disableIn', fmtIn(ep.disable_at)), title: fmtDate(ep.disable_at) }) : null)] : []));
       descEl.textContent = ep.description || t('noDescription');
       descEl.classList.toggle('muted-i', !ep.description);
       const row = (k, v) => [h('dt', { text: t(k) }), h('dd', null, v)];
@@ -1702,10 +1758,11 @@
         const result = h('span', { class: 'att-result' },
           a.status_code != null ? h('span', { class: `http ${ok ? 'http-ok' : 'http-ko'}`, text: `HTTP ${a.status_code}` }) : null,
           a.error && !(a.error === 'http_status' && a.status_code != null) ? h('span', { class: 'att-error', title: a.error, text: failureText(a.error) }) : null);
+        const why = !ok && a.number === attempts[attempts.length - 1].number ? explainFailure(a.status_code, a.error) : null;
         return h('tr', { 'data-attempt': a.number },
           h('td', { class: 'num', 'data-label': t('att.number'), text: String(a.number) }),
           h('td', { 'data-label': t('att.date'), text: fmtDate(a.started_at) }),
-          h('td', { 'data-label': t('att.result') }, result),
+          h('td', { 'data-label': t('att.result') }, result, why ? h('p', { class: 'att-why', 'data-testid': 'failure-explained', text: why }) : null),
           h('td', { class: 'num', 'data-label': t('att.duration'), text: fmtDuration(a.duration_ms) }),
           h('td', { class: 'cell-excerpt', 'data-label': t('att.response') }, a.response_excerpt ? h('code', { class: 'excerpt', text: a.response_excerpt }) : h('span', { class: 'muted', text: '—' })));
       };

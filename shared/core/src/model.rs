@@ -6,6 +6,7 @@ use bytes::Bytes;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 pub use crate::counters::{Counters, FailingChange};
 
@@ -169,8 +170,34 @@ pub struct EndpointOut {
     pub counters: Counters,
     #[serde(default)]
     pub failing_since: Option<DateTime<Utc>>,
+    /// Every attempt has failed for the failing window (default 1 hour) and nothing has
+    /// succeeded since: the early warning before automatic disabling.
+    #[serde(default)]
+    pub failing: bool,
+    /// When the endpoint will be disabled automatically if nothing succeeds until then.
+    #[serde(default)]
+    pub disable_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub secret: Option<String>,
+}
+
+impl EndpointOut {
+    /// The endpoint as admins see it at `now`: failing once its run of failures is
+    /// `failing_after` long, disabled automatically `disable_after` after the run began.
+    pub fn at(
+        e: Endpoint,
+        now: DateTime<Utc>,
+        failing_after: Duration,
+        disable_after: Duration,
+    ) -> Self {
+        let since = e.failing_since.filter(|_| e.enabled);
+        let after = |d: Duration| TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX);
+        Self {
+            failing: since.is_some_and(|s| now - s >= after(failing_after)),
+            disable_at: since.map(|s| s + after(disable_after)),
+            ..Self::from(e)
+        }
+    }
 }
 
 impl From<Endpoint> for EndpointOut {
@@ -187,6 +214,8 @@ impl From<Endpoint> for EndpointOut {
             updated_at: e.updated_at,
             counters: e.counters,
             failing_since: e.failing_since,
+            failing: false,
+            disable_at: None,
             secret: None,
         }
     }
@@ -605,6 +634,38 @@ mod tests {
         a.status_code = None;
         a.error = Some("timeout".into());
         assert!(!a.succeeded());
+    }
+
+    #[test]
+    fn an_endpoint_is_failing_after_the_window_and_says_when_it_will_be_disabled() {
+        let t = |h: i64| DateTime::from_timestamp(h * 3600, 0).unwrap();
+        let (hour, days5) = (Duration::from_secs(3600), Duration::from_secs(5 * 86_400));
+        // (failing since, enabled, now) → (failing, disable at)
+        let table = [
+            (None, true, t(10), (false, None)),
+            (Some(t(10)), true, t(10), (false, Some(t(130)))),
+            (Some(t(10)), true, t(11), (true, Some(t(130)))),
+            (Some(t(10)), true, t(100), (true, Some(t(130)))),
+            (Some(t(10)), false, t(100), (false, None)),
+        ];
+        for (since, enabled, now, want) in table {
+            let e = Endpoint {
+                failing_since: since,
+                ..Endpoint::new(
+                    TenantId::parse("A").unwrap(),
+                    "https://x".into(),
+                    String::new(),
+                    vec![],
+                    enabled,
+                )
+            };
+            let out = EndpointOut::at(e, now, hour, days5);
+            assert_eq!(
+                (out.failing, out.disable_at),
+                want,
+                "{since:?} {enabled} {now}"
+            );
+        }
     }
 
     #[test]

@@ -541,3 +541,56 @@ async fn an_event_is_found_by_its_id_and_failures_are_listed_across_endpoints() 
     assert_eq!(other["data"], json!([]), "another tenant sees none");
     s.stop().await;
 }
+
+/// The early warning: once every attempt has failed for the failing window, the endpoint is
+/// shown as failing, with when it will be disabled unless something succeeds; a success
+/// clears it.
+#[tokio::test]
+async fn an_endpoint_failing_for_the_window_is_shown_failing_with_its_disabling_time() {
+    let rx = TestReceiver::start().await;
+    let s = Stack::start_with(|c| {
+        c.failing_after = Duration::from_millis(300);
+        c.disable_after = Duration::from_secs(86_400);
+    })
+    .await;
+    let (ep, _) = s
+        .create_endpoint(ADMIN_A, &rx.url("/status/503"), &["INVOICE_VALIDATED"])
+        .await;
+    let get = || async {
+        s.call("GET", &format!("/v1/endpoints/{ep}"), ADMIN_A, None)
+            .await
+            .1
+    };
+    let first = s.publish_id("ENS_A", "INVOICE_VALIDATED", json!({})).await;
+    s.wait_status(ADMIN_A, &ep, &first, "failed").await;
+    let e = get().await;
+    let since: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(e["failing_since"].clone()).unwrap();
+    wait_until(|| async { get().await["failing"] == true }).await;
+    let e = get().await;
+    let disable_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(e["disable_at"].clone()).unwrap();
+    assert_eq!(disable_at - since, chrono::TimeDelta::days(1), "{e}");
+    assert_eq!(e["enabled"], true);
+    let (_, list) = s.call("GET", "/v1/endpoints", ADMIN_A, None).await;
+    assert_eq!(list["data"][0]["failing"], true, "the list shows it too");
+    // A success ends the failing run.
+    s.patch(ADMIN_A, &ep, json!({"url": rx.url("/ok/0")})).await;
+    let (status, _) = s
+        .call(
+            "POST",
+            &format!("/v1/endpoints/{ep}/messages/{first}/replay"),
+            ADMIN_A,
+            None,
+        )
+        .await;
+    assert_eq!(status, 202);
+    s.wait_status(ADMIN_A, &ep, &first, "delivered").await;
+    let e = get().await;
+    assert_eq!(
+        (e["failing"].clone(), e["disable_at"].clone()),
+        (json!(false), Value::Null),
+        "{e}"
+    );
+    s.stop().await;
+}

@@ -30,6 +30,11 @@ pub struct AdminConfig {
     /// How long one recovery call may work before it returns what it did (`complete:
     /// false`): below the api function's timeout (25 s) and API Gateway's (30 s).
     pub recover_budget: Duration,
+    /// An endpoint whose attempts have all failed this long is shown as failing.
+    pub failing_after: Duration,
+    /// The delivery service's automatic disabling window ([`super::DeliveryConfig`]), to
+    /// show when it will happen.
+    pub disable_after: Duration,
 }
 
 impl Default for AdminConfig {
@@ -41,6 +46,8 @@ impl Default for AdminConfig {
             },
             rotation_grace: Duration::from_secs(24 * 3600),
             recover_budget: Duration::from_secs(15),
+            failing_after: Duration::from_secs(3600),
+            disable_after: super::DeliveryConfig::default().disable_after,
         }
     }
 }
@@ -93,6 +100,12 @@ fn message_id(raw: &str) -> Result<MessageId, CoreError> {
 }
 
 impl AdminService {
+    /// An endpoint as admins see it now.
+    fn out(&self, e: Endpoint) -> EndpointOut {
+        let c = &self.config;
+        EndpointOut::at(e, now(), c.failing_after, c.disable_after)
+    }
+
     /// The adapters, for the other admin reads (search.rs).
     pub(super) fn stores(&self) -> &Stores {
         &self.stores
@@ -145,7 +158,7 @@ impl AdminService {
 
     pub async fn list_endpoints(&self, tenant: &TenantId) -> Result<Vec<EndpointOut>, CoreError> {
         let list = self.stores.endpoints.list(tenant).await?;
-        Ok(list.into_iter().map(EndpointOut::from).collect())
+        Ok(list.into_iter().map(|e| self.out(e)).collect())
     }
 
     async fn load(&self, tenant: &TenantId, id: &EndpointId) -> Result<Endpoint, CoreError> {
@@ -161,7 +174,7 @@ impl AdminService {
         tenant: &TenantId,
         id: &str,
     ) -> Result<EndpointOut, CoreError> {
-        Ok(self.load(tenant, &endpoint_id(id)?).await?.into())
+        Ok(self.out(self.load(tenant, &endpoint_id(id)?).await?))
     }
 
     /// Applies a patch with optimistic concurrency, retrying a few times on a lost race.
@@ -199,7 +212,7 @@ impl AdminService {
             ep.version += 1;
             ep.updated_at = now();
             match self.stores.endpoints.update(&ep).await {
-                Ok(()) => return Ok(ep.into()),
+                Ok(()) => return Ok(self.out(ep)),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
