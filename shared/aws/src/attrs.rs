@@ -240,6 +240,15 @@ pub(crate) fn live(item: &Item) -> bool {
     opt_n::<i64>(item, TTL).is_none_or(|at| at > Utc::now().timestamp())
 }
 
+/// Whether a conditional write took effect: `false` when its condition failed.
+pub(crate) fn applied<T>(r: Result<T, StoreError>) -> Result<bool, StoreError> {
+    match r {
+        Ok(_) => Ok(true),
+        Err(StoreError::Conflict) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether `a` and `b` have the same primary key.
 pub(crate) fn same_key(a: &Item, b: &Item) -> bool {
     a.get(PK) == b.get(PK) && a.get(SK) == b.get(SK)

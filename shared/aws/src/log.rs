@@ -292,10 +292,8 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .send()
             .await
             .map_err(sdk);
-        match kept {
-            Ok(_) => {}
-            Err(StoreError::Conflict) => return Ok(false),
-            Err(e) => return Err(e),
+        if !applied(kept)? {
+            return Ok(false);
         }
         let result = self
             .table
@@ -316,11 +314,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .send()
             .await
             .map_err(sdk);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict) => Ok(false),
-            Err(e) => Err(e),
-        }
+        applied(result)
     }
 
     async fn unpark(
@@ -345,11 +339,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .send()
             .await
             .map_err(sdk);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict) => Ok(false),
-            Err(e) => Err(e),
-        }
+        applied(result)
     }
 
     async fn due(

@@ -119,6 +119,28 @@ async fn stored_message(st: &Stores, t: &TenantId) -> Message {
     m
 }
 
+/// Records attempt `n` of `m` to `ep` answered `code`, leaving the delivery `status`.
+async fn record(
+    st: &Stores,
+    ep: &Endpoint,
+    m: &Message,
+    n: u32,
+    code: u16,
+    status: DeliveryStatus,
+) {
+    (st.log)
+        .record_attempt(
+            &ep.tenant,
+            &ep.id,
+            &meta(m),
+            &attempt(n, code),
+            status,
+            None,
+        )
+        .await
+        .unwrap();
+}
+
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
@@ -518,10 +540,7 @@ pub async fn log_pagination_filter_and_isolation(h: &Harness) {
             0 => (200, DeliveryStatus::Delivered),
             _ => (500, DeliveryStatus::Pending),
         };
-        st.log
-            .record_attempt(&a, &ep.id, &meta(&m), &attempt(1, code), status, None)
-            .await
-            .unwrap();
+        record(st, &ep, &m, 1, code, status).await;
         ids.push(m.id);
     }
     ids.reverse();
@@ -610,29 +629,9 @@ pub async fn hourly_stats_count_attempts(h: &Harness) {
     st.endpoints.create(&ep).await.unwrap();
     for ok in [true, false] {
         let m = stored_message(st, &a).await;
-        st.log
-            .record_attempt(
-                &a,
-                &ep.id,
-                &meta(&m),
-                &attempt(1, 500),
-                DeliveryStatus::Pending,
-                None,
-            )
-            .await
-            .unwrap();
+        record(st, &ep, &m, 1, 500, DeliveryStatus::Pending).await;
         if ok {
-            st.log
-                .record_attempt(
-                    &a,
-                    &ep.id,
-                    &meta(&m),
-                    &attempt(2, 200),
-                    DeliveryStatus::Delivered,
-                    None,
-                )
-                .await
-                .unwrap();
+            record(st, &ep, &m, 2, 200, DeliveryStatus::Delivered).await;
         }
     }
     let since = now() - TimeDelta::hours(2);
@@ -679,17 +678,7 @@ pub async fn delivery_reader_reads_one_task(h: &Harness) {
     assert_eq!(got.endpoint.map(|e| e.id), Some(ep.id.clone()));
 
     // After it: the entry.
-    st.log
-        .record_attempt(
-            &a,
-            &ep.id,
-            &meta(&m),
-            &attempt(1, 500),
-            DeliveryStatus::Pending,
-            None,
-        )
-        .await
-        .unwrap();
+    record(st, &ep, &m, 1, 500, DeliveryStatus::Pending).await;
     let entry = st
         .reader
         .read(&task)
@@ -744,10 +733,7 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
         } else {
             DeliveryStatus::Pending
         };
-        st.log
-            .record_attempt(&a, &ep.id, &meta(&m), &attempt(n, 500), status, None)
-            .await
-            .unwrap();
+        record(st, &ep, &m, n, 500, status).await;
     }
     assert!(
         !st.log.restart(&tenant("B"), &ep.id, &m.id).await.unwrap(),
@@ -779,17 +765,7 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
         "already restarted"
     );
     // The new series continues the numbering.
-    st.log
-        .record_attempt(
-            &a,
-            &ep.id,
-            &meta(&m),
-            &attempt(3, 200),
-            DeliveryStatus::Delivered,
-            None,
-        )
-        .await
-        .unwrap();
+    record(st, &ep, &m, 3, 200, DeliveryStatus::Delivered).await;
     let numbers: Vec<u32> = st
         .log
         .attempts(&a, &ep.id, &m.id)
@@ -879,10 +855,7 @@ pub async fn recount_rebuilds_counters_from_the_log(h: &Harness) {
         let m = stored_message(st, &a).await;
         for (i, (code, status)) in attempts.iter().enumerate() {
             let n = u32::try_from(i).unwrap() + 1;
-            st.log
-                .record_attempt(&a, &ep.id, &meta(&m), &attempt(n, *code), *status, None)
-                .await
-                .unwrap();
+            record(st, &ep, &m, n, *code, *status).await;
         }
     }
     let want = Counters {
