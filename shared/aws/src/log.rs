@@ -330,12 +330,12 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .update_item()
             .table_name(&self.table.name)
             .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
+            // Only a pending entry is parked (every other write clears the flag), so the
+            // condition names no more attributes than the sweep's policy allows.
             .update_expression("REMOVE parked")
-            .condition_expression("parked = :t AND next_attempt_at = :at AND #st = :pending")
-            .expression_attribute_names("#st", "status")
+            .condition_expression("parked = :t AND next_attempt_at = :at")
             .expression_attribute_values(":t", AttributeValue::Bool(true))
             .expression_attribute_values(":at", ms(at))
-            .expression_attribute_values(":pending", s("pending"))
             .send()
             .await
             .map_err(sdk);

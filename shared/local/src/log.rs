@@ -208,7 +208,7 @@ impl DeliveryLog for SqliteDeliveryLog {
                 c.execute(
                     "UPDATE deliveries SET parked = 0
                      WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3
-                       AND status = 'pending' AND parked = 1 AND next_attempt_at = ?4",
+                       AND parked = 1 AND next_attempt_at = ?4",
                     params![t, ep, msg, ms(at)],
                 )
                 .map(|n| n > 0)
