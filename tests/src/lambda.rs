@@ -389,6 +389,43 @@ fn spawn(
     child
 }
 
+/// An endpoint of `tenant` to `url`, subscribed to INVOICE_VALIDATED, with its first secret
+/// issued, created directly in the stores (as the api function would).
+pub async fn stored_endpoint(
+    stores: &webhooks_core::services::Stores,
+    tenant: &webhooks_core::TenantId,
+    url: String,
+) -> webhooks_core::model::Endpoint {
+    let ep = webhooks_core::model::Endpoint::new(
+        tenant.clone(),
+        url,
+        String::new(),
+        vec!["INVOICE_VALIDATED".into()],
+        true,
+    );
+    stores.endpoints.create(&ep).await.unwrap();
+    stores.secrets.issue(tenant, &ep.id, 1).await.unwrap();
+    ep
+}
+
+/// A stored INVOICE_VALIDATED message of `tenant`, fanned out to no endpoint yet.
+pub async fn stored_message(
+    stores: &webhooks_core::services::Stores,
+    tenant: &webhooks_core::TenantId,
+) -> webhooks_core::model::Message {
+    let m = webhooks_core::model::Message {
+        id: webhooks_core::MessageId::generate(),
+        tenant: tenant.clone(),
+        event_type: "INVOICE_VALIDATED".into(),
+        event_id: None,
+        body: bytes::Bytes::from_static(br#"{"event_data":{}}"#),
+        created_at: webhooks_core::model::now(),
+        endpoints: Vec::new(),
+    };
+    stores.messages.insert(&m).await.unwrap();
+    m
+}
+
 /// An API Gateway HTTP API (payload v2) event with JWT authorizer claims.
 pub fn apigw_event(method: &str, path: &str, claims: Value, body: Option<Value>) -> Value {
     let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));

@@ -3,8 +3,9 @@
 //! last failed attempts' excerpts inline) and hourly stats (`H#<hour>`). Every transition is
 //! one conditional write of the entry alone: no transaction, no shared item. Counters, the
 //! endpoint's `failing_since` and the hourly stats follow from the table's stream
-//! (`crate::counters`). Index `gsi1` (keys only) holds the entries that failed at least
-//! once and were not delivered since, for the `failed` filter.
+//! (`crate::counters`). Index `gsi1` (keys, status, due time, parking) holds the entries
+//! that failed at least once and were not delivered since, for the `failed` filter and the
+//! sweep.
 
 use crate::attrs::*;
 use crate::entries::*;
@@ -214,18 +215,17 @@ impl DeliveryLog for DynamoDbDeliveryLog {
                 .expression_attribute_values(":pending", s("pending"));
         }
         match next {
-            Some(next) => {
+            Some(NextAttempt { at, parked }) => {
                 set.push("next_attempt_at = :na");
-                u = u.expression_attribute_values(":na", ms(next.at));
+                u = u.expression_attribute_values(":na", ms(at));
+                if parked {
+                    set.push("parked = :parked");
+                    u = u.expression_attribute_values(":parked", AttributeValue::Bool(true));
+                } else {
+                    remove.push("parked");
+                }
             }
-            None => remove.push("next_attempt_at"),
-        }
-        match next {
-            Some(NextAttempt { parked: true, .. }) => {
-                set.push("parked = :parked");
-                u = u.expression_attribute_values(":parked", AttributeValue::Bool(true));
-            }
-            _ => remove.push("parked"),
+            None => remove.extend(["next_attempt_at", "parked"]),
         }
         // Which queue message made it: a second one for the same delivery then steps aside.
         u = u.expression_attribute_names("#tk", "task");

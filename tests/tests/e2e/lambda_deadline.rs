@@ -9,11 +9,12 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use webhooks_aws::testing;
-use webhooks_core::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, Message};
+use webhooks_core::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint};
 use webhooks_core::services::Stores;
 use webhooks_core::{MessageId, TenantId};
 use webhooks_tests::lambda::{
-    apigw_event, event_source_mapping, function_env, http_response, Function,
+    apigw_event, event_source_mapping, function_env, http_response, stored_endpoint,
+    stored_message, Function,
 };
 use webhooks_tests::{wait_until, TestReceiver};
 
@@ -23,24 +24,9 @@ fn admin() -> Value {
     json!({"sub": "admin-1", "enseigne_id": "ENS123", "groups": "[admin]"})
 }
 
-/// A stored message of tenant `t`.
-async fn stored(stores: &Stores, t: &TenantId) -> Message {
-    let m = Message {
-        id: MessageId::generate(),
-        tenant: t.clone(),
-        event_type: "INVOICE_VALIDATED".into(),
-        event_id: None,
-        body: bytes::Bytes::from_static(br#"{"event_data":{}}"#),
-        created_at: now(),
-        endpoints: Vec::new(),
-    };
-    stores.messages.insert(&m).await.unwrap();
-    m
-}
-
 /// A stored message whose first attempt to `ep` failed for good.
 async fn failed_delivery(stores: &Stores, ep: &Endpoint) -> MessageId {
-    let m = stored(stores, &ep.tenant).await;
+    let m = stored_message(stores, &ep.tenant).await;
     let a = Attempt {
         number: 1,
         started_at: now(),
@@ -97,18 +83,14 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
 
     // The harness enforces deadlines: a delivery stuck on a receiver that answers after 3 s,
     // in a function with a 1 s timeout, is killed; the fresh process takes the next one.
-    let slow = Endpoint::new(
-        t.clone(),
-        rx.url("/sleep/3000"),
-        String::new(),
-        vec!["INVOICE_VALIDATED".into()],
-        true,
-    );
-    stores.endpoints.create(&slow).await.unwrap();
-    stores.secrets.issue(&t, &slow.id, 1).await.unwrap();
+    let slow = stored_endpoint(&stores, &t, rx.url("/sleep/3000")).await;
     let short =
         Function::start_with_timeout("webhooks-delivery", &env, Duration::from_secs(1)).await;
-    let task = DeliveryTask::new(t.clone(), stored(&stores, &t).await.id, slow.id.clone());
+    let task = DeliveryTask::new(
+        t.clone(),
+        stored_message(&stores, &t).await.id,
+        slow.id.clone(),
+    );
     let sqs_event = |task: &DeliveryTask| {
         json!({"Records": [{
             "messageId": "m-1", "receiptHandle": "h-1", "body": serde_json::to_string(task).unwrap(),
@@ -123,15 +105,7 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
     short.stop().await;
 
     // 2,000 failed deliveries to a receiver that is back.
-    let ep = Endpoint::new(
-        t.clone(),
-        rx.url("/ok/recovered"),
-        String::new(),
-        vec!["INVOICE_VALIDATED".into()],
-        true,
-    );
-    stores.endpoints.create(&ep).await.unwrap();
-    stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
+    let ep = stored_endpoint(&stores, &t, rx.url("/ok/recovered")).await;
     futures::stream::iter(0..FAILED)
         .for_each_concurrent(32, |_| {
             let (stores, ep) = (&stores, &ep);

@@ -316,15 +316,7 @@ async fn a_delivered_message_writes_at_most_300_bytes_of_logs() {
     let env = function_env(&names, &ingest_dlq);
     let (stores, _) = webhooks_aws::aws_stores(&sdk, &names);
     let tenant = webhooks_core::TenantId::parse("ENS123").unwrap();
-    let ep = webhooks_core::model::Endpoint::new(
-        tenant.clone(),
-        rx.url("/ok/0"),
-        String::new(),
-        vec!["INVOICE_VALIDATED".into()],
-        true,
-    );
-    stores.endpoints.create(&ep).await.unwrap();
-    stores.secrets.issue(&tenant, &ep.id, 1).await.unwrap();
+    webhooks_tests::lambda::stored_endpoint(&stores, &tenant, rx.url("/ok/0")).await;
     let ingest = Arc::new(Function::start("webhooks-ingest", &env).await);
     let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
     let sqs = aws_sdk_sqs::Client::new(&sdk);

@@ -6,9 +6,11 @@
 use serde_json::json;
 use std::sync::Arc;
 use webhooks_aws::testing;
-use webhooks_core::model::{now, DeliveryStatus, DeliveryTask, Endpoint, Message};
-use webhooks_core::{MessageId, TenantId};
-use webhooks_tests::lambda::{event_source_mapping, function_env, Function};
+use webhooks_core::model::{DeliveryStatus, DeliveryTask};
+use webhooks_core::TenantId;
+use webhooks_tests::lambda::{
+    event_source_mapping, function_env, stored_endpoint, stored_message, Function,
+};
 use webhooks_tests::{wait_until, TestReceiver};
 
 /// Messages of the queue that are waiting, and in flight (received or hidden).
@@ -50,25 +52,8 @@ async fn a_long_retry_waits_with_no_message_in_flight_and_arrives_on_time() {
     );
     let (stores, queue) = webhooks_aws::aws_stores(&sdk, &names);
     let t = TenantId::parse("ENS123").unwrap();
-    let ep = Endpoint::new(
-        t.clone(),
-        rx.url("/fail-then-ok/1"),
-        String::new(),
-        vec!["INVOICE_VALIDATED".into()],
-        true,
-    );
-    stores.endpoints.create(&ep).await.unwrap();
-    stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
-    let m = Message {
-        id: MessageId::generate(),
-        tenant: t.clone(),
-        event_type: "INVOICE_VALIDATED".into(),
-        event_id: None,
-        body: bytes::Bytes::from_static(br#"{"event_data":{}}"#),
-        created_at: now(),
-        endpoints: Vec::new(),
-    };
-    stores.messages.insert(&m).await.unwrap();
+    let ep = stored_endpoint(&stores, &t, rx.url("/fail-then-ok/1")).await;
+    let m = stored_message(&stores, &t).await;
 
     let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
     let sqs = aws_sdk_sqs::Client::new(&sdk);

@@ -34,6 +34,15 @@ fn attempt(number: u32) -> Attempt {
     }
 }
 
+/// Attempt `number`, answered 500.
+fn failed_attempt(number: u32) -> Attempt {
+    Attempt {
+        status_code: Some(500),
+        error: Some("http_status".into()),
+        ..attempt(number)
+    }
+}
+
 #[tokio::test]
 async fn leased_tasks_are_hidden_until_released_and_a_restart_releases_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,9 +104,7 @@ async fn pending_deliveries_without_a_task_are_requeued() {
         message(&t, TimeDelta::zero()),
     );
     let ep = EndpointId::generate();
-    let mut failed = attempt(1);
-    failed.status_code = Some(500);
-    failed.error = Some("http_status".into());
+    let failed = failed_attempt(1);
     for (m, a, status) in [
         // A crash after recording an attempt but before rescheduling its task leaves none.
         (&pending, &failed, DeliveryStatus::Pending),
@@ -129,9 +136,7 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
     let old_pending = message(&t, TimeDelta::days(40));
     let recent = message(&t, TimeDelta::days(1));
     let old_queued = message(&t, TimeDelta::days(40));
-    let mut failed = attempt(1);
-    failed.status_code = Some(500);
-    failed.error = Some("http_status".into());
+    let failed = failed_attempt(1);
     for (m, a, status) in [
         (&old_done, &attempt(1), DeliveryStatus::Delivered),
         (&recent, &attempt(1), DeliveryStatus::Delivered),
@@ -261,9 +266,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     stores.secrets.issue(&t, &ep.id, 1).await.unwrap();
     let m = message(&t, TimeDelta::zero());
     stores.messages.insert(&m).await.unwrap();
-    let mut failed = attempt(1);
-    failed.status_code = Some(500);
-    failed.error = Some("http_status".into());
+    let failed = failed_attempt(1);
     let due = now() + TimeDelta::hours(1);
     stores
         .log
@@ -321,9 +324,7 @@ async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
         for _ in 0..25 {
             let m = message(&t, TimeDelta::zero());
             stores.messages.insert(&m).await.unwrap();
-            let mut failed = attempt(1);
-            failed.status_code = Some(500);
-            failed.error = Some("http_status".into());
+            let failed = failed_attempt(1);
             stores
                 .log
                 .record_attempt(
