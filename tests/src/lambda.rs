@@ -93,12 +93,17 @@ async fn init_error(State(rt): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
 }
 
 /// The environment template.yaml gives the functions (its `Globals` and every function's
-/// own variables, with parameters at their defaults), pointed at the moto resources `names`
-/// and `ingest_dlq`; then what only a test needs: the emulator's endpoint, and plain-http
-/// loopback receivers allowed. Read from the template itself, so the functions run here
-/// with what a deployment gives them.
-pub fn function_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(String, String)> {
-    let mut env = template_env(names, ingest_dlq);
+/// own variables, with parameters at their defaults), pointed at the moto resources `names`,
+/// `ingest_dlq` and `ingest_queue` (empty: no operational events are published); then what
+/// only a test needs: the emulator's endpoint, and plain-http loopback receivers allowed.
+/// Read from the template itself, so the functions run here with what a deployment gives
+/// them.
+pub fn function_env(
+    names: &webhooks_aws::AwsNames,
+    ingest_dlq: &str,
+    ingest_queue: &str,
+) -> Vec<(String, String)> {
+    let mut env = template_env(names, ingest_dlq, ingest_queue);
     env.extend(
         [
             (
@@ -114,33 +119,71 @@ pub fn function_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(St
 }
 
 /// The variables template.yaml sets, resolved: `!Ref` of a parameter gives its default,
-/// `!Ref` of the table and queues the test's resources.
-pub fn template_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(String, String)> {
+/// `!Ref` of the table and queues the test's resources, `!If` its branch for the
+/// parameters' defaults, `!Sub` the pseudo parameters and the API's id (`api-test`).
+pub fn template_env(
+    names: &webhooks_aws::AwsNames,
+    ingest_dlq: &str,
+    ingest_queue: &str,
+) -> Vec<(String, String)> {
     use serde_yaml::Value as Y;
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
     let doc: Y = serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
         .expect("template.yaml parses");
-    let resolve = |v: &Y| -> String {
-        match v {
+    let default = |p: &str| match &doc["Parameters"][p]["Default"] {
+        Y::String(s) => s.clone(),
+        Y::Number(n) => n.to_string(),
+        other => panic!("parameter {p} has no usable default: {other:?}"),
+    };
+    // Only the conditions the template uses on variables: a parameter left empty or not.
+    let condition = |name: &str| -> bool {
+        let Y::Tagged(not) = &doc["Conditions"][name] else {
+            panic!("condition {name} not understood")
+        };
+        let Y::Tagged(equals) = &not.value[0] else {
+            panic!("condition {name} not understood")
+        };
+        let Y::Tagged(r) = &equals.value[0] else {
+            panic!("condition {name} not understood")
+        };
+        assert!(
+            not.tag == "!Not"
+                && equals.tag == "!Equals"
+                && equals.value[1] == Y::String(String::new())
+        );
+        !default(r.value.as_str().expect("!Ref names a string")).is_empty()
+    };
+    fn resolve(v: &Y, r: &dyn Fn(&str) -> String, c: &dyn Fn(&str) -> bool) -> Option<String> {
+        Some(match v {
             Y::String(s) => s.clone(),
             Y::Number(n) => n.to_string(),
             Y::Bool(b) => b.to_string(),
-            Y::Tagged(t) if t.tag == "!Ref" => {
-                let name = t.value.as_str().expect("!Ref names a string");
-                match name {
-                    "Table" => names.table.clone(),
-                    "DeliveryQueue" => names.delivery_queue_url.clone(),
-                    "IngestDeadLetterQueue" => ingest_dlq.to_owned(),
-                    "RetentionDays" => names.retention_days.to_string(),
-                    p => match &doc["Parameters"][p]["Default"] {
-                        Y::String(s) => s.clone(),
-                        Y::Number(n) => n.to_string(),
-                        other => panic!("parameter {p} has no usable default: {other:?}"),
-                    },
-                }
+            Y::Tagged(t) if t.tag == "!Ref" && t.value.as_str() == Some("AWS::NoValue") => {
+                return None
             }
+            Y::Tagged(t) if t.tag == "!Ref" => r(t.value.as_str().expect("!Ref names a string")),
+            Y::Tagged(t) if t.tag == "!If" => {
+                let branch = if c(t.value[0].as_str().expect("condition name")) {
+                    1
+                } else {
+                    2
+                };
+                return resolve(&t.value[branch], r, c);
+            }
+            Y::Tagged(t) if t.tag == "!Sub" => (t.value.as_str().expect("!Sub of a string"))
+                .replace("${HttpApi}", "api-test")
+                .replace("${AWS::Region}", "eu-west-3")
+                .replace("${AWS::URLSuffix}", "amazonaws.com"),
             other => panic!("template variable value not understood: {other:?}"),
-        }
+        })
+    }
+    let reference = |name: &str| match name {
+        "Table" => names.table.clone(),
+        "DeliveryQueue" => names.delivery_queue_url.clone(),
+        "IngestDeadLetterQueue" => ingest_dlq.to_owned(),
+        "IngestQueue" => ingest_queue.to_owned(),
+        "RetentionDays" => names.retention_days.to_string(),
+        p => default(p),
     };
     let mut env = Vec::new();
     let mut add = |vars: &Y| {
@@ -149,10 +192,12 @@ pub fn template_env(names: &webhooks_aws::AwsNames, ingest_dlq: &str) -> Vec<(St
             // Each test has its own prefix, as each stack has its own (the template's
             // default is the stack name).
             let v = match k {
-                "WEBHOOKS_SECRET_PREFIX" => names.secret_prefix.clone(),
-                _ => resolve(v),
+                "WEBHOOKS_SECRET_PREFIX" => Some(names.secret_prefix.clone()),
+                _ => resolve(v, &reference, &condition),
             };
-            env.push((k.to_owned(), v));
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                env.push((k.to_owned(), v));
+            }
         }
     };
     add(&doc["Globals"]["Function"]["Environment"]["Variables"]);

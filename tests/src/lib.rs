@@ -2,6 +2,7 @@
 //! stack in-process on `127.0.0.1:0` against a temporary database.
 
 pub mod lambda;
+pub mod smtp;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -157,6 +158,7 @@ where
 
 /// A test configuration: port 0, a database in `dir`, fixed tokens, fast retries.
 pub fn test_config(dir: &std::path::Path) -> Config {
+    let defaults = Config::from_lookup(|_| None).expect("the defaults need no variable");
     Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         db: dir.join("webhooks.db"),
@@ -165,19 +167,10 @@ pub fn test_config(dir: &std::path::Path) -> Config {
             (ADMIN_B.into(), TenantId::parse("ENS_B").unwrap()),
         ]),
         ingest_token: Some(INGEST.into()),
-        allow_private_targets: true,
-        extra_ca_pem: None,
-        require_https: false,
         retry: RetryPolicy::new(5, Duration::from_millis(50), 1.0).unwrap(),
         http_timeout: Duration::from_secs(2),
         concurrency: 16,
-        catalog_file: None,
-        dev_receiver: true,
-        ui_dir: None,
-        rotation_grace: Duration::from_secs(86_400),
-        disable_after: Duration::from_secs(5 * 86_400),
-        failing_after: Duration::from_secs(3600),
-        retention_days: 30,
+        ..defaults
     }
 }
 

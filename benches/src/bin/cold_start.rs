@@ -118,7 +118,7 @@ async fn main() {
     let (names, sdk) = testing::fresh_names().await;
     let rx = Receiver::start(Instant::now(), false).await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
-    let env = function_env(&names, &ingest_dlq);
+    let env = function_env(&names, &ingest_dlq, "");
     let stream = testing::StreamReader::new(&sdk, &names.table).await;
 
     let mut last = Vec::new();

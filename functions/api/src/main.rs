@@ -10,6 +10,7 @@ mod tests;
 use std::sync::Arc;
 use webhooks_api::AppState;
 use webhooks_core::catalog::Catalog;
+use webhooks_core::notify::{LogMailer, NotifyService};
 use webhooks_core::services::{AdminConfig, AdminService, IngestService};
 
 #[tokio::main]
@@ -27,9 +28,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         disable_after: config.disable_after,
         ..AdminConfig::default()
     };
+    let events = config.aws.event_publisher(&sdk);
+    let store = Arc::new(webhooks_aws::notification_store(&sdk, &config.aws.names));
     let state = AppState {
-        admin: AdminService::new(stores.clone(), catalog.clone(), admin),
+        admin: AdminService::new(stores.clone(), catalog.clone(), admin).with_events(events),
         ingest: IngestService::new(stores, catalog),
+        // Settings and history only: mails are sent by the ingest function.
+        notify: NotifyService::new(store, Arc::new(LogMailer)),
         auth: Arc::new(config.claims),
         ui_dir: None,
     };

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use webhooks_api::AppState;
 use webhooks_core::catalog::Catalog;
+use webhooks_core::notify::{LogMailer, NotifyService};
 use webhooks_core::services::{AdminConfig, AdminService, IngestService};
 
 fn event(name: &str) -> http::Request<axum::body::Body> {
@@ -23,6 +24,10 @@ fn app() -> axum::Router {
     webhooks_api::router(AppState {
         admin: AdminService::new(stores.clone(), catalog.clone(), AdminConfig::default()),
         ingest: IngestService::new(stores, catalog),
+        notify: NotifyService::new(
+            Arc::new(webhooks_local::SqliteNotificationStore::new(db.clone())),
+            Arc::new(LogMailer),
+        ),
         auth: Arc::new(JwtClaims {
             tenant_claim: "enseigne_id".into(),
             role_claim: "groups".into(),

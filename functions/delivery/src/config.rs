@@ -13,6 +13,7 @@ pub struct Config {
     /// PEM certificates of private CAs trusted beside the built-in roots.
     pub extra_ca_pem: Option<Vec<u8>>,
     pub concurrency: usize,
+    pub failing_after: Duration,
     pub disable_after: Duration,
     /// Retries further away than this are parked rather than held in flight.
     pub park_after: Duration,
@@ -33,6 +34,7 @@ impl Config {
             allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
             extra_ca_pem: env.file("WEBHOOKS_EXTRA_CA_FILE")?,
             concurrency: env.at_least("WEBHOOKS_CONCURRENCY", 16, 1)?,
+            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", 3600.0)?,
             disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
             park_after: env.secs("WEBHOOKS_PARK_AFTER_SECONDS", 900.0)?,
         })

@@ -23,11 +23,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     )?);
     let delivery = DeliveryConfig {
         retry: config.retry,
+        failing_after: config.failing_after,
         disable_after: config.disable_after,
         park_after: Some(config.park_after),
     };
+    let events = config.aws.event_publisher(&sdk);
     let deliver = Arc::new(handler::Deliver {
-        service: DeliveryService::new(stores, sender, delivery),
+        service: DeliveryService::new(stores, sender, delivery).with_events(events),
         queue,
         concurrency: config.concurrency,
     });

@@ -49,6 +49,16 @@ pub struct Config {
     /// `WEBHOOKS_RETENTION_DAYS`: messages, attempts and idempotency keys are purged
     /// after this many days, default 30.
     pub retention_days: u32,
+    /// `WEBHOOKS_SMTP_URL`: send notification mails through this SMTP server
+    /// (`smtp://host:port`, `smtps://user:password@host`; lettre's syntax). Unset: mails are
+    /// written to the log and shown as "logged" in the UI's history.
+    pub smtp_url: Option<String>,
+    /// `WEBHOOKS_MAIL_FROM`: the notification mails' sender, default
+    /// `Webhooks Peopulse <webhooks@localhost>`.
+    pub mail_from: String,
+    /// `WEBHOOKS_CONSOLE_URL`: the admin UI's public address, for the links in operational
+    /// events and mails; default `http://<listen address>/`.
+    pub console_url: Option<String>,
     /// `WEBHOOKS_UI_DIR`: serve the admin UI from this directory instead of the embedded
     /// copy, so front-end edits show without a rebuild.
     pub ui_dir: Option<PathBuf>,
@@ -107,6 +117,17 @@ impl Config {
             disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
             failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", 3600.0)?,
             retention_days: env.at_least("WEBHOOKS_RETENTION_DAYS", 30, 1)?,
+            smtp_url: env.opt("WEBHOOKS_SMTP_URL"),
+            mail_from: env
+                .opt("WEBHOOKS_MAIL_FROM")
+                .unwrap_or_else(|| "Webhooks Peopulse <webhooks@localhost>".into()),
+            console_url: env.opt("WEBHOOKS_CONSOLE_URL").map(|u| {
+                if u.ends_with('/') {
+                    u
+                } else {
+                    format!("{u}/")
+                }
+            }),
             ui_dir: env.opt("WEBHOOKS_UI_DIR").map(PathBuf::from),
         })
     }

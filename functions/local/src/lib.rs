@@ -15,12 +15,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use webhooks_api::{AppState, Principal, StaticTokens};
 use webhooks_core::catalog::Catalog;
+use webhooks_core::notify::{LogMailer, Mailer, NotifyService};
+use webhooks_core::ports::EventPublisher;
 use webhooks_core::services::{
     AdminConfig, AdminService, DeliveryConfig, DeliveryService, IngestService,
 };
 use webhooks_core::validation::UrlPolicy;
 use webhooks_core::TenantId;
-use webhooks_local::{sqlite_stores, Db, Worker, WorkerConfig};
+use webhooks_local::{
+    sqlite_stores, Db, IngestPublisher, SmtpMailer, SqliteNotificationStore, Worker, WorkerConfig,
+};
 use webhooks_outbound::ReqwestSender;
 
 /// Tenant of the generated development admin token.
@@ -40,6 +44,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Mail(#[from] webhooks_local::MailConfigError),
     #[error("storage error during start-up: {0}")]
     Store(#[from] webhooks_core::StoreError),
 }
@@ -128,14 +134,33 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
             )
         },
     );
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
     let url_policy = UrlPolicy {
         require_https: config.require_https,
         allow_private: config.allow_private_targets,
     };
+    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::new(url, &config.mail_from)?),
+        None => Arc::new(LogMailer),
+    };
+    let notify = NotifyService::new(Arc::new(SqliteNotificationStore::new(db.clone())), mailer);
+    let console_url = (config.console_url.clone()).unwrap_or_else(|| format!("http://{addr}/"));
+    let ingest = IngestService::new(stores.clone(), catalog.clone())
+        .with_operations(Some(console_url), Some(notify.clone()));
+    let events: Arc<dyn EventPublisher> = Arc::new(IngestPublisher::new(ingest.clone()));
     let state = AppState {
         admin: AdminService::new(
             stores.clone(),
-            catalog.clone(),
+            catalog,
             AdminConfig {
                 url_policy,
                 rotation_grace: config.rotation_grace,
@@ -143,8 +168,10 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
                 failing_after: config.failing_after,
                 ..AdminConfig::default()
             },
-        ),
-        ingest: IngestService::new(stores.clone(), catalog),
+        )
+        .with_events(Some(events.clone())),
+        ingest,
+        notify,
         auth: Arc::new(auth),
         ui_dir: config.ui_dir.clone(),
     };
@@ -159,25 +186,17 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         Arc::new(sender),
         DeliveryConfig {
             retry: config.retry.clone(),
+            failing_after: config.failing_after,
             disable_after: config.disable_after,
             park_after: None,
         },
-    );
+    )
+    .with_events(Some(events));
 
     let mut app = webhooks_api::router(state);
     if config.dev_receiver {
         app = app.merge(receiver::routes());
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: config.listen,
-        source,
-    })?;
 
     let (shutdown, rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {

@@ -26,7 +26,7 @@ pub struct List<T> {
     data: Vec<T>,
 }
 
-fn list<T>(data: Vec<T>) -> Json<List<T>> {
+pub(crate) fn list<T>(data: Vec<T>) -> Json<List<T>> {
     Json(List { data })
 }
 

@@ -5,6 +5,7 @@
 pub mod auth;
 mod extract;
 mod handlers;
+mod notifications;
 pub mod problem;
 mod ui;
 
@@ -26,6 +27,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use webhooks_core::notify::NotifyService;
 use webhooks_core::services::{AdminService, IngestService};
 
 /// Largest request body accepted by any route; events are further limited to 256 KiB.
@@ -36,6 +38,8 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub struct AppState {
     pub admin: AdminService,
     pub ingest: IngestService,
+    /// Tenants' notification settings and mail history.
+    pub notify: NotifyService,
     pub auth: Arc<dyn Authenticator>,
     /// Serve the UI from this directory instead of the embedded copy (front-end work only).
     pub ui_dir: Option<std::path::PathBuf>,
@@ -52,6 +56,7 @@ pub struct AppState {
         (name = "endpoints", description = "Endpoints, secrets and test events"),
         (name = "delivery log", description = "Messages, attempts, payloads, replay"),
         (name = "catalog", description = "Event types"),
+        (name = "notifications", description = "Mails about failing and disabled endpoints and failed messages"),
         (name = "ingest", description = "Publishing events (service token)")
     )
 )]
@@ -78,6 +83,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::stats))
         .routes(routes!(handlers::get_message))
         .routes(routes!(handlers::search_messages))
+        .routes(routes!(
+            notifications::get_settings,
+            notifications::put_settings
+        ))
+        .routes(routes!(notifications::history))
         .routes(routes!(handlers::ingest_event))
 }
 

@@ -113,6 +113,7 @@ pub(crate) fn from_item(item: &Item) -> StoreResult<Endpoint> {
             in_flight: opt_n(item, "in_flight").unwrap_or(0),
         },
         failing_since: opt_time(item, "failing_since"),
+        failing_announced: opt_time(item, "failing_announced"),
         secrets: SecretGenerations {
             current: opt_n(item, "secret_gen").unwrap_or(1),
             previous: opt_n(item, "prev_gen").zip(opt_time(item, "prev_until")),
@@ -265,6 +266,30 @@ impl EndpointStore for DynamoDbEndpointStore {
             .await
             .map_err(sdk)?;
         Ok(())
+    }
+
+    async fn announce_failing(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // One attribute, and only pk and it in the condition: what the delivery function's
+        // IAM policy allows (template.yaml).
+        let out = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key(tenant_pk(tenant), endpoint_sk(id))))
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(failing_announced) OR failing_announced < :s)",
+            )
+            .update_expression("SET failing_announced = :s")
+            .expression_attribute_values(":s", ms(since))
+            .send()
+            .await;
+        applied(out.map_err(sdk))
     }
 
     async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool> {

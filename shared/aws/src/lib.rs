@@ -1,6 +1,7 @@
 //! AWS adapters of the ports: `DynamoDbEndpointStore`, `DynamoDbMessageStore`,
 //! `DynamoDbDeliveryLog` and `DynamoDbDeliveryReader` on one table, `SqsTaskQueue`, and
-//! `SecretsManagerSecretStore`; and `CounterAggregator`, which derives the counters from
+//! `SecretsManagerSecretStore`; `DynamoDbNotificationStore`, `SqsEventPublisher` and
+//! `SesMailer` (feature `ses`) for operational events and their mails; and `CounterAggregator`, which derives the counters from
 //! the table's stream.
 //! SDK types and attribute mapping stay in this crate. Clients are built once from one
 //! `aws-config` load and shared.
@@ -12,12 +13,16 @@ mod counting;
 mod endpoints;
 mod entries;
 mod error;
+mod events;
 mod log;
 mod messages;
 pub mod metrics;
+mod notifications;
 mod reads;
 pub mod schema;
 mod secrets;
+#[cfg(feature = "ses")]
+mod ses;
 mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,10 +33,14 @@ pub use counters::{
 };
 pub use counting::RequestCounter;
 pub use endpoints::DynamoDbEndpointStore;
+pub use events::SqsEventPublisher;
 pub use log::DynamoDbDeliveryLog;
 pub use messages::DynamoDbMessageStore;
+pub use notifications::DynamoDbNotificationStore;
 pub use reads::DynamoDbDeliveryReader;
 pub use secrets::SecretsManagerSecretStore;
+#[cfg(feature = "ses")]
+pub use ses::SesMailer;
 pub use sqs::{dead_letter, SqsTaskQueue, MAX_MESSAGE_BYTES, MAX_VISIBILITY};
 
 use aws_config::retry::RetryConfig;
@@ -122,6 +131,16 @@ pub fn aws_stores_counted(
         queue: Arc::new(queue.clone()),
     };
     (stores, queue)
+}
+
+/// The tenants' notification settings and mail history, on the table of `names`.
+pub fn notification_store(sdk: &SdkConfig, names: &AwsNames) -> DynamoDbNotificationStore {
+    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    DynamoDbNotificationStore::new(Arc::new(attrs::Table::new(
+        dynamo,
+        &names.table,
+        names.retention_days,
+    )))
 }
 
 /// JSON logs for a Lambda function (`RUST_LOG` filters, default `info`). The runtime's

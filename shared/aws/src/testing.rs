@@ -118,6 +118,7 @@ pub async fn harness() -> Harness {
     let aws = fresh().await;
     Harness {
         settle: Arc::new(StreamSettle::new(&aws.sdk, &aws.names).await),
+        notifications: Arc::new(crate::notification_store(&aws.sdk, &aws.names)),
         stores: aws.stores,
         probe: Arc::new(SqsProbe(aws.queue)),
     }

@@ -1,6 +1,7 @@
 //! The event-type catalog: data, not code. The built-in list lives in
 //! `catalog/event-types.json`; a deployment may load its own file instead.
 
+use crate::operational::is_service_type;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -9,6 +10,8 @@ use std::collections::BTreeMap;
 pub const TEST_EVENT_TYPE: &str = "WEBHOOK_TEST";
 
 const BUILT_IN: &str = include_str!("../catalog/event-types.json");
+/// The service's own types ([`crate::operational`]), in every catalog.
+const OPERATIONAL: &str = include_str!("../catalog/operational-types.json");
 
 /// A label in the languages the UI speaks.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -44,6 +47,10 @@ pub enum CatalogError {
     BadName(String),
     #[error("event-type catalog is empty")]
     Empty,
+    #[error(
+        "event-type catalog: {0:?} is reserved for the service's own events (prefix WEBHOOK_)"
+    )]
+    Reserved(String),
 }
 
 impl Catalog {
@@ -53,7 +60,8 @@ impl Catalog {
         Self::from_json(BUILT_IN).expect("built-in catalog is valid")
     }
 
-    /// Parses a catalog file: a JSON array of `{name, description: {fr, en}, example}`.
+    /// Parses a catalog file: a JSON array of `{name, description: {fr, en}, example}`. The
+    /// operational types are added to it; a file may not define `WEBHOOK_` types itself.
     pub fn from_json(json: &str) -> Result<Self, CatalogError> {
         let list: Vec<EventType> = serde_json::from_str(json)?;
         if list.is_empty() {
@@ -61,11 +69,16 @@ impl Catalog {
         }
         let mut types = BTreeMap::new();
         for t in list {
+            if is_service_type(&t.name) {
+                return Err(CatalogError::Reserved(t.name));
+            }
             if !is_event_type_name(&t.name) || types.contains_key(&t.name) {
                 return Err(CatalogError::BadName(t.name));
             }
             types.insert(t.name.clone(), t);
         }
+        let operational: Vec<EventType> = serde_json::from_str(OPERATIONAL)?;
+        types.extend(operational.into_iter().map(|t| (t.name.clone(), t)));
         Ok(Self { types })
     }
 
@@ -93,6 +106,7 @@ fn is_event_type_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operational::{OperationalData, OPERATIONAL_TYPES};
 
     #[test]
     fn built_in_catalog_has_the_seed_types_and_examples() {
@@ -109,6 +123,26 @@ mod tests {
             assert!(!t.description.fr.is_empty() && !t.description.en.is_empty());
         }
         assert!(!c.contains("NOPE"));
+    }
+
+    #[test]
+    fn every_catalog_has_the_operational_types_and_their_examples_parse() {
+        let custom = Catalog::from_json(
+            r#"[{"name":"MISSION_ENDED","description":{"fr":"f","en":"e"},"example":{}}]"#,
+        )
+        .unwrap();
+        for c in [Catalog::built_in(), custom] {
+            for name in OPERATIONAL_TYPES {
+                let t = c.get(name).unwrap_or_else(|| panic!("{name} missing"));
+                serde_json::from_value::<OperationalData>(t.example.clone())
+                    .unwrap_or_else(|e| panic!("{name} example: {e}"));
+            }
+        }
+        let reserved = r#"[{"name":"WEBHOOK_X","description":{"fr":"f","en":"e"},"example":{}}]"#;
+        assert!(matches!(
+            Catalog::from_json(reserved),
+            Err(CatalogError::Reserved(_))
+        ));
     }
 
     #[test]

@@ -8,6 +8,9 @@ use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
     now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, Message, MessageMeta, Payload,
 };
+use crate::notify::{
+    Language, Notification, NotificationSettings, NotificationStatus, NotificationStore,
+};
 use crate::ports::Inserted;
 use crate::services::Stores;
 use async_trait::async_trait;
@@ -42,6 +45,7 @@ impl Settle for AlreadySettled {
 /// Fresh, empty adapters for one test.
 pub struct Harness {
     pub stores: Stores,
+    pub notifications: Arc<dyn NotificationStore>,
     pub probe: Arc<dyn QueueProbe>,
     pub settle: Arc<dyn Settle>,
 }
@@ -68,7 +72,9 @@ macro_rules! contract_suite {
             recount_rebuilds_counters_from_the_log,
             concurrent_deliveries_count_exactly,
             due_deliveries_are_woken_or_swept,
-            messages_are_found_by_event_id
+            messages_are_found_by_event_id,
+            failing_runs_are_announced_once,
+            notification_settings_and_history
         );
     };
     (@each $make:expr; $($name:ident),*) => {
@@ -1088,5 +1094,78 @@ pub async fn messages_are_found_by_event_id(h: &Harness) {
         s.find_event(&b, "FA-2026-001234").await.unwrap(),
         None,
         "another tenant"
+    );
+}
+
+pub async fn failing_runs_are_announced_once(h: &Harness) {
+    let st = &h.stores;
+    let (a, b) = (tenant("A"), tenant("B"));
+    let ep = endpoint(&a, &["INVOICE_VALIDATED"], true);
+    st.endpoints.create(&ep).await.unwrap();
+    let t0 = now();
+    let hour = TimeDelta::hours(1);
+    // (tenant, run start) → newly announced
+    let table = [
+        (&a, t0, true),
+        (&a, t0, false),
+        (&a, t0 - hour, false),
+        (&b, t0 + hour, false),
+        (&a, t0 + hour, true),
+    ];
+    for (t, since, want) in table {
+        let got = st
+            .endpoints
+            .announce_failing(t, &ep.id, since)
+            .await
+            .unwrap();
+        assert_eq!(got, want, "{t} {since}");
+    }
+    // An admin's update keeps it: it is the delivery path's.
+    let mut e = st.endpoints.get(&a, &ep.id).await.unwrap().unwrap();
+    assert_eq!(e.failing_announced, Some(t0 + hour));
+    e.description = "changed".into();
+    e.version += 1;
+    st.endpoints.update(&e).await.unwrap();
+    let e = st.endpoints.get(&a, &ep.id).await.unwrap().unwrap();
+    assert_eq!((e.failing_announced, e.version), (Some(t0 + hour), 2));
+}
+
+pub async fn notification_settings_and_history(h: &Harness) {
+    let n = &h.notifications;
+    let (a, b) = (tenant("A"), tenant("B"));
+    assert_eq!(n.settings(&a).await.unwrap(), None);
+    let settings = NotificationSettings {
+        recipients: vec!["ops@agence.example".into(), "dsi@agence.example".into()],
+        events: vec!["WEBHOOK_ENDPOINT_DISABLED".into()],
+        language: Language::En,
+    };
+    n.put_settings(&a, &settings).await.unwrap();
+    assert_eq!(n.settings(&a).await.unwrap(), Some(settings.clone()));
+    assert_eq!(n.settings(&b).await.unwrap(), None, "tenant isolation");
+    let t0 = now();
+    for i in 0..3 {
+        let mail = Notification {
+            message_id: MessageId::generate(),
+            event_type: "WEBHOOK_ENDPOINT_DISABLED".into(),
+            endpoint_id: EndpointId::generate().to_string(),
+            recipients: settings.recipients.clone(),
+            subject: format!("mail {i} é"),
+            status: if i == 1 {
+                NotificationStatus::Failed
+            } else {
+                NotificationStatus::Sent
+            },
+            error: (i == 1).then(|| "554 refused".to_owned()),
+            created_at: t0 + TimeDelta::seconds(i),
+        };
+        n.record(&a, &mail).await.unwrap();
+    }
+    let history = n.history(&a, 2).await.unwrap();
+    let subjects: Vec<_> = history.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects, ["mail 2 é", "mail 1 é"], "newest first, limited");
+    assert_eq!(history[1].error.as_deref(), Some("554 refused"));
+    assert!(
+        n.history(&b, 10).await.unwrap().is_empty(),
+        "tenant isolation"
     );
 }

@@ -9,6 +9,8 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod net;
+pub mod notify;
+pub mod operational;
 pub mod ports;
 pub mod retry;
 pub mod services;

@@ -42,6 +42,9 @@ pub struct Endpoint {
     /// Read-only: start of the current run of failed attempts with no success, maintained
     /// by the delivery log; cleared when an admin re-enables the endpoint.
     pub failing_since: Option<DateTime<Utc>>,
+    /// The `failing_since` of the last run of failures announced by
+    /// `WEBHOOK_ENDPOINT_FAILING`: at most one announcement per run. Written by delivery.
+    pub failing_announced: Option<DateTime<Utc>>,
     /// Which generations of its signing secret the endpoint signs with.
     pub secrets: SecretGenerations,
 }
@@ -112,6 +115,7 @@ impl Endpoint {
             updated_at: at,
             counters: Counters::default(),
             failing_since: None,
+            failing_announced: None,
             secrets: SecretGenerations::default(),
         }
     }

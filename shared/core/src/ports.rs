@@ -9,6 +9,7 @@ use crate::model::{
     MessageMeta, NextAttempt, Page, Payload, Progress,
 };
 use crate::signing::Secret;
+use crate::validation::ValidEvent;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -45,6 +46,15 @@ pub trait EndpointStore: Send + Sync {
         reason: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Records that the endpoint's run of failures starting at `since` was announced
+    /// (`WEBHOOK_ENDPOINT_FAILING`), writing `failing_announced` only, and only if it is
+    /// older; `false` if that run was announced already.
+    async fn announce_failing(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Deletes the endpoint; `false` if it did not exist.
     async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool>;
     /// Endpoints of the tenant subscribed to `event_type`, enabled or not (the fan-out
@@ -238,6 +248,14 @@ pub trait TaskQueue: Send + Sync {
     /// Enqueues tasks each due at its time, which is at most [`MAX_ENQUEUE_DELAY`] away
     /// (SQS delays a message 15 minutes at most); all or error, like [`Self::enqueue`].
     async fn enqueue_at(&self, tasks: &[(DeliveryTask, DateTime<Utc>)]) -> StoreResult<()>;
+}
+
+/// Publishes the service's own events ([`crate::operational`]) into the ingest pipeline,
+/// as a Peopulse service would: they are fanned out, signed, logged and retried like any
+/// other. Each carries an `event_id`, so publishing one twice is harmless.
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    async fn publish(&self, event: ValidEvent) -> StoreResult<()>;
 }
 
 /// One outbound webhook request.

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_secret_generations.sql"),
     include_str!("../migrations/0005_parked.sql"),
     include_str!("../migrations/0006_message_endpoints.sql"),
+    include_str!("../migrations/0007_notifications.sql"),
 ];
 
 /// The database could not be opened or migrated.

@@ -22,7 +22,7 @@ impl SqliteEndpointStore {
 const COLUMNS: &str = "tenant, id, url, description, event_types, enabled, version, created_at, \
                        updated_at, delivered, failed_attempts, failed_messages, in_flight, \
                        disabled_reason, failing_since, headers, secret_generation, \
-                       previous_generation, previous_generation_until";
+                       previous_generation, previous_generation_until, failing_announced";
 
 fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let types: String = r.get(4)?;
@@ -44,6 +44,7 @@ fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         },
         disabled_reason: r.get(13)?,
         failing_since: r.get::<_, Option<i64>>(14)?.map(from_ms),
+        failing_announced: r.get::<_, Option<i64>>(19)?.map(from_ms),
         headers: parse_col(15, serde_json::from_str(&r.get::<_, String>(15)?))?,
         secrets: SecretGenerations {
             current: r.get(16)?,
@@ -203,6 +204,28 @@ impl EndpointStore for SqliteEndpointStore {
                     return Err(StoreError::Conflict);
                 }
                 Ok(())
+            })
+            .await
+    }
+
+    async fn announce_failing(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.db
+            .call(move |c| {
+                let changed = c
+                    .execute(
+                        "UPDATE endpoints SET failing_announced = ?3
+                         WHERE tenant = ?1 AND id = ?2
+                           AND (failing_announced IS NULL OR failing_announced < ?3)",
+                        params![tenant.as_str(), id.as_str(), ms(since)],
+                    )
+                    .map_err(sql)?;
+                Ok(changed == 1)
             })
             .await
     }

@@ -44,6 +44,8 @@ pub async fn purge_before(db: &Db, cutoff: DateTime<Utc>) -> Result<Purged, Stor
                 [cutoff],
             )
             .map_err(sql)?;
+        tx.execute("DELETE FROM notifications WHERE created_at < ?1", [cutoff])
+            .map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(Purged {
             messages,

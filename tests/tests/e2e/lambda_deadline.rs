@@ -76,7 +76,7 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
     let rx = TestReceiver::start().await;
     let (names, sdk) = testing::fresh_names().await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
-    let mut env = function_env(&names, &ingest_dlq);
+    let mut env = function_env(&names, &ingest_dlq, "");
     env.push(("WEBHOOKS_SWEEP_OVERDUE_SECONDS".into(), "0".into()));
     let (stores, _) = webhooks_aws::aws_stores(&sdk, &names);
     let t = TenantId::parse("ENS123").unwrap();

@@ -43,7 +43,7 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
     let (names, sdk) = testing::fresh_names().await;
     let ingest_queue = testing::queue(&sdk, "ingest").await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
-    let mut env = function_env(&names, &ingest_dlq);
+    let mut env = function_env(&names, &ingest_dlq, &ingest_queue);
     // Retries 1 s apart, so the scenario stays short.
     env.extend(
         [
@@ -313,7 +313,7 @@ async fn a_delivered_message_writes_at_most_300_bytes_of_logs() {
     let (names, sdk) = testing::fresh_names().await;
     let ingest_queue = testing::queue(&sdk, "ingest").await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
-    let env = function_env(&names, &ingest_dlq);
+    let env = function_env(&names, &ingest_dlq, &ingest_queue);
     let (stores, _) = webhooks_aws::aws_stores(&sdk, &names);
     let tenant = webhooks_core::TenantId::parse("ENS123").unwrap();
     webhooks_tests::lambda::stored_endpoint(&stores, &tenant, rx.url("/ok/0")).await;

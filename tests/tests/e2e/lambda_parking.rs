@@ -40,7 +40,7 @@ async fn a_long_retry_waits_with_no_message_in_flight_and_arrives_on_time() {
     let rx = TestReceiver::start().await;
     let (names, sdk) = testing::fresh_names().await;
     let ingest_dlq = testing::queue(&sdk, "ingest-dlq").await;
-    let mut env = function_env(&names, &ingest_dlq);
+    let mut env = function_env(&names, &ingest_dlq, "");
     env.extend(
         [
             ("WEBHOOKS_PARK_AFTER_SECONDS", "1"),

@@ -7,6 +7,7 @@ mod lambda_deadline;
 mod lambda_e2e;
 mod lambda_parking;
 mod local_stack;
+mod notifications;
 mod openapi;
 mod operator_features;
 mod receiving_guide;

@@ -8,6 +8,8 @@ use crate::model::{
     now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, EndpointOut,
     EndpointPatch, HourBucket, LogEntry, Page,
 };
+use crate::operational::{self, DisabledReason};
+use crate::ports::EventPublisher;
 use crate::validation::{validate_endpoint_in, validate_endpoint_patch, UrlPolicy};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
@@ -46,7 +48,7 @@ impl Default for AdminConfig {
             },
             rotation_grace: Duration::from_secs(24 * 3600),
             recover_budget: Duration::from_secs(15),
-            failing_after: Duration::from_secs(3600),
+            failing_after: super::DeliveryConfig::default().failing_after,
             disable_after: super::DeliveryConfig::default().disable_after,
         }
     }
@@ -88,6 +90,7 @@ pub struct AdminService {
     stores: Stores,
     catalog: Arc<Catalog>,
     config: AdminConfig,
+    events: Option<Arc<dyn EventPublisher>>,
 }
 
 fn endpoint_id(raw: &str) -> Result<EndpointId, CoreError> {
@@ -116,7 +119,15 @@ impl AdminService {
             stores,
             catalog,
             config,
+            events: None,
         }
+    }
+
+    /// Announces endpoints disabled by an admin (`WEBHOOK_ENDPOINT_DISABLED`) through
+    /// `events`; with `None`, nothing is announced.
+    pub fn with_events(mut self, events: Option<Arc<dyn EventPublisher>>) -> Self {
+        self.events = events;
+        self
     }
 
     pub fn event_types(&self) -> Vec<EventType> {
@@ -188,6 +199,7 @@ impl AdminService {
         let patch = validate_endpoint_patch(patch, &self.catalog, self.config.url_policy)?;
         for _ in 0..UPDATE_RETRIES {
             let mut ep = self.load(tenant, &id).await?;
+            let was_enabled = ep.enabled;
             if let Some(url) = &patch.url {
                 ep.url.clone_from(url);
             }
@@ -212,12 +224,29 @@ impl AdminService {
             ep.version += 1;
             ep.updated_at = now();
             match self.stores.endpoints.update(&ep).await {
-                Ok(()) => return Ok(self.out(ep)),
+                Ok(()) => {
+                    if was_enabled && !ep.enabled {
+                        self.announce_disabled(&ep).await;
+                    }
+                    return Ok(self.out(ep));
+                }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
         Err(CoreError::Conflict)
+    }
+
+    /// Publishes `WEBHOOK_ENDPOINT_DISABLED` for an endpoint an admin just disabled; a
+    /// failure is logged, never returned (the endpoint is disabled either way).
+    async fn announce_disabled(&self, ep: &Endpoint) {
+        let Some(events) = &self.events else {
+            return;
+        };
+        let event = operational::endpoint_disabled(ep, ep.version, DisabledReason::Manual, None);
+        if let Err(e) = events.publish(event).await {
+            tracing::error!(tenant = %ep.tenant, endpoint_id = %ep.id, error = %e, "operational event not published");
+        }
     }
 
     /// Replaces the endpoint's secret. The new one is returned once; the old one keeps

@@ -4,11 +4,14 @@
 use super::Stores;
 use crate::error::{CoreError, StoreError};
 use crate::model::{
-    now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind, NextAttempt, Progress,
+    now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind, MessageMeta, NextAttempt,
+    Progress,
 };
-use crate::ports::{OutboundRequest, WebhookSender};
+use crate::operational::{self, DisabledReason};
+use crate::ports::{EventPublisher, OutboundRequest, WebhookSender};
 use crate::retry::{AttemptOutcome, RetryPolicy};
 use crate::signing::signature_headers;
+use crate::validation::ValidEvent;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 use std::sync::Arc;
@@ -48,6 +51,9 @@ pub enum DeliveryOutcome {
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     pub retry: RetryPolicy,
+    /// An endpoint whose attempts have all failed for this long is announced as failing
+    /// (`WEBHOOK_ENDPOINT_FAILING`), once per run of failures.
+    pub failing_after: Duration,
     /// An endpoint whose attempts have all failed for this long is disabled automatically.
     pub disable_after: Duration,
     /// Retries further away than this wait with no queue message ([`DeliveryOutcome::Parked`]):
@@ -60,6 +66,7 @@ impl Default for DeliveryConfig {
     fn default() -> Self {
         Self {
             retry: RetryPolicy::default(),
+            failing_after: Duration::from_secs(3600),
             disable_after: Duration::from_secs(5 * 24 * 3600),
             park_after: None,
         }
@@ -88,6 +95,7 @@ pub struct DeliveryService {
     stores: Stores,
     sender: Arc<dyn WebhookSender>,
     config: DeliveryConfig,
+    events: Option<Arc<dyn EventPublisher>>,
 }
 
 impl DeliveryService {
@@ -96,7 +104,15 @@ impl DeliveryService {
             stores,
             sender,
             config,
+            events: None,
         }
+    }
+
+    /// Publishes operational events (failing, disabled, message failed) through `events`;
+    /// with `None`, none are sent.
+    pub fn with_events(mut self, events: Option<Arc<dyn EventPublisher>>) -> Self {
+        self.events = events;
+        self
     }
 
     /// Makes the next attempt of `task`. An `Err` means no attempt was recorded (storage
@@ -240,12 +256,9 @@ impl DeliveryService {
             Err(StoreError::Conflict) => return self.after_conflict(task).await,
             Err(e) => return Err(e.into()),
         }
-        if !attempt.succeeded() && endpoint.enabled {
-            if let Some(since) = endpoint.failing_since {
-                if (started_at - since).to_std().unwrap_or_default() >= self.config.disable_after {
-                    self.disable(&endpoint, since).await?;
-                }
-            }
+        if !attempt.succeeded() {
+            self.after_failure(&endpoint, &payload.meta, &attempt, status_after)
+                .await?;
         }
         tracing::info!(
             tenant = %tenant,
@@ -288,8 +301,75 @@ impl DeliveryService {
         })
     }
 
-    /// Disables `endpoint`, failing since `since`, recording why.
-    async fn disable(&self, endpoint: &Endpoint, since: DateTime<Utc>) -> Result<(), CoreError> {
+    /// What a failed `attempt` leads to beyond its entry: a message that failed for good is
+    /// announced, and an endpoint failing for long enough is announced, then disabled.
+    async fn after_failure(
+        &self,
+        endpoint: &Endpoint,
+        message: &MessageMeta,
+        attempt: &Attempt,
+        status_after: DeliveryStatus,
+    ) -> Result<(), CoreError> {
+        if status_after == DeliveryStatus::Failed {
+            if let Some(event) = operational::message_failed(endpoint, message, attempt) {
+                self.publish(event).await;
+            }
+        }
+        let Some(since) = endpoint.failing_since.filter(|_| endpoint.enabled) else {
+            return Ok(());
+        };
+        let failing_for = (attempt.started_at - since).to_std().unwrap_or_default();
+        if failing_for >= self.config.disable_after {
+            return self.disable(endpoint, since, attempt).await;
+        }
+        if operational::should_announce_failing(
+            endpoint,
+            attempt.started_at,
+            self.config.failing_after,
+        ) {
+            let event = operational::endpoint_failing(endpoint, attempt, self.config.disable_after);
+            // Published first: if the mark is then lost, the next failure publishes the same
+            // event id again, which ingest drops as a duplicate.
+            if let Some(event) = event {
+                if self.publish(event).await {
+                    let (tenant, id) = (&endpoint.tenant, &endpoint.id);
+                    if let Err(e) = self
+                        .stores
+                        .endpoints
+                        .announce_failing(tenant, id, since)
+                        .await
+                    {
+                        tracing::warn!(tenant = %tenant, endpoint_id = %id, error = %e, "failing announcement not marked");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes an operational event; `false` (and logged) if it could not be. Never
+    /// fails the delivery that caused it.
+    async fn publish(&self, event: ValidEvent) -> bool {
+        let Some(events) = &self.events else {
+            return false;
+        };
+        let (tenant, ty) = (event.tenant.clone(), event.event_type.clone());
+        match events.publish(event).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(tenant = %tenant, event_type = %ty, error = %e, "operational event not published");
+                false
+            }
+        }
+    }
+
+    /// Disables `endpoint`, failing since `since`, recording why, and announces it.
+    async fn disable(
+        &self,
+        endpoint: &Endpoint,
+        since: DateTime<Utc>,
+        last: &Attempt,
+    ) -> Result<(), CoreError> {
         let (tenant, id) = (&endpoint.tenant, &endpoint.id);
         let reason = format!(
             "désactivé automatiquement : aucune livraison réussie depuis le {}",
@@ -305,6 +385,10 @@ impl DeliveryService {
             {
                 Ok(()) => {
                     tracing::warn!(tenant = %tenant, endpoint_id = %id, failing_since = %since, "endpoint disabled automatically");
+                    let reason = DisabledReason::Failing;
+                    let event =
+                        operational::endpoint_disabled(endpoint, version + 1, reason, Some(last));
+                    self.publish(event).await;
                     return Ok(());
                 }
                 Err(StoreError::Conflict) => match endpoints.get(tenant, id).await? {

@@ -6,6 +6,8 @@ use crate::catalog::{Catalog, TEST_EVENT_TYPE};
 use crate::error::{CoreError, StoreError};
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{now, DeliveryTask, Message};
+use crate::notify::NotifyService;
+use crate::operational;
 use crate::ports::Inserted;
 use crate::validation::{decode_event, ValidEvent};
 use bytes::Bytes;
@@ -74,11 +76,26 @@ pub const RESUME_AFTER: std::time::Duration = std::time::Duration::from_secs(60)
 pub struct IngestService {
     stores: Stores,
     catalog: Arc<Catalog>,
+    console_url: Option<String>,
+    notify: Option<NotifyService>,
 }
 
 impl IngestService {
     pub fn new(stores: Stores, catalog: Arc<Catalog>) -> Self {
-        Self { stores, catalog }
+        Self {
+            stores,
+            catalog,
+            console_url: None,
+            notify: None,
+        }
+    }
+
+    /// Operational events get links into the admin UI at `url` (ending in `/`), and their
+    /// mails are sent through `notify` once they are fanned out.
+    pub fn with_operations(mut self, url: Option<String>, notify: Option<NotifyService>) -> Self {
+        self.console_url = url;
+        self.notify = notify;
+        self
     }
 
     /// Decodes raw bytes (an HTTP request body) and ingests the event.
@@ -139,8 +156,13 @@ impl IngestService {
         // 2. Store each message with its fan-out (its duplicates are found here), and plan
         // its tasks.
         let planned = join_all(events.into_iter().map(|e| async move {
-            let event = e?;
-            let endpoints = of(&event.tenant, &event.event_type)?;
+            let mut event = e?;
+            if let Some(url) = &self.console_url {
+                operational::add_links(&event.event_type, &mut event.event_data, url);
+            }
+            let subscribers = of(&event.tenant, &event.event_type)?;
+            let endpoints =
+                operational::recipients(&event.event_type, &event.event_data, &subscribers);
             let (message, resume) = match self.store(event, endpoints.clone()).await? {
                 Staged::Done(receipt) => return Ok(Planned::Done(receipt)),
                 Staged::FanOut { message, resume } => (message, resume),
@@ -194,6 +216,9 @@ impl IngestService {
                             .messages
                             .mark_fanned_out(&message.tenant, &message.id)
                             .await?;
+                        if let (Some(notify), false) = (&self.notify, receipt.duplicate) {
+                            notify.notify(&message).await;
+                        }
                         tracing::info!(
                             tenant = %message.tenant,
                             message_id = %message.id,

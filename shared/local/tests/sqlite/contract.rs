@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use webhooks_core::contract::{AlreadySettled, Harness, QueueProbe};
 use webhooks_core::model::DeliveryTask;
-use webhooks_local::{sqlite_stores, Db, SqliteTaskQueue};
+use webhooks_local::{sqlite_stores, Db, SqliteNotificationStore, SqliteTaskQueue};
 
 struct Probe(SqliteTaskQueue);
 
@@ -24,6 +24,7 @@ async fn harness() -> Harness {
     let db = Db::in_memory().unwrap();
     let (stores, queue) = sqlite_stores(&db);
     Harness {
+        notifications: Arc::new(SqliteNotificationStore::new(db.clone())),
         stores,
         probe: Arc::new(Probe(queue)),
         settle: Arc::new(AlreadySettled),
@@ -48,6 +49,7 @@ mod file_db {
         .unwrap();
         let (stores, queue) = sqlite_stores(&db);
         Harness {
+            notifications: Arc::new(SqliteNotificationStore::new(db.clone())),
             stores,
             probe: Arc::new(Probe(queue)),
             settle: Arc::new(AlreadySettled),
