@@ -5,6 +5,7 @@ mod child_process;
 mod hardening;
 mod lambda_deadline;
 mod lambda_e2e;
+mod lambda_notifications;
 mod lambda_parking;
 mod local_stack;
 mod notifications;
