@@ -95,11 +95,11 @@ async function step(name, fn) {
   console.log(`ok ${stepNo} - ${name} (${Date.now() - start} ms)`);
 }
 
-async function shot(page, name) {
+async function shot(page, name, fullPage = false) {
   // No hover effects in the pictures; let transitions and the toast animation settle.
   await page.mouse.move(1, 1);
   await page.waitForTimeout(250);
-  await page.screenshot({ path: resolve(shotsDir, `${name}.png`) });
+  await page.screenshot({ path: resolve(shotsDir, `${name}.png`), fullPage });
 }
 
 async function publish(eventType, eventData, eventId) {
@@ -469,6 +469,7 @@ try {
     await result.getByRole('link', { name: failingUrl }).click();
     await visible(page.getByRole('heading', { name: 'Journal des livraisons' }));
     await visible(page.getByTestId('disable-in'));
+    await until('the failing note names the last error', async () => (await page.getByTestId('last-error').textContent()).includes('HTTP 500'));
     assert((await page.getByTestId('disable-in').textContent()).startsWith('Désactivation automatique dans 4 j'), 'time left before disabling');
     await until('the message is expanded in the log', async () => (await page.locator('li.log-item.is-open').count()) === 1);
     await page.goBack();
@@ -489,6 +490,42 @@ try {
     await shot(page, '12-failures');
     await page.getByRole('button', { name: 'Rejouer tous les messages affichés' }).click();
     await visible(page.getByText('remis en livraison', { exact: false }));
+    await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
+    await visible(heading(page, 'Points de terminaison'));
+  });
+
+  await step('notification settings: a bad address named, saved, a disabled endpoint mailed', async () => {
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await visible(heading(page, 'Notifications'));
+    await visible(page.getByTestId('notification-history-none'));
+    const recipients = page.getByLabel('Destinataires');
+    await allowing([/status of 400/], async () => {
+      await recipients.fill('ops@agence.example\npas-une-adresse');
+      await page.getByRole('button', { name: 'Enregistrer' }).click();
+      await visible(page.getByText('Adresse(s) invalide(s) : pas-une-adresse'));
+    });
+    await recipients.fill('ops@agence.example\ndsi@agence.example');
+    await page.getByLabel('Point de terminaison désactivé', { exact: false }).check();
+    await page.getByLabel('Point de terminaison en échec', { exact: false }).check();
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await visible(page.getByText('Paramètres de notification enregistrés.'));
+    // An admin disables an endpoint: the mail (logged, no SMTP server here) shows in the history.
+    await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
+    await page.getByRole('link', { name: failingUrl, exact: true }).click();
+    await page.getByRole('button', { name: 'Désactiver' }).click();
+    await visible(page.locator('.title-row .badge-disabled'));
+    await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await until('the mail is in the history', async () => {
+      await page.reload();
+      await visible(heading(page, 'Notifications'));
+      return (await page.getByTestId('notification-history').count()) === 1;
+    });
+    const row = page.getByTestId('notification-history').locator('tbody tr').first();
+    await visible(row.getByText('Journalisé'));
+    await visible(row.getByText('désactivé', { exact: false }));
+    assert((await page.getByLabel('Destinataires').inputValue()) === 'ops@agence.example\ndsi@agence.example', 'settings kept');
+    await shot(page, '14-notifications', true);
     await page.getByRole('navigation', { name: 'Fil d’Ariane' }).getByRole('link', { name: 'Points de terminaison' }).click();
     await visible(heading(page, 'Points de terminaison'));
   });

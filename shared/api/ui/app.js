@@ -103,6 +103,30 @@
       'err.urlInvalid': 'Saisissez une URL complète commençant par https:// ou http://.',
       'err.typesRequired': 'Cochez au moins un type d’événement.',
       'err.descriptionLong': 'La description dépasse 500 caractères.',
+      'group.WEBHOOK': 'Supervision des webhooks',
+      'nav.notifications': 'Notifications',
+      'notif.title': 'Notifications',
+      'notif.intro': 'Prévenez votre équipe par e-mail quand un point de terminaison est en échec ou désactivé, ou qu’un message n’a pas pu être livré. Les mêmes événements existent en webhooks : abonnez un point de terminaison aux types qui commencent par WEBHOOK_.',
+      'notif.recipients': 'Destinataires',
+      'notif.recipientsHint': 'Jusqu’à 10 adresses e-mail, une par ligne.',
+      'notif.events': 'Événements envoyés par e-mail',
+      'notif.ev.WEBHOOK_ENDPOINT_FAILING': 'Point de terminaison en échec : toutes ses livraisons échouent depuis une heure',
+      'notif.ev.WEBHOOK_ENDPOINT_DISABLED': 'Point de terminaison désactivé, automatiquement ou par un administrateur',
+      'notif.ev.WEBHOOK_MESSAGE_FAILED': 'Message non livré après toutes ses tentatives',
+      'notif.language': 'Langue des e-mails',
+      'notif.save': 'Enregistrer',
+      'notif.saved': 'Paramètres de notification enregistrés.',
+      'notif.invalid': (x) => `Adresse(s) invalide(s) : ${x}`,
+      'notif.history': 'Derniers e-mails',
+      'notif.historyNone': 'Aucun e-mail pour l’instant.',
+      'notif.col.date': 'Date',
+      'notif.col.subject': 'Objet',
+      'notif.col.to': 'Destinataires',
+      'notif.col.status': 'Statut',
+      'notif.status.sent': 'Envoyé',
+      'notif.status.logged': 'Journalisé',
+      'notif.status.loggedTitle': 'Aucun service d’e-mail n’est configuré : le message a été écrit dans le journal du service.',
+      'notif.status.failed': 'Échec',
       'group.CONTRACT': 'Contrats de mission',
       'group.INVOICE': 'Factures',
       'group.ORDER': 'Commandes',
@@ -331,6 +355,30 @@
       'err.urlInvalid': 'Enter a full URL starting with https:// or http://.',
       'err.typesRequired': 'Tick at least one event type.',
       'err.descriptionLong': 'The description is longer than 500 characters.',
+      'group.WEBHOOK': 'Webhook monitoring',
+      'nav.notifications': 'Notifications',
+      'notif.title': 'Notifications',
+      'notif.intro': 'Tell your team by email when an endpoint is failing or disabled, or when a message could not be delivered. The same events exist as webhooks: subscribe an endpoint to the types starting with WEBHOOK_.',
+      'notif.recipients': 'Recipients',
+      'notif.recipientsHint': 'Up to 10 email addresses, one per line.',
+      'notif.events': 'Events sent by email',
+      'notif.ev.WEBHOOK_ENDPOINT_FAILING': 'Endpoint failing: every delivery has failed for an hour',
+      'notif.ev.WEBHOOK_ENDPOINT_DISABLED': 'Endpoint disabled, automatically or by an administrator',
+      'notif.ev.WEBHOOK_MESSAGE_FAILED': 'Message not delivered after all its attempts',
+      'notif.language': 'Language of the emails',
+      'notif.save': 'Save',
+      'notif.saved': 'Notification settings saved.',
+      'notif.invalid': (x) => `Invalid address(es): ${x}`,
+      'notif.history': 'Latest emails',
+      'notif.historyNone': 'No email yet.',
+      'notif.col.date': 'Date',
+      'notif.col.subject': 'Subject',
+      'notif.col.to': 'Recipients',
+      'notif.col.status': 'Status',
+      'notif.status.sent': 'Sent',
+      'notif.status.logged': 'Logged',
+      'notif.status.loggedTitle': 'No email service is configured: the message was written to the service’s log.',
+      'notif.status.failed': 'Failed',
       'group.CONTRACT': 'Work contracts',
       'group.INVOICE': 'Invoices',
       'group.ORDER': 'Orders',
@@ -890,6 +938,7 @@
     if (parts.length === 0) return { name: 'root' };
     if (parts.length === 1 && parts[0] === 'search') return { name: 'search', id: query.get('event_id') || '' };
     if (parts.length === 1 && parts[0] === 'failed') return { name: 'failed' };
+    if (parts.length === 1 && parts[0] === 'notifications') return { name: 'notifications' };
     if (parts[0] !== 'endpoints') return { name: 'notfound' };
     if (parts.length === 1) return { name: 'list' };
     if (parts.length === 2 && parts[1] === 'new') return { name: 'create' };
@@ -931,7 +980,7 @@
       showTokenScreen();
       return;
     }
-    const views = { list: viewList, create: viewForm, edit: viewForm, detail: viewDetail, secret: viewSecret, search: viewSearch, failed: viewFailed, notfound: viewNotFound };
+    const views = { list: viewList, create: viewForm, edit: viewForm, detail: viewDetail, secret: viewSecret, search: viewSearch, failed: viewFailed, notifications: viewNotifications, notfound: viewNotFound };
     views[route.name](route, myGen, moveFocus);
   }
 
@@ -1041,6 +1090,7 @@
       return;
     }
     document.getElementById('list-actions').append(
+      h('a', { class: 'btn btn-secondary', href: '#/notifications', 'data-testid': 'notifications-link' }, h('span', { text: t('nav.notifications') })),
       h('a', { class: 'btn btn-secondary', href: '#/failed', 'data-testid': 'recent-failures' }, h('span', { text: t('failed.link') })), addBtn);
     const rows = eps.map((ep) => {
       const c = ep.counters || {};
@@ -1208,6 +1258,90 @@
       replayAll.hidden = true;
     });
     await load();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Screen: notification settings and the latest mails
+  // ---------------------------------------------------------------------------------------
+  const OPERATIONAL_TYPES = ['WEBHOOK_ENDPOINT_FAILING', 'WEBHOOK_ENDPOINT_DISABLED', 'WEBHOOK_MESSAGE_FAILED'];
+
+  async function viewNotifications(route, g, moveFocus) {
+    setTitle(t('notif.title'));
+    const body = h('div', { 'aria-busy': 'true' }, spinner());
+    app.replaceChildren(breadcrumb([{ text: t('notif.title') }]),
+      h('div', { class: 'page-head' }, h('div', null, h('h1', { text: t('notif.title') }), h('p', { class: 'muted page-intro', text: t('notif.intro') }))),
+      body);
+    focusHeading(moveFocus);
+    let settings;
+    let history;
+    try {
+      [settings, history] = await Promise.all([api('GET', '/v1/notifications'), api('GET', '/v1/notifications/history?limit=20')]);
+    } catch (err) {
+      return showError(err, g, { retry: () => render({ keepFocus: true }) });
+    }
+    if (!alive(g)) return;
+    body.removeAttribute('aria-busy');
+    const toId = nextId('recipients');
+    const recipients = h('textarea', { id: toId, name: 'recipients', class: 'input textarea input-mono', rows: 3, 'aria-describedby': `${toId}-hint ${toId}-err`, spellcheck: 'false' });
+    recipients.value = (settings.recipients || []).join('\n');
+    const toErr = h('p', { id: `${toId}-err`, class: 'field-error', hidden: true });
+    const boxes = OPERATIONAL_TYPES.map((ty) => {
+      const cb = h('input', { type: 'checkbox', id: nextId('ev'), name: 'events', value: ty, class: 'checkbox' });
+      cb.checked = (settings.events || []).includes(ty);
+      return cb;
+    });
+    const langSel = h('select', { id: nextId('mail-lang'), name: 'language', class: 'input input-narrow' },
+      h('option', { value: 'fr', text: 'Français' }), h('option', { value: 'en', text: 'English' }));
+    langSel.value = settings.language || 'fr';
+    const saved = h('p', { class: 'alert alert-ok', role: 'status', hidden: true, text: t('notif.saved') });
+    const form = h('form', { class: 'panel form', novalidate: true, 'data-testid': 'notifications-form' },
+      h('div', { class: 'field' },
+        h('label', { for: toId, class: 'label', text: t('notif.recipients') }), recipients,
+        h('p', { id: `${toId}-hint`, class: 'hint', text: t('notif.recipientsHint') }), toErr),
+      h('fieldset', { class: 'field fieldset' }, h('legend', { class: 'label', text: t('notif.events') }),
+        boxes.map((cb) => h('label', { class: 'type-option check-row', for: cb.id }, cb, h('span', { class: 'check-text' }, h('code', { class: 'code-inline', text: cb.value }), ' ', t(`notif.ev.${cb.value}`))))),
+      h('div', { class: 'field' }, h('label', { for: langSel.id, class: 'label', text: t('notif.language') }), langSel),
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'save-notifications', text: t('notif.save') })),
+      saved);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      saved.hidden = true;
+      toErr.hidden = true;
+      const next = {
+        recipients: recipients.value.split(/[\n,;]/).map((x) => x.trim()).filter(Boolean),
+        events: boxes.filter((cb) => cb.checked).map((cb) => cb.value),
+        language: langSel.value,
+      };
+      try {
+        const out = await api('PUT', '/v1/notifications', next);
+        recipients.value = out.recipients.join('\n');
+        saved.hidden = false;
+      } catch (err) {
+        if (!alive(g) || isHandled(err)) return;
+        const bad = (err.errors || []).map((x) => {
+          const i = /^recipients\[(\d+)\]$/.exec(x.field || '');
+          return i ? next.recipients[Number(i[1])] : null;
+        }).filter(Boolean);
+        toErr.textContent = bad.length ? t('notif.invalid', bad.join(', ')) : errorText(err);
+        toErr.hidden = false;
+        recipients.setAttribute('aria-invalid', 'true');
+        recipients.focus();
+      }
+    });
+    const rows = (history.data || []).map((n) => h('tr', { 'data-notification': n.message_id },
+      h('td', { 'data-label': t('notif.col.date') }, fmtDate(n.created_at)),
+      h('td', { 'data-label': t('notif.col.subject') }, h('a', { href: `#/endpoints/${enc(n.endpoint_id)}`, text: n.subject })),
+      h('td', { 'data-label': t('notif.col.to') }, (n.recipients || []).join(', ')),
+      h('td', { 'data-label': t('notif.col.status') },
+        h('span', { class: `badge ${n.status === 'failed' ? 'badge-failed' : n.status === 'sent' ? 'badge-delivered' : 'badge-pending'}`, title: n.status === 'logged' ? t('notif.status.loggedTitle') : (n.error || null), text: t(`notif.status.${n.status}`) }),
+        n.error ? h('p', { class: 'att-why', text: n.error }) : null)));
+    body.replaceChildren(form,
+      h('h2', { class: 'panel-title section-title', text: t('notif.history') }),
+      rows.length
+        ? h('div', { class: 'panel table-panel' }, h('table', { class: 'table', 'data-testid': 'notification-history' },
+          h('thead', null, h('tr', null, ['notif.col.date', 'notif.col.subject', 'notif.col.to', 'notif.col.status'].map((k) => h('th', { scope: 'col', text: t(k) })))),
+          h('tbody', null, rows)))
+        : h('p', { class: 'panel state', 'data-testid': 'notification-history-none', text: t('notif.historyNone') }));
   }
 
   function emptyArt() {
@@ -1541,6 +1675,22 @@
     const deleteBtn = h('button', { type: 'button', class: 'btn btn-danger-ghost', 'data-testid': 'delete' }, icon('trash'), h('span', { text: t('detail.delete') }));
     const descEl = h('p', { class: 'muted page-intro' });
 
+    // The failing note names the last error: that of the newest message's last attempt.
+    const lastErrorEl = h('p', { class: 'note-reason', 'data-testid': 'last-error' });
+    async function showLastError() {
+      try {
+        const page = await api('GET', `${base}/messages?limit=1`);
+        const m = (page.data || [])[0];
+        if (!m || m.status === 'delivered' || !m.attempt_count) return;
+        const atts = (await api('GET', `${base}/messages/${enc(m.message_id)}/attempts`)).data || [];
+        const a = atts[atts.length - 1];
+        if (!a || !alive(g)) return;
+        lastErrorEl.textContent = `${failText(a.status_code, a.error)}. ${explainFailure(a.status_code, a.error) || ''}`;
+      } catch (_) {
+        /* the note stands without it */
+      }
+    }
+
     // --- configuration
     const dl = h('dl', { class: 'dl' });
     function renderConfig() {
@@ -1551,7 +1701,9 @@
       failingNote.hidden = !(ep.enabled && ep.failing_since);
       failingNote.replaceChildren(...(ep.failing_since ? [icon('warn'), h('div', null,
         h('p', { text: t('detail.failingSince', fmtDate(ep.failing_since)) }),
+        lastErrorEl,
         ep.disable_at ? h('p', { class: 'note-reason', 'data-testid': 'disable-in', text: t('detail.disableIn', fmtIn(ep.disable_at)), title: fmtDate(ep.disable_at) }) : null)] : []));
+      if (ep.enabled && ep.failing_since && !lastErrorEl.textContent) showLastError();
       descEl.textContent = ep.description || t('noDescription');
       descEl.classList.toggle('muted-i', !ep.description);
       const row = (k, v) => [h('dt', { text: t(k) }), h('dd', null, v)];

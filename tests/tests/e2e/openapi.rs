@@ -21,6 +21,9 @@ const DESIGNED: &[(&str, &str)] = &[
     ("post", "/v1/endpoints/{id}/messages/{msg_id}/replay"),
     ("post", "/v1/endpoints/{id}/recover"),
     ("post", "/v1/endpoints/{id}/recount"),
+    ("get", "/v1/notifications"),
+    ("put", "/v1/notifications"),
+    ("get", "/v1/notifications/history"),
     ("post", "/v1/events"),
 ];
 
