@@ -11,6 +11,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use webhooks_core::catalog::EventType;
+use webhooks_core::filter::{FilterTrial, FilterVerdict};
 use webhooks_core::model::{
     Attempt, Counters, EndpointIn, EndpointOut, EndpointPatch, HourBucket, LogEntry, Page,
 };
@@ -51,6 +52,17 @@ pub async fn method_not_allowed() -> ApiError {
     responses((status = 200, description = "The event-type catalog", body = List<EventType>), (status = 401, body = ApiError)))]
 pub async fn event_types(State(s): State<AppState>, AdminOf(_): AdminOf) -> impl IntoResponse {
     list(s.admin.event_types())
+}
+
+#[utoipa::path(post, path = "/v1/filters/evaluate", tag = "endpoints", security(("bearer" = [])), request_body = FilterTrial,
+    responses((status = 200, description = "Whether the fan-out would send this event to an endpoint with this filter (`error` when the filter cannot be evaluated on it: not sent)", body = FilterVerdict),
+        (status = 400, description = "The filter does not compile (`filter`, with the position), or an unknown event type", body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn evaluate_filter(
+    State(s): State<AppState>,
+    AdminOf(_): AdminOf,
+    JsonBody(trial): JsonBody<FilterTrial>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(s.admin.evaluate_filter(trial)?))
 }
 
 #[utoipa::path(get, path = "/v1/endpoints", tag = "endpoints", security(("bearer" = [])),

@@ -83,6 +83,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::stats))
         .routes(routes!(handlers::get_message))
         .routes(routes!(handlers::search_messages))
+        .routes(routes!(handlers::evaluate_filter))
         .routes(routes!(
             notifications::get_settings,
             notifications::put_settings

@@ -114,6 +114,7 @@ pub(crate) fn from_item(item: &Item) -> StoreResult<Endpoint> {
         },
         failing_since: opt_time(item, "failing_since"),
         failing_announced: opt_time(item, "failing_announced"),
+        filter: opt_s(item, "filter"),
         secrets: SecretGenerations {
             current: opt_n(item, "secret_gen").unwrap_or(1),
             previous: opt_n(item, "prev_gen").zip(opt_time(item, "prev_until")),
@@ -140,6 +141,9 @@ impl EndpointStore for DynamoDbEndpointStore {
         ]);
         if let Some(r) = &e.disabled_reason {
             item.insert("disabled_reason".into(), s(r));
+        }
+        if let Some(f) = &e.filter {
+            item.insert("filter".into(), s(f));
         }
         if let Some((g, until)) = e.secrets.previous {
             item.insert("prev_gen".into(), n(g));
@@ -196,6 +200,15 @@ impl EndpointStore for DynamoDbEndpointStore {
                 req = req.expression_attribute_values(":r", s(r));
             }
             None => remove.push("disabled_reason"),
+        }
+        // `filter` is a reserved word in DynamoDB expressions.
+        req = req.expression_attribute_names("#filter", "filter");
+        match &e.filter {
+            Some(f) => {
+                set.push_str(", #filter = :f");
+                req = req.expression_attribute_values(":f", s(f));
+            }
+            None => remove.push("#filter"),
         }
         match e.secrets.previous {
             Some((g, until)) => {

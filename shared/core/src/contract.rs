@@ -95,6 +95,7 @@ fn tenant(s: &str) -> TenantId {
 fn endpoint(t: &TenantId, types: &[&str], enabled: bool) -> Endpoint {
     Endpoint {
         headers: [("x-api-key".to_owned(), "clé d'essai".to_owned())].into(),
+        filter: Some(r#"event_data.agency_id in ["AG-75"]"#.to_owned()),
         ..Endpoint::new(
             t.clone(),
             "https://receiver.example/hook".into(),
@@ -214,6 +215,7 @@ pub async fn endpoint_update_is_optimistic(h: &Harness) {
     ]
     .into();
     v2.disabled_reason = Some("failing for 5 days".into());
+    v2.filter = None;
     v2.updated_at = now();
     s.update(&v2).await.unwrap();
 

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod counters;
 pub mod env;
 pub mod error;
+pub mod filter;
 pub mod ids;
 pub mod model;
 pub mod net;

@@ -31,6 +31,9 @@ pub struct Endpoint {
     pub enabled: bool,
     /// Sent with every request to this endpoint (e.g. a receiver's own API key).
     pub headers: Headers,
+    /// A CEL expression over `event_type` and `event_data`: only matching events are sent
+    /// ([`crate::filter`]); `None` sends every event of the subscribed types.
+    pub filter: Option<String>,
     /// Why the service disabled the endpoint by itself (`None` when an admin did, or when enabled).
     pub disabled_reason: Option<String>,
     /// Optimistic-concurrency version, bumped by every update.
@@ -109,6 +112,7 @@ impl Endpoint {
             event_types,
             enabled,
             headers: Headers::new(),
+            filter: None,
             disabled_reason: None,
             version: 1,
             created_at: at,
@@ -136,6 +140,11 @@ pub struct EndpointIn {
     /// signature, `host`, `content-*` and hop-by-hop headers are reserved).
     #[serde(default)]
     pub headers: Headers,
+    /// Only events for which this CEL expression is true are sent (at most 1,000
+    /// characters; it sees `event_type` and `event_data`).
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000, example = json!("event_data.agency_id in [\"AG-75\", \"AG-69\"] && double(event_data.amount_excl_tax) >= 1000.0")))]
+    #[serde(default)]
+    pub filter: Option<String>,
 }
 
 fn yes() -> bool {
@@ -153,6 +162,19 @@ pub struct EndpointPatch {
     pub enabled: Option<bool>,
     /// Replaces the whole set of extra headers (`{}` removes them all).
     pub headers: Option<Headers>,
+    /// Replaces the filter; `null` removes it (every event of the types is sent again).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 1000))]
+    #[serde(default, deserialize_with = "present")]
+    pub filter: Option<Option<String>>,
+}
+
+/// A field that is present, even as `null` (`Some(None)`), as opposed to absent (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// An endpoint as the admin API returns it. `secret` is set only in the creation response.
@@ -166,6 +188,8 @@ pub struct EndpointOut {
     pub enabled: bool,
     #[serde(default)]
     pub headers: Headers,
+    #[serde(default)]
+    pub filter: Option<String>,
     /// Set when the service disabled the endpoint itself (e.g. failing for days).
     #[serde(default)]
     pub disabled_reason: Option<String>,
@@ -213,6 +237,7 @@ impl From<Endpoint> for EndpointOut {
             event_types: e.event_types,
             enabled: e.enabled,
             headers: e.headers,
+            filter: e.filter,
             disabled_reason: e.disabled_reason,
             created_at: e.created_at,
             updated_at: e.updated_at,

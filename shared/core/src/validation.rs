@@ -183,6 +183,20 @@ fn check_headers(headers: &Headers, errors: &mut Vec<FieldError>) -> Headers {
     out
 }
 
+/// A filter that compiles, trimmed; an empty one means none.
+fn check_filter(filter: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let f = filter
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty())?;
+    match crate::filter::Filter::compile(&f) {
+        Ok(_) => Some(f),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
 fn check_description(d: &str, errors: &mut Vec<FieldError>) {
     if d.chars().count() > MAX_DESCRIPTION_CHARS {
         errors.push(FieldError::new(
@@ -205,6 +219,7 @@ pub fn validate_endpoint_in(
     check_description(&input.description, &mut errors);
     input.event_types = check_event_types(&input.event_types, catalog, &mut errors);
     input.headers = check_headers(&input.headers, &mut errors);
+    input.filter = check_filter(input.filter.take(), &mut errors);
     if errors.is_empty() {
         Ok(input)
     } else {
@@ -232,6 +247,9 @@ pub fn validate_endpoint_patch(
     }
     if let Some(headers) = &patch.headers {
         patch.headers = Some(check_headers(headers, &mut errors));
+    }
+    if let Some(filter) = patch.filter.take() {
+        patch.filter = Some(check_filter(filter, &mut errors));
     }
     if errors.is_empty() {
         Ok(patch)
@@ -318,7 +336,45 @@ mod tests {
             event_types: types.iter().map(|s| s.to_string()).collect(),
             enabled: true,
             headers: Headers::new(),
+            filter: None,
         }
+    }
+
+    #[test]
+    fn a_filter_is_compiled_when_saved_and_an_empty_one_is_none() {
+        let c = Catalog::built_in();
+        let policy = UrlPolicy {
+            require_https: true,
+            allow_private: false,
+        };
+        let with = |f: &str| EndpointIn {
+            filter: Some(f.into()),
+            ..ep("https://a.example/h", &["INVOICE_VALIDATED"])
+        };
+        let ok = validate_endpoint_in(with(" event_type == \"INVOICE_VALIDATED\" "), &c, policy)
+            .unwrap();
+        assert_eq!(
+            ok.filter.as_deref(),
+            Some("event_type == \"INVOICE_VALIDATED\"")
+        );
+        assert_eq!(
+            validate_endpoint_in(with("  "), &c, policy).unwrap().filter,
+            None
+        );
+        assert_eq!(
+            fields(validate_endpoint_in(with("event_data.x =="), &c, policy).unwrap_err()),
+            ["filter"]
+        );
+        let patch = |f: Option<&str>| EndpointPatch {
+            filter: Some(f.map(str::to_owned)),
+            ..EndpointPatch::default()
+        };
+        let cleared = validate_endpoint_patch(patch(None), &c, policy).unwrap();
+        assert_eq!(cleared.filter, Some(None), "null removes the filter");
+        assert_eq!(
+            fields(validate_endpoint_patch(patch(Some("nope.x")), &c, policy).unwrap_err()),
+            ["filter"]
+        );
     }
 
     #[test]

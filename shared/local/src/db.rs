@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_parked.sql"),
     include_str!("../migrations/0006_message_endpoints.sql"),
     include_str!("../migrations/0007_notifications.sql"),
+    include_str!("../migrations/0008_endpoint_filter.sql"),
 ];
 
 /// The database could not be opened or migrated.

@@ -22,7 +22,7 @@ impl SqliteEndpointStore {
 const COLUMNS: &str = "tenant, id, url, description, event_types, enabled, version, created_at, \
                        updated_at, delivered, failed_attempts, failed_messages, in_flight, \
                        disabled_reason, failing_since, headers, secret_generation, \
-                       previous_generation, previous_generation_until, failing_announced";
+                       previous_generation, previous_generation_until, failing_announced, filter";
 
 fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let types: String = r.get(4)?;
@@ -45,6 +45,7 @@ fn row_to_endpoint(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         disabled_reason: r.get(13)?,
         failing_since: r.get::<_, Option<i64>>(14)?.map(from_ms),
         failing_announced: r.get::<_, Option<i64>>(19)?.map(from_ms),
+        filter: r.get(20)?,
         headers: parse_col(15, serde_json::from_str(&r.get::<_, String>(15)?))?,
         secrets: SecretGenerations {
             current: r.get(16)?,
@@ -93,8 +94,8 @@ impl EndpointStore for SqliteEndpointStore {
                 tx.execute(
                     "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
                                             updated_at, disabled_reason, headers, secret_generation,
-                                            previous_generation, previous_generation_until)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                            previous_generation, previous_generation_until, filter)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                     params![
                         e.tenant.as_str(),
                         e.id.as_str(),
@@ -109,7 +110,8 @@ impl EndpointStore for SqliteEndpointStore {
                         serde_json::to_string(&e.headers).map_err(StoreError::backend)?,
                         e.secrets.current,
                         e.secrets.previous.map(|p| p.0),
-                        e.secrets.previous.map(|p| ms(p.1))
+                        e.secrets.previous.map(|p| ms(p.1)),
+                        e.filter
                     ],
                 )
                 .map_err(sql)?;
@@ -153,7 +155,7 @@ impl EndpointStore for SqliteEndpointStore {
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
                                 version = ?7, updated_at = ?8, disabled_reason = ?9, headers = ?10,
                                 secret_generation = ?11, previous_generation = ?12,
-                                previous_generation_until = ?13,
+                                previous_generation_until = ?13, filter = ?14,
                                 failing_since = CASE WHEN enabled = 0 AND ?6 = 1 THEN NULL ELSE failing_since END
                          WHERE tenant = ?1 AND id = ?2 AND version = ?7 - 1",
                         params![
@@ -169,7 +171,8 @@ impl EndpointStore for SqliteEndpointStore {
                             serde_json::to_string(&e.headers).map_err(StoreError::backend)?,
                             e.secrets.current,
                             e.secrets.previous.map(|p| p.0),
-                            e.secrets.previous.map(|p| ms(p.1))
+                            e.secrets.previous.map(|p| ms(p.1)),
+                            e.filter
                         ],
                     )
                     .map_err(sql)?;

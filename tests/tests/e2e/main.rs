@@ -2,9 +2,11 @@
 //! eight keeps the build small and fast.
 
 mod child_process;
+mod filters;
 mod hardening;
 mod lambda_deadline;
 mod lambda_e2e;
+mod lambda_filters;
 mod lambda_notifications;
 mod lambda_parking;
 mod local_stack;

@@ -21,6 +21,7 @@ const DESIGNED: &[(&str, &str)] = &[
     ("post", "/v1/endpoints/{id}/messages/{msg_id}/replay"),
     ("post", "/v1/endpoints/{id}/recover"),
     ("post", "/v1/endpoints/{id}/recount"),
+    ("post", "/v1/filters/evaluate"),
     ("get", "/v1/notifications"),
     ("put", "/v1/notifications"),
     ("get", "/v1/notifications/history"),

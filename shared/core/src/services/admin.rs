@@ -3,6 +3,7 @@
 use super::Stores;
 use crate::catalog::{Catalog, EventType};
 use crate::error::{CoreError, StoreError};
+use crate::filter::{FilterTrial, FilterVerdict};
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
     now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, EndpointOut,
@@ -130,6 +131,11 @@ impl AdminService {
         self
     }
 
+    /// Whether `trial`'s event would pass its filter at fan-out.
+    pub fn evaluate_filter(&self, trial: FilterTrial) -> Result<FilterVerdict, CoreError> {
+        trial.verdict(&self.catalog)
+    }
+
     pub fn event_types(&self) -> Vec<EventType> {
         self.catalog.all().cloned().collect()
     }
@@ -143,6 +149,7 @@ impl AdminService {
         let input = validate_endpoint_in(input, &self.catalog, self.config.url_policy)?;
         let endpoint = Endpoint {
             headers: input.headers,
+            filter: input.filter,
             ..Endpoint::new(
                 tenant.clone(),
                 input.url,
@@ -211,6 +218,9 @@ impl AdminService {
             }
             if let Some(h) = &patch.headers {
                 ep.headers.clone_from(h);
+            }
+            if let Some(f) = &patch.filter {
+                ep.filter.clone_from(f);
             }
             if let Some(e) = patch.enabled {
                 if e && !ep.enabled {

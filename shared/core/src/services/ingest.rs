@@ -4,6 +4,7 @@
 use super::Stores;
 use crate::catalog::{Catalog, TEST_EVENT_TYPE};
 use crate::error::{CoreError, StoreError};
+use crate::filter::{self, Subscriber};
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{now, DeliveryTask, Message};
 use crate::notify::NotifyService;
@@ -139,12 +140,12 @@ impl IngestService {
                 .map(|(t, ty)| self.stores.endpoints.subscribed(t, ty)),
         )
         .await;
-        let subscribers: HashMap<_, Result<Vec<EndpointId>, String>> = wanted
+        let subscribers: HashMap<_, Result<Vec<Subscriber>, String>> = wanted
             .into_iter()
             .zip(found)
             .map(|(k, eps)| {
-                let ids = eps.map(|eps| eps.into_iter().map(|e| e.id).collect());
-                (k, ids.map_err(|e| format!("subscribers: {e}")))
+                let subs = eps.map(|eps| eps.iter().map(Subscriber::of).collect());
+                (k, subs.map_err(|e| format!("subscribers: {e}")))
             })
             .collect();
         let subscribers = &subscribers;
@@ -161,8 +162,8 @@ impl IngestService {
                 operational::add_links(&event.event_type, &mut event.event_data, url);
             }
             let subscribers = of(&event.tenant, &event.event_type)?;
-            let endpoints =
-                operational::recipients(&event.event_type, &event.event_data, &subscribers);
+            let matched = filter::matching(&event.event_type, &event.event_data, &subscribers);
+            let endpoints = operational::recipients(&event.event_type, &event.event_data, &matched);
             let (message, resume) = match self.store(event, endpoints.clone()).await? {
                 Staged::Done(receipt) => return Ok(Planned::Done(receipt)),
                 Staged::FanOut { message, resume } => (message, resume),
