@@ -201,6 +201,15 @@ try {
     await page.locator('.field-error:not([hidden])').first().waitFor({ state: 'attached', timeout: 1000 }).catch(() => {});
     await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, '02-create-form');
+    // Each type's contract: its fields, with what they mean.
+    await page.getByRole('button', { name: 'Voir le contenu de INVOICE_VALIDATED' }).click();
+    const contract = page.getByTestId('contract-dialog');
+    await visible(contract);
+    await visible(contract.getByText('Numéro de facture'));
+    await visible(contract.locator('tr', { hasText: 'invoice_id' }).getByText('obligatoire'));
+    await shot(page, '16-contract');
+    await contract.getByRole('button', { name: 'Fermer' }).last().click();
+    await hidden(contract);
     await page.getByRole('button', { name: 'Enregistrer' }).click();
   });
 
@@ -276,6 +285,7 @@ try {
     const text = await json.textContent();
     assert(text.includes('"invoice_id": "FA-2026-001234"'), `payload shows the invoice id: ${text}`);
     assert(text.includes('\n  "event_type": "INVOICE_VALIDATED"'), 'pretty-printed');
+    await visible(dialog.getByTestId('contract-fields').getByText('Montant hors taxes', { exact: false }));
     assert(await dialog.evaluate((d) => d.contains(document.activeElement)), 'focus moved into the dialog');
     await dialog.getByRole('button', { name: 'Copier le JSON' }).click();
     await visible(dialog.getByRole('button', { name: 'Copié' }));
@@ -440,6 +450,46 @@ try {
     // Enable again from the detail page.
     await page.getByRole('button', { name: 'Activer' }).click();
     await visible(page.locator('.title-row .badge-enabled'));
+  });
+
+  await step('filter built, tested against the examples and saved; a header added, its value never shown again', async () => {
+    await page.getByRole('link', { name: 'Modifier', exact: true }).click();
+    await visible(heading(page, 'Modifier le point de terminaison'));
+    const section = page.getByTestId('filter-section');
+    await section.getByLabel('Champ').selectOption('invoice_id');
+    await section.getByLabel('Condition').selectOption('eq');
+    await section.getByLabel('Valeur').fill('FA-0');
+    await section.getByRole('button', { name: 'Ajouter la condition' }).click();
+    const text = page.getByRole('textbox', { name: 'Filtre' });
+    assert((await text.inputValue()) === 'event_data.invoice_id == "FA-0"', `built: ${await text.inputValue()}`);
+    await section.getByRole('button', { name: 'Tester avec l’exemple' }).click();
+    await visible(section.getByText('INVOICE_PAID : l’exemple ne serait pas envoyé.'));
+    await text.fill('');
+    await section.getByLabel('Condition').selectOption('contains');
+    await section.getByLabel('Valeur').fill('FA-');
+    await section.getByRole('button', { name: 'Ajouter la condition' }).click();
+    await section.getByRole('button', { name: 'Tester avec l’exemple' }).click();
+    await visible(section.getByText('INVOICE_PAID : l’exemple serait envoyé.'));
+    await visible(section.getByText('INVOICE_VALIDATED : l’exemple serait envoyé.'));
+    const headers = page.getByTestId('headers-editor');
+    await headers.getByRole('button', { name: '+ Ajouter un en-tête' }).click();
+    await headers.getByLabel('Nom de l’en-tête').fill('x-api-key');
+    await headers.getByLabel('Valeur').fill('cle-secrete-erp');
+    await page.evaluate(() => document.getElementById('toasts').replaceChildren());
+    await scrollTo(page, '[data-testid=filter-section]', 90);
+    await shot(page, '15-filter');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await visible(page.getByRole('heading', { name: 'Journal des livraisons' }));
+    await visible(page.locator('.dl .chips').getByText('x-api-key'));
+    await page.getByRole('link', { name: 'Modifier', exact: true }).click();
+    await visible(heading(page, 'Modifier le point de terminaison'));
+    assert((await page.getByRole('textbox', { name: 'Filtre' }).inputValue()) === 'event_data.invoice_id.contains("FA-")', 'filter saved');
+    const value = page.getByTestId('headers-editor').getByLabel('Valeur');
+    assert((await value.inputValue()) === '', 'a saved value is never shown again');
+    assert((await value.getAttribute('placeholder')) === '•••• (inchangée)', 'kept as it is');
+    assert(!(await page.content()).includes('cle-secrete-erp'), 'not in the page at all');
+    await page.getByRole('link', { name: 'Annuler' }).click();
+    await visible(page.getByRole('heading', { name: 'Journal des livraisons' }));
   });
 
   await step('find an event by its id: each endpoint\'s status, a link into its log', async () => {

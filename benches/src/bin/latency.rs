@@ -30,7 +30,9 @@ async fn main() {
             let bench = bench.clone();
             let sent_us = epoch.elapsed().as_micros() as u64;
             sends.push(tokio::spawn(async move {
-                bench.publish(json!({"sent_us": sent_us})).await
+                bench
+                    .publish(json!({"invoice_id": "FA-2026-000001", "sent_us": sent_us}))
+                    .await
             }));
         }
         for s in sends {

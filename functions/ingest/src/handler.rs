@@ -11,13 +11,18 @@ use webhooks_core::CoreError;
 /// What the function needs, built once per cold start.
 pub struct Ingest {
     pub service: IngestService,
+    /// The same catalog as the service's, to name event types in metrics.
+    pub catalog: std::sync::Arc<webhooks_core::catalog::Catalog>,
     pub sqs: aws_sdk_sqs::Client,
     pub dlq_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
-    Accepted,
+    /// With how many rules of a documented-only schema the event breaks.
+    Accepted {
+        violations: usize,
+    },
     Rejected,
     Retry,
 }
@@ -34,7 +39,9 @@ impl Ingest {
         match result {
             Ok(r) => {
                 tracing::debug!(sqs_message_id = sqs_id, message_id = %r.message_id, endpoints = r.endpoints, duplicate = r.duplicate, "event ingested");
-                Outcome::Accepted
+                Outcome::Accepted {
+                    violations: r.schema_violations,
+                }
             }
             Err(e @ (CoreError::Validation(_) | CoreError::TooLarge { .. })) => {
                 let reason = match &e {
@@ -96,6 +103,45 @@ impl Ingest {
         if !metrics.is_empty() {
             metrics::emit(&[("Function", "ingest")], &[&["Function"]], &metrics, &[]);
         }
+        self.per_type_metrics(&event, &outcomes);
         response
+    }
+
+    /// Rejections and documented-only schema violations per event type (a bounded
+    /// dimension: the catalog's types, anything else as `unknown`), one record per type.
+    fn per_type_metrics(&self, event: &SqsEvent, outcomes: &[Outcome]) {
+        #[derive(serde::Deserialize)]
+        struct Typed {
+            event_type: String,
+        }
+        let mut by_type: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+        for (record, outcome) in event.records.iter().zip(outcomes) {
+            let (rejected, violations) = match *outcome {
+                Outcome::Rejected => (1, 0),
+                Outcome::Accepted { violations } if violations > 0 => (0, 1),
+                _ => continue,
+            };
+            let ty = serde_json::from_str::<Typed>(record.body.as_deref().unwrap_or_default())
+                .ok()
+                .map(|t| t.event_type)
+                .filter(|t| self.catalog.contains(t))
+                .unwrap_or_else(|| "unknown".into());
+            let e = by_type.entry(ty).or_default();
+            e.0 += rejected;
+            e.1 += violations;
+        }
+        for (ty, (rejected, violated)) in by_type {
+            let metrics: Vec<_> = [("EventsRejected", rejected), ("SchemaViolations", violated)]
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(name, n)| (name, "Count", serde_json::json!(n)))
+                .collect();
+            metrics::emit(
+                &[("Function", "ingest"), ("EventType", &ty)],
+                &[&["Function", "EventType"]],
+                &metrics,
+                &[],
+            );
+        }
     }
 }

@@ -29,9 +29,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Arc::new(webhooks_aws::notification_store(&sdk, &config.aws.names)),
         mailer,
     );
+    let catalog = Arc::new(Catalog::built_in());
     let ingest = Arc::new(handler::Ingest {
-        service: IngestService::new(stores, Arc::new(Catalog::built_in()))
+        service: IngestService::new(stores, catalog.clone())
             .with_operations(config.console_url, Some(notify)),
+        catalog,
         sqs: aws_sdk_sqs::Client::new(&sdk),
         dlq_url: config.dlq_url,
     });

@@ -44,6 +44,7 @@ async fn valid_events_fan_out_and_invalid_ones_go_to_the_dlq_with_their_reason()
     let sqs = aws_sdk_sqs::Client::new(&aws.sdk);
     let ingest = Ingest {
         service: IngestService::new(aws.stores.clone(), Arc::new(Catalog::built_in())),
+        catalog: Arc::new(Catalog::built_in()),
         sqs: sqs.clone(),
         dlq_url: dlq_url.clone(),
     };
@@ -52,17 +53,30 @@ async fn valid_events_fan_out_and_invalid_ones_go_to_the_dlq_with_their_reason()
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
 
     let rejected = receive_all(&sqs, &dlq_url).await;
-    assert_eq!(rejected.len(), 2);
-    for m in &rejected {
-        let reason = m.message_attributes().unwrap()["rejection_reason"]
-            .string_value()
-            .unwrap()
-            .to_owned();
+    assert_eq!(rejected.len(), 3);
+    let reasons: Vec<String> = (rejected.iter())
+        .map(|m| {
+            m.message_attributes().unwrap()["rejection_reason"]
+                .string_value()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for reason in &reasons {
         assert!(
-            reason.contains("event_type") || reason.contains("body"),
+            reason.contains("event_type")
+                || reason.contains("body")
+                || reason.contains("event_data/"),
             "{reason}"
         );
     }
+    // The event that breaks its type's schema names the field and the rule.
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("event_data/amount_excl_tax") && r.contains("(anyOf)")),
+        "{reasons:?}"
+    );
     let tasks = receive_all(&sqs, &aws.names.delivery_queue_url).await;
     assert_eq!(tasks.len(), 1, "only INVOICE_VALIDATED has a subscriber");
     assert!(tasks[0].body().unwrap().contains(endpoint.id.as_str()));
@@ -83,6 +97,7 @@ async fn a_storage_failure_reports_the_valid_records_for_retry() {
     let dlq_url = testing::queue(&aws.1, "ingest-dlq").await;
     let ingest = Ingest {
         service: IngestService::new(stores, Arc::new(Catalog::built_in())),
+        catalog: Arc::new(Catalog::built_in()),
         sqs: aws_sdk_sqs::Client::new(&aws.1),
         dlq_url,
     };
@@ -157,7 +172,7 @@ async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
         .await
         .unwrap();
     let service = IngestService::new(aws.stores.clone(), Arc::new(Catalog::built_in()));
-    let raw = br#"{"tenant_id":"ENS123","event_type":"INVOICE_VALIDATED","event_id":"FA-9","event_data":{}}"#;
+    let raw = br#"{"tenant_id":"ENS123","event_type":"INVOICE_VALIDATED","event_id":"FA-9","event_data":{"invoice_id":"FA-9"}}"#;
     let receipt = service.ingest_bytes(raw).await.unwrap();
     assert_eq!(
         (
@@ -186,6 +201,7 @@ async fn an_oversized_reject_reaches_the_dlq_truncated_with_its_reason() {
     let dlq_url = testing::queue(&aws.sdk, "ingest-dlq").await;
     let ingest = Ingest {
         service: IngestService::new(aws.stores.clone(), Arc::new(Catalog::built_in())),
+        catalog: Arc::new(Catalog::built_in()),
         sqs: aws_sdk_sqs::Client::new(&aws.sdk),
         dlq_url: dlq_url.clone(),
     };

@@ -54,6 +54,17 @@ pub async fn event_types(State(s): State<AppState>, AdminOf(_): AdminOf) -> impl
     list(s.admin.event_types())
 }
 
+#[utoipa::path(get, path = "/v1/event-types/{name}", tag = "catalog", security(("bearer" = [])), params(("name" = String, Path)),
+    responses((status = 200, description = "One event type with its JSON Schema (the OpenAPI document has each as a component `EventData_<name>`)", body = EventType),
+        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn event_type(
+    State(s): State<AppState>,
+    AdminOf(_): AdminOf,
+    Path(name): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(s.admin.event_type(&name)?))
+}
+
 #[utoipa::path(post, path = "/v1/filters/evaluate", tag = "endpoints", security(("bearer" = [])), request_body = FilterTrial,
     responses((status = 200, description = "Whether the fan-out would send this event to an endpoint with this filter (`error` when the filter cannot be evaluated on it: not sent)", body = FilterVerdict),
         (status = 400, description = "The filter does not compile (`filter`, with the position), or an unknown event type", body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)))]

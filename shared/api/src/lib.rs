@@ -67,6 +67,7 @@ struct ApiDoc;
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(handlers::event_types))
+        .routes(routes!(handlers::event_type))
         .routes(routes!(handlers::list_endpoints, handlers::create_endpoint))
         .routes(routes!(
             handlers::get_endpoint,
@@ -104,10 +105,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The OpenAPI document as served: [`openapi`], plus the JSON Schema of each event type's
+/// `event_data` as a component `EventData_<type>` (OpenAPI 3.1 schemas are JSON Schema).
+pub fn openapi_json(types: &[webhooks_core::catalog::EventType]) -> serde_json::Value {
+    let mut doc = serde_json::to_value(openapi()).unwrap_or_default();
+    let schemas = &mut doc["components"]["schemas"];
+    for t in types {
+        if let Some(mut schema) = t.schema.clone() {
+            if let Some(o) = schema.as_object_mut() {
+                o.remove("$schema");
+            }
+            schemas[format!("EventData_{}", t.name)] = schema;
+        }
+    }
+    doc
+}
+
 /// The API router with its state applied; callers may merge more routes (UI, dev tools).
 pub fn router(state: AppState) -> Router {
     let (api, _) = api_routes().split_for_parts();
-    let doc = Arc::new(openapi());
+    let doc = Arc::new(openapi_json(&state.admin.event_types()));
     let ui = ui::routes(state.ui_dir.clone());
     Router::new()
         .route("/health", get(handlers::health))

@@ -127,6 +127,39 @@
       'notif.status.logged': 'Journalisé',
       'notif.status.loggedTitle': 'Aucun service d’e-mail n’est configuré : le message a été écrit dans le journal du service.',
       'notif.status.failed': 'Échec',
+      'contract.link': 'Voir le contenu',
+      'contract.open': (ty) => `Voir le contenu de ${ty}`,
+      'contract.title': (ty) => `Contenu de ${ty}`,
+      'contract.intro': (v) => `Champs de event_data (schéma version ${v}). Un événement qui ne les respecte pas est refusé à la publication.`,
+      'contract.introDoc': (v) => `Champs de event_data (schéma version ${v}, documentaire : non vérifié à la publication).`,
+      'contract.required': 'obligatoire',
+      'contract.fields': 'Champs',
+      'f.filter': 'Filtre',
+      'f.filterHint': 'Expression CEL sur event_type et event_data : seuls les événements pour lesquels elle est vraie sont envoyés. Vide : tous les événements des types choisis.',
+      'filter.field': 'Champ',
+      'filter.op': 'Condition',
+      'filter.value': 'Valeur',
+      'filter.valueHint': 'AG-75, AG-69',
+      'filter.op.eq': 'est égal à',
+      'filter.op.ne': 'est différent de',
+      'filter.op.in': 'est parmi (séparées par des virgules)',
+      'filter.op.ge': 'est supérieur ou égal à',
+      'filter.op.le': 'est inférieur ou égal à',
+      'filter.op.contains': 'contient',
+      'filter.op.has': 'est présent',
+      'filter.add': 'Ajouter la condition',
+      'filter.test': 'Tester avec l’exemple',
+      'filter.sent': (ty) => `${ty} : l’exemple serait envoyé.`,
+      'filter.notSent': (ty) => `${ty} : l’exemple ne serait pas envoyé.`,
+      'filter.error': (ty, e) => `${ty} : l’exemple ne serait pas envoyé, le filtre ne s’évalue pas (${e}).`,
+      'filter.noTypes': 'Choisissez d’abord au moins un type d’événement.',
+      'f.headers': 'En-têtes personnalisés',
+      'f.headersHint': 'Ajoutés à chaque requête (10 au plus), par exemple la clé d’API de votre système. Les valeurs ne sont plus affichées après l’enregistrement.',
+      'headers.name': 'Nom de l’en-tête',
+      'headers.value': 'Valeur',
+      'headers.add': 'Ajouter un en-tête',
+      'headers.remove': 'Retirer cet en-tête',
+      'headers.kept': '•••• (inchangée)',
       'group.CONTRACT': 'Contrats de mission',
       'group.INVOICE': 'Factures',
       'group.ORDER': 'Commandes',
@@ -379,6 +412,39 @@
       'notif.status.logged': 'Logged',
       'notif.status.loggedTitle': 'No email service is configured: the message was written to the service’s log.',
       'notif.status.failed': 'Failed',
+      'contract.link': 'See the content',
+      'contract.open': (ty) => `See the content of ${ty}`,
+      'contract.title': (ty) => `Content of ${ty}`,
+      'contract.intro': (v) => `Fields of event_data (schema version ${v}). An event that breaks them is refused when published.`,
+      'contract.introDoc': (v) => `Fields of event_data (schema version ${v}, documentation only: not checked when published).`,
+      'contract.required': 'required',
+      'contract.fields': 'Fields',
+      'f.filter': 'Filter',
+      'f.filterHint': 'A CEL expression over event_type and event_data: only events for which it is true are sent. Empty: every event of the chosen types.',
+      'filter.field': 'Field',
+      'filter.op': 'Condition',
+      'filter.value': 'Value',
+      'filter.valueHint': 'AG-75, AG-69',
+      'filter.op.eq': 'equals',
+      'filter.op.ne': 'differs from',
+      'filter.op.in': 'is one of (comma-separated)',
+      'filter.op.ge': 'is at least',
+      'filter.op.le': 'is at most',
+      'filter.op.contains': 'contains',
+      'filter.op.has': 'is present',
+      'filter.add': 'Add the condition',
+      'filter.test': 'Test with the example',
+      'filter.sent': (ty) => `${ty}: the example would be sent.`,
+      'filter.notSent': (ty) => `${ty}: the example would not be sent.`,
+      'filter.error': (ty, e) => `${ty}: the example would not be sent, the filter cannot be evaluated (${e}).`,
+      'filter.noTypes': 'Choose at least one event type first.',
+      'f.headers': 'Custom headers',
+      'f.headersHint': 'Added to every request (10 at most), for example your system’s API key. Values are not shown again once saved.',
+      'headers.name': 'Header name',
+      'headers.value': 'Value',
+      'headers.add': 'Add a header',
+      'headers.remove': 'Remove this header',
+      'headers.kept': '•••• (unchanged)',
       'group.CONTRACT': 'Work contracts',
       'group.INVOICE': 'Invoices',
       'group.ORDER': 'Orders',
@@ -1377,7 +1443,7 @@
     if (!alive(g)) return;
     catalogList = types;
 
-    const initial = draft || (ep ? { url: ep.url, description: ep.description || '', types: ep.event_types || [], enabled: ep.enabled } : { url: '', description: '', types: [], enabled: true });
+    const initial = draft || (ep ? { url: ep.url, description: ep.description || '', types: ep.event_types || [], enabled: ep.enabled, filter: ep.filter || '', headers: ep.headers || {} } : { url: '', description: '', types: [], enabled: true, filter: '', headers: {} });
     draft = null;
 
     const urlId = nextId('url');
@@ -1405,11 +1471,16 @@
         const id = nextId('type');
         const cb = h('input', { type: 'checkbox', id, name: 'event_types', value: ty.name, class: 'checkbox' });
         cb.checked = initial.types.includes(ty.name);
-        cb.addEventListener('change', updateCount);
+        cb.addEventListener('change', () => {
+          updateCount();
+          filterPart.refreshFields();
+        });
         boxes.push(cb);
         const d = (ty.description && (ty.description[lang] || ty.description.fr)) || '';
-        return h('label', { class: 'type-option', for: id }, cb,
-          h('span', { class: 'type-text' }, h('span', { class: 'type-name', text: ty.name }), d ? h('span', { class: 'type-desc', text: d }) : null));
+        return h('div', { class: 'type-option' },
+          h('label', { class: 'type-label', for: id }, cb,
+            h('span', { class: 'type-text' }, h('span', { class: 'type-name', text: ty.name }), d ? h('span', { class: 'type-desc', text: d }) : null)),
+          ty.schema ? h('button', { type: 'button', class: 'btn btn-link type-contract', 'aria-label': t('contract.open', ty.name), text: t('contract.link'), onclick: () => showContract(ty) }) : null);
       }))));
     function updateCount() {
       counter.textContent = t('f.selected', boxes.filter((b) => b.checked).length);
@@ -1421,6 +1492,10 @@
       });
       updateCount();
     };
+
+    const selectedTypes = () => types.filter((ty) => boxes.some((b) => b.checked && b.value === ty.name));
+    const filterPart = filterSection(initial.filter, selectedTypes);
+    const headersPart = headersEditor(initial.headers, editing);
 
     const enabled = h('input', { type: 'checkbox', id: nextId('enabled'), name: 'enabled', class: 'checkbox' });
     enabled.checked = initial.enabled !== false;
@@ -1457,6 +1532,8 @@
         h('p', { id: `${descId}-hint`, class: 'hint', text: t('f.descriptionHint') }),
         descErr),
       typesFieldset,
+      filterPart.el,
+      headersPart.el,
       editing ? h('div', { class: 'field field-check' },
         h('label', { class: 'switch-label', for: enabled.id }, enabled, h('span', null, h('span', { class: 'label-inline', text: t('f.enabled') }), h('span', { class: 'hint', text: t('f.enabledHint') })))) : null,
       h('div', { class: 'form-actions' },
@@ -1467,6 +1544,8 @@
       url: { input: url, err: urlErr, hintId: `${urlId}-hint` },
       description: { input: desc, err: descErr, hintId: `${descId}-hint` },
       event_types: { input: typesFieldset, err: typesErr, hintId: `${typesId}-hint`, focus: () => (boxes[0] ? boxes[0].focus() : null) },
+      filter: filterPart.field,
+      headers: headersPart.field,
     };
 
     function clearField(f) {
@@ -1485,13 +1564,15 @@
     url.addEventListener('input', () => clearField(fields.url));
     desc.addEventListener('input', () => clearField(fields.description));
     typesFieldset.addEventListener('change', () => clearField(fields.event_types));
+    filterPart.field.input.addEventListener('input', () => clearField(fields.filter));
+    headersPart.el.addEventListener('input', () => clearField(fields.headers));
 
     function showErrors(list, detail, fromServer) {
       // list: [{field, message}] ; fields named like `event_types[1]` belong to `event_types`.
       const byField = new Map();
       const other = [];
       for (const e of list) {
-        const base = String(e.field || '').replace(/\[\d+\]$/, '');
+        const base = String(e.field || '').replace(/\[\d+\]$/, '').split('.')[0];
         if (fields[base]) {
           if (!byField.has(base)) byField.set(base, []);
           byField.get(base).push(fromServer ? serverMessage(e.message) : e.message);
@@ -1536,7 +1617,7 @@
       return errs;
     }
 
-    const values = () => ({ url: url.value.trim(), description: desc.value.trim(), types: boxes.filter((b) => b.checked).map((b) => b.value), enabled: enabled.checked });
+    const values = () => ({ url: url.value.trim(), description: desc.value.trim(), types: boxes.filter((b) => b.checked).map((b) => b.value), enabled: enabled.checked, filter: filterPart.value(), headers: headersPart.value() });
     captureDraft = values;
 
     let busy = false;
@@ -1553,14 +1634,14 @@
       form.setAttribute('aria-busy', 'true');
       try {
         if (editing) {
-          await api('PATCH', `/v1/endpoints/${enc(route.id)}`, { url: v.url, description: v.description, event_types: v.types, enabled: v.enabled });
+          await api('PATCH', `/v1/endpoints/${enc(route.id)}`, { url: v.url, description: v.description, event_types: v.types, enabled: v.enabled, filter: v.filter || null, headers: v.headers });
           if (!alive(g)) return;
           toast(t('toast.saved'));
           // Came from the detail page: go back to it rather than stacking a second entry.
           if (previousRouteKey === `detail:${route.id}`) history.back();
           else go(`#/endpoints/${enc(route.id)}`, true);
         } else {
-          const created = await api('POST', '/v1/endpoints', { url: v.url, description: v.description, event_types: v.types, enabled: true });
+          const created = await api('POST', '/v1/endpoints', { url: v.url, description: v.description, event_types: v.types, enabled: true, filter: v.filter || null, headers: v.headers });
           if (!alive(g)) return;
           secretHolder = { id: created.id, secret: created.secret, url: created.url, kind: 'created' };
           // Replace the form in history: "back" from the secret goes to the list, not to a stale form.
@@ -1589,6 +1670,121 @@
       window.scrollTo(0, 0);
       url.focus();
     } else focusHeading(moveFocus);
+  }
+
+  /** Where a filter's condition reads a field of the event: `event_data.name`, or
+   *  `event_data["odd name"]` for a name CEL cannot spell. */
+  const fieldRef = (name) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `event_data.${name}` : `event_data[${JSON.stringify(name)}]`);
+
+  /** One CEL condition from the builder's choices; numbers compare as numbers (`double`
+   *  also reads decimal strings), anything else as text. */
+  function celCondition(field, op, raw, sample) {
+    const ref = fieldRef(field);
+    if (op === 'has') return `has(${ref})`;
+    const numeric = typeof sample === 'number';
+    const lit = (x) => {
+      const v = x.trim();
+      const n = Number(v);
+      if (!numeric || v === '' || Number.isNaN(n)) return JSON.stringify(v);
+      return Number.isInteger(n) ? `${n}.0` : String(n);
+    };
+    const lhs = numeric ? `double(${ref})` : ref;
+    if (op === 'in') return `${ref} in [${raw.split(',').map((x) => (numeric ? lit(x) : JSON.stringify(x.trim()))).join(', ')}]`;
+    if (op === 'contains') return `${ref}.contains(${JSON.stringify(raw.trim())})`;
+    const sym = { eq: '==', ne: '!=', ge: '>=', le: '<=' }[op];
+    return `${lhs} ${sym} ${lit(raw)}`;
+  }
+
+  const FILTER_OPS = ['eq', 'ne', 'in', 'ge', 'le', 'contains', 'has'];
+
+  /** The form's filter: the CEL text, a builder for the common case (fields of the selected
+   *  types' examples) and a test of each selected type's example against the fan-out's
+   *  evaluator. */
+  function filterSection(initial, selectedTypes) {
+    const id = nextId('filter');
+    const text = h('textarea', { id, name: 'filter', class: 'input textarea input-mono', rows: 2, maxlength: 1000, spellcheck: 'false', 'aria-describedby': `${id}-hint` });
+    text.value = initial || '';
+    const err = h('p', { id: `${id}-err`, class: 'field-error', hidden: true });
+    const fieldSel = h('select', { class: 'input', 'aria-label': t('filter.field'), 'data-testid': 'filter-field' });
+    const opSel = h('select', { class: 'input', 'aria-label': t('filter.op'), 'data-testid': 'filter-op' }, FILTER_OPS.map((o) => h('option', { value: o, text: t(`filter.op.${o}`) })));
+    const valueIn = h('input', { class: 'input', 'aria-label': t('filter.value'), placeholder: t('filter.valueHint'), 'data-testid': 'filter-value' });
+    const results = h('ul', { class: 'filter-results', 'aria-live': 'polite', 'data-testid': 'filter-results' });
+    let samples = {};
+    function refreshFields() {
+      samples = {};
+      for (const ty of selectedTypes()) Object.entries(ty.example || {}).forEach(([k, v]) => { if (!(k in samples)) samples[k] = v; });
+      const keep = fieldSel.value;
+      fieldSel.replaceChildren(...Object.keys(samples).sort().map((k) => h('option', { value: k, text: k })));
+      if (keep in samples) fieldSel.value = keep;
+    }
+    refreshFields();
+    const add = h('button', { type: 'button', class: 'btn btn-secondary', text: t('filter.add'), onclick: () => {
+      if (!fieldSel.value) return;
+      const cond = celCondition(fieldSel.value, opSel.value, valueIn.value, samples[fieldSel.value]);
+      text.value = text.value.trim() ? `${text.value.trim()} && ${cond}` : cond;
+      text.dispatchEvent(new Event('input', { bubbles: true }));
+    } });
+    const test = h('button', { type: 'button', class: 'btn btn-secondary', text: t('filter.test'), onclick: async () => {
+      const chosen = selectedTypes();
+      if (!chosen.length) return results.replaceChildren(h('li', { text: t('filter.noTypes') }));
+      const f = text.value.trim();
+      results.replaceChildren(spinner());
+      try {
+        const lines = await Promise.all(chosen.map(async (ty) => {
+          if (!f) return h('li', { class: 'filter-sent', text: t('filter.sent', ty.name) });
+          const r = await api('POST', '/v1/filters/evaluate', { filter: f, event_type: ty.name, event_data: ty.example || {} });
+          if (r.error) return h('li', { class: 'filter-error', text: t('filter.error', ty.name, r.error) });
+          return h('li', { class: r.matched ? 'filter-sent' : 'filter-not-sent', text: t(r.matched ? 'filter.sent' : 'filter.notSent', ty.name) });
+        }));
+        results.replaceChildren(...lines);
+      } catch (e) {
+        if (isHandled(e)) return;
+        results.replaceChildren();
+        const m = (e.errors || []).find((x) => x.field === 'filter');
+        err.textContent = m ? serverMessage(m.message) : errorText(e);
+        err.hidden = false;
+        text.setAttribute('aria-invalid', 'true');
+      }
+    } });
+    const el = h('fieldset', { class: 'field fieldset filter-section', 'data-testid': 'filter-section' },
+      h('legend', { class: 'label' }, t('f.filter'), ' ', h('span', { class: 'optional', text: lang === 'fr' ? '(facultatif)' : '(optional)' })),
+      h('p', { id: `${id}-hint`, class: 'hint', text: t('f.filterHint') }),
+      h('div', { class: 'filter-builder' }, fieldSel, opSel, valueIn, add),
+      h('label', { for: id, class: 'visually-hidden', text: t('f.filter') }), text, err,
+      h('div', { class: 'filter-actions' }, test), results);
+    return { el, value: () => text.value.trim(), refreshFields, field: { input: text, err, hintId: `${id}-hint` } };
+  }
+
+  /** The form's custom headers: names and values; a saved value is never shown again, and
+   *  left empty it stays as it is. */
+  function headersEditor(initial, editing) {
+    const id = nextId('headers');
+    const rows = h('div', { class: 'header-rows' });
+    const err = h('p', { id: `${id}-err`, class: 'field-error', hidden: true });
+    const entries = [];
+    function addRow(name, kept) {
+      const n = h('input', { class: 'input input-mono', 'aria-label': t('headers.name'), placeholder: 'x-api-key', maxlength: 64, spellcheck: 'false', value: name || '' });
+      const v = h('input', { class: 'input input-mono', type: 'password', autocomplete: 'off', 'aria-label': t('headers.value'), maxlength: 1024, placeholder: kept !== undefined ? t('headers.kept') : '' });
+      const entry = { n, v, kept };
+      const row = h('div', { class: 'header-row' }, n, v,
+        h('button', { type: 'button', class: 'btn btn-danger-ghost btn-small', 'aria-label': t('headers.remove'), text: '×', onclick: () => {
+          entries.splice(entries.indexOf(entry), 1);
+          row.remove();
+          rows.dispatchEvent(new Event('input', { bubbles: true }));
+        } }));
+      entries.push(entry);
+      rows.append(row);
+      return n;
+    }
+    for (const [k, v] of Object.entries(initial || {})) addRow(k, editing ? v : undefined);
+    const add = h('button', { type: 'button', class: 'btn btn-link', text: `+ ${t('headers.add')}`, onclick: () => addRow('').focus() });
+    const el = h('fieldset', { class: 'field fieldset', id, 'data-testid': 'headers-editor', 'aria-describedby': `${id}-hint` },
+      h('legend', { class: 'label' }, t('f.headers'), ' ', h('span', { class: 'optional', text: lang === 'fr' ? '(facultatifs)' : '(optional)' })),
+      h('p', { id: `${id}-hint`, class: 'hint', text: t('f.headersHint') }), err, rows, add);
+    const value = () => Object.fromEntries(entries
+      .map((e) => [e.n.value.trim(), e.v.value || e.kept || ''])
+      .filter(([k]) => k));
+    return { el, value, field: { input: el, err, hintId: `${id}-hint` } };
   }
 
   function breadcrumb(extra) {
@@ -2252,6 +2448,31 @@
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
   }
 
+  /** The fields of a type's `event_data` from its JSON Schema: name, type, whether
+   *  required, and the description in the UI's language. */
+  function contractFields(ty) {
+    const schema = ty.schema || {};
+    const req = new Set(schema.required || []);
+    const typeOf = (p) => (p.type ? [].concat(p.type).join(' | ') : (p.anyOf || []).map((x) => x.type).join(' | ')) + (p.format ? ` (${p.format})` : '');
+    const rows = Object.entries(schema.properties || {}).map(([name, p]) => h('tr', null,
+      h('td', { 'data-label': t('contract.fields') }, h('code', { class: 'code-inline', text: name }), req.has(name) ? h('span', { class: 'badge badge-pending contract-req', text: t('contract.required') }) : null),
+      h('td', null, h('code', { class: 'contract-type', text: typeOf(p) })),
+      h('td', { text: (lang === 'fr' && p['x-description-fr']) || p.description || '' })));
+    return h('table', { class: 'table contract-table', 'data-testid': 'contract-fields' }, h('tbody', null, rows));
+  }
+
+  function showContract(ty) {
+    const closeBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-autofocus': true, text: t('close') });
+    const dlg = openDialog({
+      title: t('contract.title', ty.name),
+      body: h('div', null, h('p', { class: 'muted', text: t(ty.enforce === false ? 'contract.introDoc' : 'contract.intro', ty.version || 1) }), contractFields(ty)),
+      actions: [closeBtn],
+      wide: true,
+    });
+    dlg.dataset.testid = 'contract-dialog';
+    closeBtn.addEventListener('click', () => dlg.close());
+  }
+
   // Payload dialog: pretty JSON with light syntax colouring (spans, textContent only).
   async function showPayload(m) {
     const body = h('div', { class: 'payload-body' }, spinner());
@@ -2270,9 +2491,12 @@
       return;
     }
     const text = JSON.stringify(msg.payload, null, 2);
+    const ty = (await catalog().catch(() => [])).find((x) => x.name === m.event_type);
+    if (g !== gen) return;
     body.replaceChildren(
       h('p', { class: 'payload-meta muted' }, h('code', { class: 'code-inline', text: msg.id }), ' · ', fmtDate(msg.created_at)),
-      h('pre', { class: 'json', tabindex: '0', 'aria-label': 'JSON', 'data-testid': 'payload-json' }, highlightJson(msg.payload, 0)));
+      h('pre', { class: 'json', tabindex: '0', 'aria-label': 'JSON', 'data-testid': 'payload-json' }, highlightJson(msg.payload, 0)),
+      ty && ty.schema ? h('div', { class: 'payload-fields' }, h('h3', { class: 'label', text: t('contract.fields') }), contractFields(ty)) : null);
     copyBtn.disabled = false;
     copyBtn.addEventListener('click', () => copyText(text, copyBtn));
   }

@@ -1,9 +1,12 @@
 //! The event-type catalog: data, not code. The built-in list lives in
-//! `catalog/event-types.json`; a deployment may load its own file instead.
+//! `catalog/event-types.json`; a deployment may load its own file instead. Each type may
+//! carry a JSON Schema (draft 2020-12) of its `event_data`, compiled once when the catalog
+//! is loaded and checked at publish.
 
 use crate::operational::is_service_type;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Event type of the test events an admin sends from the UI. Not in the catalog: nobody
 /// subscribes to it, it only ever goes to the endpoint being tested.
@@ -21,19 +24,70 @@ pub struct Localized {
     pub en: String,
 }
 
-/// One event type: its wire name, what it means, and an example `event_data`.
+/// One event type: its wire name, what it means, the contract of its `event_data` and an
+/// example of it (which the contract must accept).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EventType {
     pub name: String,
     pub description: Localized,
+    /// Version of the schema, raised with every change of it.
+    #[serde(default = "first_version")]
+    pub version: u32,
+    /// `false`: the schema is documentation only (during a migration); events that break
+    /// it are delivered, and the violations logged and counted.
+    #[serde(default = "enforced")]
+    pub enforce: bool,
+    /// JSON Schema (draft 2020-12) of `event_data`; fields carry an English `description`
+    /// and a French `x-description-fr`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<serde_json::Value>,
     pub example: serde_json::Value,
 }
 
+fn first_version() -> u32 {
+    1
+}
+
+fn enforced() -> bool {
+    true
+}
+
 /// The set of event types endpoints may subscribe to and services may publish.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Catalog {
     types: BTreeMap<String, EventType>,
+    /// Each schema compiled once (compiling is far dearer than validating).
+    validators: BTreeMap<String, Arc<jsonschema::Validator>>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("types", &self.types.keys())
+            .finish()
+    }
+}
+
+/// One way `event_data` breaks its type's schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer into `event_data` (`""` for the whole object).
+    pub pointer: String,
+    /// The schema keyword broken: `required`, `type`, `format`, `pattern`…
+    pub rule: String,
+    pub message: String,
+}
+
+impl Violation {
+    /// As a field error of the request: `event_data/amount_excl_tax`.
+    pub fn field_error(&self) -> crate::error::FieldError {
+        crate::error::FieldError::new(
+            format!("event_data{}", self.pointer),
+            format!("{} ({})", self.message, self.rule),
+        )
+    }
 }
 
 /// The catalog file could not be used.
@@ -51,6 +105,10 @@ pub enum CatalogError {
         "event-type catalog: {0:?} is reserved for the service's own events (prefix WEBHOOK_)"
     )]
     Reserved(String),
+    #[error("event-type catalog: the schema of {name} is not a valid JSON Schema: {message}")]
+    Schema { name: String, message: String },
+    #[error("event-type catalog: the example of {name} breaks its schema: {message}")]
+    Example { name: String, message: String },
 }
 
 impl Catalog {
@@ -79,7 +137,54 @@ impl Catalog {
         }
         let operational: Vec<EventType> = serde_json::from_str(OPERATIONAL)?;
         types.extend(operational.into_iter().map(|t| (t.name.clone(), t)));
-        Ok(Self { types })
+        let mut validators = BTreeMap::new();
+        for t in types.values() {
+            let Some(schema) = &t.schema else { continue };
+            let v = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(schema)
+                .map_err(|e| CatalogError::Schema {
+                    name: t.name.clone(),
+                    message: e.to_string(),
+                })?;
+            if let Some(e) = v.iter_errors(&t.example).next() {
+                return Err(CatalogError::Example {
+                    name: t.name.clone(),
+                    message: format!("{}: {e}", e.instance_path),
+                });
+            }
+            validators.insert(t.name.clone(), Arc::new(v));
+        }
+        Ok(Self { types, validators })
+    }
+
+    /// How `event_data` breaks the schema of `event_type` (empty when it does not, or the
+    /// type has no schema).
+    pub fn violations(&self, event_type: &str, event_data: &serde_json::Value) -> Vec<Violation> {
+        let Some(v) = self.validators.get(event_type) else {
+            return Vec::new();
+        };
+        v.iter_errors(event_data)
+            .map(|e| {
+                let schema_path = e.schema_path.to_string();
+                let rule = schema_path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                Violation {
+                    pointer: e.instance_path.to_string(),
+                    rule,
+                    message: e.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether events of `event_type` that break its schema are refused.
+    pub fn enforced(&self, event_type: &str) -> bool {
+        self.types.get(event_type).is_none_or(|t| t.enforce)
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -123,6 +228,77 @@ mod tests {
             assert!(!t.description.fr.is_empty() && !t.description.en.is_empty());
         }
         assert!(!c.contains("NOPE"));
+    }
+
+    #[test]
+    fn every_type_has_a_schema_that_its_example_meets() {
+        let c = Catalog::built_in();
+        for t in c.all() {
+            assert!(t.schema.is_some(), "{} has no schema", t.name);
+            assert_eq!(c.violations(&t.name, &t.example), vec![], "{}", t.name);
+        }
+        let broken = r#"[{"name":"A","description":{"fr":"f","en":"e"},"example":{"n":"x"},
+            "schema":{"type":"object","properties":{"n":{"type":"integer"}}}}]"#;
+        assert!(matches!(
+            Catalog::from_json(broken),
+            Err(CatalogError::Example { .. })
+        ));
+        let invalid = r#"[{"name":"A","description":{"fr":"f","en":"e"},"example":{},
+            "schema":{"type":"nope"}}]"#;
+        assert!(matches!(
+            Catalog::from_json(invalid),
+            Err(CatalogError::Schema { .. })
+        ));
+    }
+
+    #[test]
+    fn violations_name_the_pointer_and_the_rule_broken() {
+        let c = Catalog::built_in();
+        // (type, event_data) → (pointer, rule) of each violation
+        let table = [
+            (
+                "INVOICE_VALIDATED",
+                serde_json::json!({"invoice_id": "FA-1", "amount_excl_tax": "mille"}),
+                vec![("/amount_excl_tax", "anyOf")],
+            ),
+            (
+                "INVOICE_VALIDATED",
+                serde_json::json!({"amount_excl_tax": 12}),
+                vec![("", "required")],
+            ),
+            (
+                "INVOICE_VALIDATED",
+                serde_json::json!({"invoice_id": "FA-1", "currency": "eur"}),
+                vec![("/currency", "pattern")],
+            ),
+            (
+                "INVOICE_CREATED",
+                serde_json::json!({"invoice_id": "FA-1", "due_date": "2026-13-45"}),
+                vec![("/due_date", "format")],
+            ),
+            (
+                "ORDER_FILLED",
+                serde_json::json!({"order_id": "CMD-1", "worker_ids": []}),
+                vec![("/worker_ids", "minItems")],
+            ),
+            (
+                "INVOICE_VALIDATED",
+                serde_json::json!({"invoice_id": "FA-1", "amount_excl_tax": "1850.40", "extra": true}),
+                vec![],
+            ),
+        ];
+        for (ty, data, want) in table {
+            let got: Vec<_> = c
+                .violations(ty, &data)
+                .into_iter()
+                .map(|v| (v.pointer, v.rule))
+                .collect();
+            let want: Vec<_> = want
+                .into_iter()
+                .map(|(p, r)| (p.to_owned(), r.to_owned()))
+                .collect();
+            assert_eq!(got, want, "{ty} {data}");
+        }
     }
 
     #[test]

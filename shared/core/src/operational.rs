@@ -119,6 +119,7 @@ impl OperationalData {
             event_id: Some(event_id),
             // Serialising a struct of strings, numbers and dates cannot fail.
             event_data: serde_json::to_value(self).unwrap_or_default(),
+            violations: Vec::new(),
         }
     }
 

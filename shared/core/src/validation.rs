@@ -1,6 +1,6 @@
 //! Input validation with field-level errors: endpoint DTOs and inbound events.
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Violation};
 use crate::error::{CoreError, FieldError};
 use crate::ids::TenantId;
 use crate::model::{EndpointIn, EndpointPatch, Headers, InboundEvent};
@@ -265,6 +265,9 @@ pub struct ValidEvent {
     pub event_type: String,
     pub event_id: Option<String>,
     pub event_data: serde_json::Value,
+    /// How `event_data` breaks its type's schema, when the type only documents it
+    /// (`enforce: false`): delivered anyway, these are logged and counted.
+    pub violations: Vec<FieldError>,
 }
 
 /// Decodes and checks an inbound event (README, Try it) from its raw bytes.
@@ -307,12 +310,22 @@ pub fn validate_event(ev: InboundEvent, catalog: &Catalog) -> Result<ValidEvent,
     if !ev.event_data.is_object() {
         errors.push(FieldError::new("event_data", "must be a JSON object"));
     }
+    let mut violations = Vec::new();
+    if errors.is_empty() {
+        violations = (catalog.violations(&ev.event_type, &ev.event_data).iter())
+            .map(Violation::field_error)
+            .collect();
+        if catalog.enforced(&ev.event_type) {
+            errors.append(&mut violations);
+        }
+    }
     match tenant {
         Some(tenant) if errors.is_empty() => Ok(ValidEvent {
             tenant,
             event_type: ev.event_type,
             event_id: ev.event_id,
             event_data: ev.event_data,
+            violations,
         }),
         _ => Err(CoreError::Validation(errors)),
     }
@@ -338,6 +351,28 @@ mod tests {
             headers: Headers::new(),
             filter: None,
         }
+    }
+
+    #[test]
+    fn a_schema_is_enforced_unless_the_type_only_documents_it() {
+        let catalog = |enforce: bool| {
+            Catalog::from_json(&format!(
+                r#"[{{"name":"MISSION_ENDED","description":{{"fr":"f","en":"e"}},"enforce":{enforce},
+                    "schema":{{"type":"object","required":["mission_id"]}},"example":{{"mission_id":"M-1"}}}}]"#
+            ))
+            .unwrap()
+        };
+        let event = || InboundEvent {
+            tenant_id: "ENS1".into(),
+            event_type: "MISSION_ENDED".into(),
+            event_id: None,
+            event_data: serde_json::json!({}),
+        };
+        let refused = validate_event(event(), &catalog(true)).unwrap_err();
+        assert_eq!(fields(refused), ["event_data"]);
+        let accepted = validate_event(event(), &catalog(false)).unwrap();
+        assert_eq!(accepted.violations.len(), 1);
+        assert!(accepted.violations[0].message.contains("(required)"));
     }
 
     #[test]
@@ -497,7 +532,7 @@ mod tests {
     fn events() {
         let c = Catalog::built_in();
         let ok = decode_event(
-            br#"{"tenant_id":"ENS1","event_type":"INVOICE_VALIDATED","event_id":"k1","event_data":{"a":1}}"#,
+            br#"{"tenant_id":"ENS1","event_type":"INVOICE_VALIDATED","event_id":"k1","event_data":{"invoice_id":"FA-1"}}"#,
             &c,
         )
         .unwrap();

@@ -165,7 +165,7 @@ async fn three_sigkills_lose_no_event() {
             let http = reqwest::Client::new();
             let mut accepted = HashSet::new();
             for i in 0..EVENTS {
-                let event = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED", "event_id": format!("evt-{i}"), "event_data": {"n": i}});
+                let event = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED", "event_id": format!("evt-{i}"), "event_data": {"invoice_id": format!("FA-{i}"), "n": i}});
                 loop {
                     let sent = http
                         .post(format!("{base}/v1/events"))
@@ -282,7 +282,7 @@ async fn secrets_appear_only_in_the_creation_and_rotation_responses() {
     ];
 
     for i in 0..3 {
-        let ev = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED", "event_data": {"n": i}});
+        let ev = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED", "event_data": {"invoice_id": format!("FA-{i}"), "n": i}});
         other_responses.push(
             s.call("POST", "/v1/events", INGEST, Some(ev))
                 .await

@@ -46,7 +46,7 @@ async fn each_endpoint_gets_only_what_its_filter_matches() {
     create(&stack, rx.url("/ok/b"), Some(AT_69)).await;
     create(&stack, rx.url("/ok/all"), None).await;
 
-    // 20 generated invoices: three agencies, amounts as numbers, decimal strings or absent.
+    // 20 generated invoices: three agencies, amounts as numbers or decimal strings.
     let agencies = ["AG-75", "AG-69", "AG-13"];
     let mut want = (Vec::new(), Vec::new());
     for i in 0..20u32 {
@@ -57,8 +57,10 @@ async fn each_endpoint_gets_only_what_its_filter_matches() {
             0 => data["amount_excl_tax"] = json!(250 * i),
             1 => data["amount_excl_tax"] = json!(format!("{}.50", 300 * i)),
             2 => data["amount_excl_tax"] = json!(f64::from(i) * 99.9),
-            _ => {} // no amount: the first filter cannot be evaluated on it, so not sent
+            _ => data["amount_excl_tax"] = json!("12.5"),
         }
+        // What is published: these fields over the type's example (the helper's rule).
+        let data = webhooks_tests::event_data("INVOICE_VALIDATED", data);
         for (filter, list) in [(BIG_AT_75, &mut want.0), (AT_69, &mut want.1)] {
             let (status, verdict) = stack
                 .call("POST", "/v1/filters/evaluate", ADMIN_A, Some(json!({"filter": filter, "event_type": "INVOICE_VALIDATED", "event_data": data})))
@@ -167,5 +169,51 @@ async fn a_bad_filter_is_refused_with_its_position() {
         body["error"].as_str().unwrap().contains("no field \"x\""),
         "{body}"
     );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_that_breaks_its_schema_is_refused_naming_each_field_and_rule() {
+    let stack = Stack::start().await;
+    let event = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED",
+        "event_data": {"amount_excl_tax": "mille", "currency": "euros"}});
+    let (status, body) = stack
+        .call("POST", "/v1/events", webhooks_tests::INGEST, Some(event))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let mut errors: Vec<(String, String)> = (body["errors"].as_array().unwrap().iter())
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    errors.sort();
+    let fields: Vec<_> = errors.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "event_data",
+            "event_data/amount_excl_tax",
+            "event_data/currency"
+        ],
+        "{body}"
+    );
+    assert!(
+        errors[0].1.ends_with("(required)") && errors[2].1.ends_with("(pattern)"),
+        "{errors:?}"
+    );
+    // The type's contract is published with the catalog.
+    let (status, ty) = stack
+        .call("GET", "/v1/event-types/INVOICE_VALIDATED", ADMIN_A, None)
+        .await;
+    assert_eq!(status, 200, "{ty}");
+    assert_eq!(ty["schema"]["required"], json!(["invoice_id"]));
+    assert_eq!(ty["version"], 1);
+    let (status, _) = stack
+        .call("GET", "/v1/event-types/NOPE", ADMIN_A, None)
+        .await;
+    assert_eq!(status, 404);
     stack.stop().await;
 }

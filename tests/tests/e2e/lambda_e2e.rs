@@ -112,9 +112,9 @@ async fn the_functions_deliver_retry_and_dead_letter_on_moto() {
         ("INVOICE_VALIDATED", json!({"invoice_id": "FA-1"})),
         ("CONTRACT_CREATED", json!({"contract_id": "CT-1"})),
         ("ORDER_CREATED", json!({"order_id": "CMD-1"})),
-        ("TIMESHEET_SUBMITTED", json!({})),
-        ("TIMESHEET_VALIDATED", json!({})),
-        ("INVOICE_PAID", json!({})),
+        ("TIMESHEET_SUBMITTED", json!({"timesheet_id": "RH-1"})),
+        ("TIMESHEET_VALIDATED", json!({"timesheet_id": "RH-2"})),
+        ("INVOICE_PAID", json!({"invoice_id": "FA-2"})),
     ] {
         let body = json!({"tenant_id": "ENS123", "event_type": event_type, "event_data": data});
         publish(&sqs, &ingest_queue, &body).await;

@@ -6,6 +6,7 @@ use webhooks_tests::{Stack, ADMIN_A, INGEST};
 
 const DESIGNED: &[(&str, &str)] = &[
     ("get", "/v1/event-types"),
+    ("get", "/v1/event-types/{name}"),
     ("get", "/v1/endpoints"),
     ("post", "/v1/endpoints"),
     ("get", "/v1/endpoints/{id}"),

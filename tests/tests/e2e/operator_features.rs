@@ -326,7 +326,7 @@ async fn concurrent_duplicates_of_an_event_id_fan_out_once() {
     let s = Stack::start().await;
     s.create_endpoint(ADMIN_A, &rx.url("/ok/0"), &["INVOICE_VALIDATED"])
         .await;
-    let event = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED", "event_id": "dup-1", "event_data": {}});
+    let event = json!({"tenant_id": "ENS_A", "event_type": "INVOICE_VALIDATED", "event_id": "dup-1", "event_data": {"invoice_id": "FA-1"}});
     let calls = (0..20).map(|_| {
         s.call(
             "POST",
@@ -443,7 +443,8 @@ async fn an_event_is_found_by_its_id_and_failures_are_listed_across_endpoints() 
         )
         .await;
     let publish = |event_type: &'static str, event_id: &'static str| {
-        let body = json!({"tenant_id": "ENS_A", "event_type": event_type, "event_id": event_id, "event_data": {}});
+        let data = webhooks_tests::event_data(event_type, json!({}));
+        let body = json!({"tenant_id": "ENS_A", "event_type": event_type, "event_id": event_id, "event_data": data});
         let s = &s;
         async move {
             let (status, receipt) = s.call("POST", "/v1/events", INGEST, Some(body)).await;

@@ -136,6 +136,14 @@ impl AdminService {
         trial.verdict(&self.catalog)
     }
 
+    /// One type of the catalog, with its schema.
+    pub fn event_type(&self, name: &str) -> Result<EventType, CoreError> {
+        self.catalog
+            .get(name)
+            .cloned()
+            .ok_or(CoreError::NotFound("event type"))
+    }
+
     pub fn event_types(&self) -> Vec<EventType> {
         self.catalog.all().cloned().collect()
     }

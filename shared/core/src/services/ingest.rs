@@ -27,6 +27,14 @@ pub struct IngestReceipt {
     pub endpoints: usize,
     /// True when the `event_id` had been seen before: nothing new was sent.
     pub duplicate: bool,
+    /// How many rules of its type's documented-only schema (`enforce: false`) the event
+    /// breaks: it was accepted anyway.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub schema_violations: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// An event after its message was stored.
@@ -63,6 +71,7 @@ impl IngestReceipt {
             message_id,
             endpoints: 0,
             duplicate: true,
+            schema_violations: 0,
         }
     }
 }
@@ -164,6 +173,13 @@ impl IngestService {
             let subscribers = of(&event.tenant, &event.event_type)?;
             let matched = filter::matching(&event.event_type, &event.event_data, &subscribers);
             let endpoints = operational::recipients(&event.event_type, &event.event_data, &matched);
+            let schema_violations = event.violations.len();
+            if schema_violations > 0 {
+                let rules: Vec<_> = (event.violations.iter())
+                    .map(|v| format!("{}: {}", v.field, v.message))
+                    .collect();
+                tracing::warn!(tenant = %event.tenant, event_type = %event.event_type, violations = ?rules, "event breaks its type's documented-only schema: accepted");
+            }
             let (message, resume) = match self.store(event, endpoints.clone()).await? {
                 Staged::Done(receipt) => return Ok(Planned::Done(receipt)),
                 Staged::FanOut { message, resume } => (message, resume),
@@ -177,6 +193,7 @@ impl IngestService {
                     message_id: message.id.clone(),
                     endpoints: endpoints.len(),
                     duplicate: resume,
+                    schema_violations,
                 },
                 message,
                 tasks,
@@ -297,6 +314,7 @@ impl IngestService {
                     "endpoint_id": id,
                     "message": "Événement de test envoyé depuis l'interface Webhooks Peopulse.",
                 }),
+                violations: Vec::new(),
             },
             vec![id.clone()],
         )?;
@@ -309,6 +327,7 @@ impl IngestService {
             message_id: message.id,
             endpoints: 1,
             duplicate: false,
+            schema_violations: 0,
         })
     }
 }

@@ -217,7 +217,7 @@ async fn an_interrupted_fan_out_is_completed_by_the_retried_event() {
     stores.messages.insert(&first).await.unwrap();
 
     let ingest = IngestService::new(stores.clone(), Arc::new(Catalog::built_in()));
-    let raw = br#"{"tenant_id":"A","event_type":"INVOICE_VALIDATED","event_id":"evt-crash","event_data":{}}"#;
+    let raw = br#"{"tenant_id":"A","event_type":"INVOICE_VALIDATED","event_id":"evt-crash","event_data":{"invoice_id":"FA-1"}}"#;
     let receipt = ingest.ingest_bytes(raw).await.unwrap();
     assert_eq!(
         (
