@@ -3,11 +3,22 @@
 # Python virtualenv with moto, cfn-lint, the SAM CLI, cargo-lambda, zig and standardwebhooks,
 # a moto server on 127.0.0.1, Debian's chromium and playwright-core, cargo-fuzz — so it
 # works the same on a fresh machine and in CI.
+#
+#   ./infra/test.sh          everything (what CI runs)
+#   ./infra/test.sh --fast   the fast loop: Rust unit, service and SQLite tests and the local
+#                            end-to-end suite; no moto, no sam build, no browser
+# (`cargo test --workspace` alone runs the unit, service and SQLite tests.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 source infra/venv.sh
+
+if [ "${1:-}" = "--fast" ]; then
+  cargo build --locked --workspace --bins
+  cargo test --workspace --locked --features webhooks-tests/e2e
+  exit 0
+fi
 
 echo "== template.yaml: cfn-lint and sam validate --lint (offline, dummy region and credentials)"
 .venv/bin/cfn-lint template.yaml
@@ -26,7 +37,8 @@ echo "== sam build (infra/sam-build.sh): the deployable functions the Lambda end
 ./infra/sam-build.sh
 export WEBHOOKS_TEST_LAMBDA_DIR="$PWD/.aws-sam/build"
 echo "== cargo test: unit, port contract suites (SQLite and moto), handlers, end-to-end (local stack and Lambda binaries on moto)"
-cargo test --workspace --locked --all-targets
+cargo test --workspace --locked --all-targets \
+  --features webhooks-aws/moto,webhooks-ingest-fn/moto,webhooks-tests/moto
 
 echo "== receivers' guide snippets (Python, Node.js) against a real delivery"
 .venv/bin/python tests/receivers/run.py target/debug/pp-svc-webhooks

@@ -133,6 +133,19 @@ impl TestReceiver {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// The `event_data.<field>` strings of the requests that reached `path`, sorted.
+    pub fn data_field(&self, path: &str, field: &str) -> Vec<String> {
+        let mut v: Vec<String> = (self.requests().iter())
+            .filter(|r| r.path == path)
+            .filter_map(|r| {
+                let body: Value = serde_json::from_slice(&r.body).ok()?;
+                Some(body["event_data"][field].as_str()?.to_owned())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     /// Waits until at least `n` requests arrived (bounded wait, not a performance check).
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         wait_until(|| async { self.requests().len() >= n }).await;

@@ -3,7 +3,7 @@
 
 mod config;
 mod handler;
-#[cfg(test)]
+#[cfg(all(test, feature = "moto"))]
 mod tests;
 
 use lambda_runtime::{service_fn, LambdaEvent};

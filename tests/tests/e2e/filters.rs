@@ -11,17 +11,7 @@ const AT_69: &str = r#"event_data.agency_id == "AG-69""#;
 
 /// The invoice ids a receiver path got.
 fn got(receiver: &TestReceiver, path: &str) -> Vec<String> {
-    let mut ids: Vec<String> = (receiver.requests().iter())
-        .filter(|r| r.path == path)
-        .map(|r| {
-            serde_json::from_slice::<Value>(&r.body).unwrap()["event_data"]["invoice_id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
-    ids.sort();
-    ids
+    receiver.data_field(path, "invoice_id")
 }
 
 async fn create(stack: &Stack, url: String, filter: Option<&str>) -> String {

@@ -68,6 +68,17 @@ async fn every_designed_route_is_documented() {
         "undocumented extra or missing operations: {ops:?}"
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every event type's contract is a named component.
+    let catalog = webhooks_core::catalog::Catalog::built_in();
+    for t in catalog.all() {
+        let c = &doc["components"]["schemas"][format!("EventData_{}", t.name)];
+        assert_eq!(
+            c["required"],
+            t.schema.as_ref().unwrap()["required"],
+            "{}",
+            t.name
+        );
+    }
     s.stop().await;
 }
 
