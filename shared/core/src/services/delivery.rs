@@ -1,24 +1,20 @@
 //! Delivery: one attempt of one task — load, sign, send, record — and the decision
 //! about what comes next, which the queue consumer (local worker or Lambda) carries out.
 
+use super::decide::{self, EARLY_SLACK};
 use super::Stores;
 use crate::error::{CoreError, StoreError};
-use crate::model::{
-    now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, FailureKind, MessageMeta, NextAttempt,
-    Progress,
-};
+use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, MessageMeta, Payload};
 use crate::operational::{self, DisabledReason};
-use crate::ports::{EventPublisher, OutboundRequest, WebhookSender};
-use crate::retry::{AttemptOutcome, RetryPolicy};
+use crate::ports::{EventPublisher, OutboundRequest, SendResult, WebhookSender};
+use crate::retry::RetryPolicy;
 use crate::signing::signature_headers;
 use crate::validation::ValidEvent;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A task arriving this close to its due time is run rather than put back.
-const EARLY_SLACK: Duration = Duration::from_secs(1);
 /// Successful attempts keep this much of the response: receivers rarely say much on
 /// success, and on DynamoDB it stays in the entry, which must stay under 1 KB.
 pub const SUCCESS_EXCERPT_BYTES: usize = 256;
@@ -120,27 +116,10 @@ impl DeliveryService {
     pub async fn deliver(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
         let (tenant, ep_id, msg_id) = (&task.tenant, &task.endpoint_id, &task.message_id);
         let inputs = self.stores.reader.read(task).await?;
-        let entry = match (inputs.entry, &inputs.message) {
-            (Some(entry), _) => entry,
-            // No entry yet: this is the first attempt, which creates it.
-            (None, Some(_)) => Progress::FIRST,
-            (None, None) => return Ok(DeliveryOutcome::Skipped("message gone").into()),
+        let entry = match decide::before_attempt(inputs.entry, inputs.message.is_some(), now()) {
+            Ok(entry) => entry,
+            Err(outcome) => return Ok(outcome.into()),
         };
-        if entry.status != DeliveryStatus::Pending {
-            return Ok(DeliveryOutcome::Skipped("already final").into());
-        }
-        // A task can come back before its time (a queue's delay cap, a duplicate): wait on.
-        if let Some(due) = entry.next_attempt_at {
-            let early = (due - now()).to_std().unwrap_or_default();
-            if early > EARLY_SLACK {
-                // A parked wait has no queue message of its own: this is a stray copy, and
-                // the sweep sends the task that makes the attempt.
-                if entry.parked {
-                    return Ok(DeliveryOutcome::Skipped("parked until due").into());
-                }
-                return Ok(DeliveryOutcome::RetryIn(early).into());
-            }
-        }
         let Some(endpoint) = inputs.endpoint else {
             return Ok(DeliveryOutcome::Skipped("endpoint deleted").into());
         };
@@ -150,103 +129,29 @@ impl DeliveryService {
             );
         };
         let number = entry.attempt_count + 1;
+        let started_at = now();
+        // A disabled endpoint gets nothing: the attempt records why.
+        let result = match endpoint.enabled {
+            true => Some(self.send(&endpoint, &payload, started_at).await?),
+            false => None,
+        };
+        let (attempt, outcome) = decide::attempt_of(number, started_at, task.id.clone(), result);
         // Retries are counted within the current series (a replay starts a new one).
         let in_series = number.saturating_sub(entry.series_start);
-        let started_at = now();
-
-        let (attempt, outcome) = if !endpoint.enabled {
-            let attempt = Attempt {
-                number,
-                started_at,
-                duration_ms: 0,
-                status_code: None,
-                error: Some(FailureKind::EndpointDisabled.as_str().to_owned()),
-                response_excerpt: None,
-                task: task.id.clone(),
-            };
-            (attempt, AttemptOutcome::Gone)
-        } else {
-            let generations = endpoint.secrets.signing(started_at);
-            let keys = (self.stores.secrets)
-                .get(tenant, ep_id, &generations)
-                .await?
-                .ok_or_else(|| StoreError::backend(format!("endpoint {ep_id} has no secret")))?;
-            let signatures = signature_headers(
-                &keys,
-                msg_id.as_str(),
-                started_at.timestamp(),
-                &payload.body,
-            );
-            let headers = (endpoint.headers.iter())
-                .map(|(k, v)| (k.clone().into(), v.clone()))
-                .chain(signatures.into_iter().map(|(k, v)| (k.into(), v)))
-                .collect();
-            let clock = Instant::now();
-            let result = self
-                .sender
-                .send(OutboundRequest {
-                    url: endpoint.url.clone(),
-                    headers,
-                    body: payload.body.clone(),
-                })
-                .await;
-            let duration = result.duration.max(clock.elapsed());
-            let outcome = match result.error {
-                Some(_) => AttemptOutcome::Failed { retry_after: None },
-                None => AttemptOutcome::classify(result.status, result.retry_after),
-            };
-            let attempt = Attempt {
-                number,
-                started_at,
-                duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
-                status_code: result.status,
-                error: result
-                    .error
-                    .or((outcome != AttemptOutcome::Success).then_some(FailureKind::HttpStatus))
-                    .map(|k| k.as_str().to_owned()),
-                response_excerpt: match outcome {
-                    AttemptOutcome::Success => result
-                        .excerpt
-                        .map(|x| truncate_utf8(x, SUCCESS_EXCERPT_BYTES)),
-                    _ => result
-                        .excerpt
-                        .map(|x| truncate_utf8(x, FAILURE_EXCERPT_BYTES)),
-                },
-                task: task.id.clone(),
-            };
-            (attempt, outcome)
-        };
-
-        let next = self.config.retry.next_delay(
-            in_series,
-            outcome,
-            rand::thread_rng().gen_range(-1.0..=1.0),
-        );
-        let parked = next.is_some_and(|d| self.config.park_after.is_some_and(|p| d > p));
-        let (status_after, result) = match (outcome, next) {
-            (AttemptOutcome::Success, _) => (DeliveryStatus::Delivered, DeliveryOutcome::Delivered),
-            (_, Some(delay)) if parked => (DeliveryStatus::Pending, DeliveryOutcome::Parked(delay)),
-            (_, Some(delay)) => (DeliveryStatus::Pending, DeliveryOutcome::RetryIn(delay)),
-            (_, None) => (DeliveryStatus::Failed, DeliveryOutcome::Failed),
-        };
-        let next_at = next
-            .and_then(|d| TimeDelta::from_std(d).ok())
-            .map(|d| NextAttempt {
-                at: now() + d,
-                parked,
-            });
-        match self
-            .stores
-            .log
-            .record_attempt(
-                tenant,
-                ep_id,
-                &payload.meta,
-                &attempt,
-                status_after,
-                next_at,
-            )
-            .await
+        let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+        let next = self.config.retry.next_delay(in_series, outcome, jitter);
+        let (status_after, result, next_at) =
+            decide::settle(outcome, next, self.config.park_after, now());
+        let log = &self.stores.log;
+        match (log.record_attempt(
+            tenant,
+            ep_id,
+            &payload.meta,
+            &attempt,
+            status_after,
+            next_at,
+        ))
+        .await
         {
             Ok(()) => {}
             // Another copy of the task recorded this attempt first (a queue may hand one
@@ -275,6 +180,39 @@ impl DeliveryService {
             outcome: result,
             attempt: Some(attempt),
         })
+    }
+
+    /// Signs the payload with the endpoint's current secrets and sends it.
+    async fn send(
+        &self,
+        endpoint: &Endpoint,
+        payload: &Payload,
+        at: DateTime<Utc>,
+    ) -> Result<SendResult, CoreError> {
+        let (tenant, id) = (&endpoint.tenant, &endpoint.id);
+        let keys = (self.stores.secrets)
+            .get(tenant, id, &endpoint.secrets.signing(at))
+            .await?
+            .ok_or_else(|| StoreError::backend(format!("endpoint {id} has no secret")))?;
+        let signatures = signature_headers(
+            &keys,
+            payload.meta.id.as_str(),
+            at.timestamp(),
+            &payload.body,
+        );
+        let headers = (endpoint.headers.iter())
+            .map(|(k, v)| (k.clone().into(), v.clone()))
+            .chain(signatures.into_iter().map(|(k, v)| (k.into(), v)))
+            .collect();
+        let clock = Instant::now();
+        let request = OutboundRequest {
+            url: endpoint.url.clone(),
+            headers,
+            body: payload.body.clone(),
+        };
+        let mut result = self.sender.send(request).await;
+        result.duration = result.duration.max(clock.elapsed());
+        Ok(result)
     }
 
     /// What to do with a task whose attempt another copy recorded first.
@@ -315,31 +253,25 @@ impl DeliveryService {
                 self.publish(event).await;
             }
         }
-        let Some(since) = endpoint.failing_since.filter(|_| endpoint.enabled) else {
-            return Ok(());
-        };
-        let failing_for = (attempt.started_at - since).to_std().unwrap_or_default();
-        if failing_for >= self.config.disable_after {
-            return self.disable(endpoint, since, attempt).await;
-        }
-        if operational::should_announce_failing(
-            endpoint,
-            attempt.started_at,
-            self.config.failing_after,
-        ) {
-            let event = operational::endpoint_failing(endpoint, attempt, self.config.disable_after);
-            // Published first: if the mark is then lost, the next failure publishes the same
-            // event id again, which ingest drops as a duplicate.
-            if let Some(event) = event {
-                if self.publish(event).await {
-                    let (tenant, id) = (&endpoint.tenant, &endpoint.id);
-                    if let Err(e) = self
-                        .stores
-                        .endpoints
-                        .announce_failing(tenant, id, since)
-                        .await
-                    {
-                        tracing::warn!(tenant = %tenant, endpoint_id = %id, error = %e, "failing announcement not marked");
+        let (failing_after, disable_after) = (self.config.failing_after, self.config.disable_after);
+        match decide::escalation(endpoint, attempt.started_at, failing_after, disable_after) {
+            decide::Escalation::None => {}
+            decide::Escalation::Disable(since) => self.disable(endpoint, since, attempt).await?,
+            decide::Escalation::AnnounceFailing(since) => {
+                // Published first: if the mark is then lost, the next failure publishes the
+                // same event id again, which ingest drops as a duplicate.
+                let event = operational::endpoint_failing(endpoint, attempt, disable_after);
+                if let Some(event) = event {
+                    if self.publish(event).await {
+                        let (tenant, id) = (&endpoint.tenant, &endpoint.id);
+                        if let Err(e) = self
+                            .stores
+                            .endpoints
+                            .announce_failing(tenant, id, since)
+                            .await
+                        {
+                            tracing::warn!(tenant = %tenant, endpoint_id = %id, error = %e, "failing announcement not marked");
+                        }
                     }
                 }
             }
@@ -400,16 +332,4 @@ impl DeliveryService {
         }
         Ok(())
     }
-}
-
-/// `s` cut to at most `max` bytes, at a character boundary.
-fn truncate_utf8(mut s: String, max: usize) -> String {
-    if s.len() > max {
-        let mut end = max;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-    }
-    s
 }

@@ -2,6 +2,7 @@
 //! Lambda handlers decode input, call one function here, and encode the result.
 
 mod admin;
+pub mod decide;
 mod delivery;
 mod ingest;
 mod search;
