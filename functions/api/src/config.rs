@@ -3,6 +3,7 @@
 use std::time::Duration;
 use webhooks_aws::config::AwsConfig;
 use webhooks_core::env::{ConfigError, Env};
+use webhooks_core::services::AdminConfig;
 use webhooks_core::validation::UrlPolicy;
 
 use crate::auth::JwtClaims;
@@ -20,6 +21,7 @@ impl Config {
     /// Fails fast, naming the variable, when something is missing or malformed.
     pub fn from_env() -> Result<Self, ConfigError> {
         let env = Env::new(|k| std::env::var(k).ok());
+        let d = AdminConfig::default();
         Ok(Self {
             aws: AwsConfig::from_env(&env)?,
             claims: JwtClaims {
@@ -39,9 +41,18 @@ impl Config {
                 require_https: env.flag("WEBHOOKS_REQUIRE_HTTPS", true)?,
                 allow_private: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
             },
-            rotation_grace: env.secs("WEBHOOKS_ROTATION_GRACE_SECONDS", 86_400.0)?,
-            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", 3600.0)?,
-            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
+            rotation_grace: env.secs(
+                "WEBHOOKS_ROTATION_GRACE_SECONDS",
+                d.rotation_grace.as_secs_f64(),
+            )?,
+            failing_after: env.secs(
+                "WEBHOOKS_FAILING_AFTER_SECONDS",
+                d.failing_after.as_secs_f64(),
+            )?,
+            disable_after: env.secs(
+                "WEBHOOKS_DISABLE_AFTER_SECONDS",
+                d.disable_after.as_secs_f64(),
+            )?,
         })
     }
 }

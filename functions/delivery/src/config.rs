@@ -4,6 +4,7 @@ use std::time::Duration;
 use webhooks_aws::config::AwsConfig;
 use webhooks_core::env::{ConfigError, Env};
 use webhooks_core::retry::RetryPolicy;
+use webhooks_core::services::DeliveryConfig;
 
 pub struct Config {
     pub aws: AwsConfig,
@@ -23,6 +24,7 @@ impl Config {
     /// Fails fast, naming the variable, when something is missing or malformed.
     pub fn from_env() -> Result<Self, ConfigError> {
         let env = Env::new(|k| std::env::var(k).ok());
+        let d = DeliveryConfig::default();
         Ok(Self {
             aws: AwsConfig::from_env(&env)?,
             retry: env.retry_policy()?,
@@ -34,8 +36,16 @@ impl Config {
             allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
             extra_ca_pem: env.file("WEBHOOKS_EXTRA_CA_FILE")?,
             concurrency: env.at_least("WEBHOOKS_CONCURRENCY", 16, 1)?,
-            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", 3600.0)?,
-            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", 5.0 * 86_400.0)?,
+            failing_after: env.secs(
+                "WEBHOOKS_FAILING_AFTER_SECONDS",
+                d.failing_after.as_secs_f64(),
+            )?,
+            disable_after: env.secs(
+                "WEBHOOKS_DISABLE_AFTER_SECONDS",
+                d.disable_after.as_secs_f64(),
+            )?,
+            // The service holds every retry in its queue by default (SQLite); SQS must not
+            // hide a message for longer than SQS's own delay cap (template.yaml says so too).
             park_after: env.secs("WEBHOOKS_PARK_AFTER_SECONDS", 900.0)?,
         })
     }
