@@ -41,18 +41,9 @@ impl Config {
                 require_https: env.flag("WEBHOOKS_REQUIRE_HTTPS", true)?,
                 allow_private: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
             },
-            rotation_grace: env.secs(
-                "WEBHOOKS_ROTATION_GRACE_SECONDS",
-                d.rotation_grace.as_secs_f64(),
-            )?,
-            failing_after: env.secs(
-                "WEBHOOKS_FAILING_AFTER_SECONDS",
-                d.failing_after.as_secs_f64(),
-            )?,
-            disable_after: env.secs(
-                "WEBHOOKS_DISABLE_AFTER_SECONDS",
-                d.disable_after.as_secs_f64(),
-            )?,
+            rotation_grace: env.secs("WEBHOOKS_ROTATION_GRACE_SECONDS", d.rotation_grace)?,
+            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", d.failing_after)?,
+            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", d.disable_after)?,
         })
     }
 }

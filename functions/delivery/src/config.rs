@@ -36,17 +36,11 @@ impl Config {
             allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", false)?,
             extra_ca_pem: env.file("WEBHOOKS_EXTRA_CA_FILE")?,
             concurrency: env.at_least("WEBHOOKS_CONCURRENCY", 16, 1)?,
-            failing_after: env.secs(
-                "WEBHOOKS_FAILING_AFTER_SECONDS",
-                d.failing_after.as_secs_f64(),
-            )?,
-            disable_after: env.secs(
-                "WEBHOOKS_DISABLE_AFTER_SECONDS",
-                d.disable_after.as_secs_f64(),
-            )?,
+            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", d.failing_after)?,
+            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", d.disable_after)?,
             // The service holds every retry in its queue by default (SQLite); SQS must not
             // hide a message for longer than SQS's own delay cap (template.yaml says so too).
-            park_after: env.secs("WEBHOOKS_PARK_AFTER_SECONDS", 900.0)?,
+            park_after: env.secs("WEBHOOKS_PARK_AFTER_SECONDS", Duration::from_secs(900))?,
         })
     }
 }

@@ -94,7 +94,6 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env::new(get);
         let (admin, worker) = (AdminConfig::default(), WorkerConfig::default());
-        let secs = |name: &'static str, d: Duration| env.secs(name, d.as_secs_f64());
         Ok(Self {
             listen: env.parse("WEBHOOKS_LISTEN", SocketAddr::from(([127, 0, 0, 1], 3000)))?,
             db: env
@@ -117,9 +116,9 @@ impl Config {
             concurrency: env.at_least("WEBHOOKS_CONCURRENCY", worker.concurrency, 1)?,
             catalog_file: env.opt("WEBHOOKS_EVENT_TYPES_FILE").map(PathBuf::from),
             dev_receiver: env.flag("WEBHOOKS_DEV_RECEIVER", true)?,
-            rotation_grace: secs("WEBHOOKS_ROTATION_GRACE_SECONDS", admin.rotation_grace)?,
-            disable_after: secs("WEBHOOKS_DISABLE_AFTER_SECONDS", admin.disable_after)?,
-            failing_after: secs("WEBHOOKS_FAILING_AFTER_SECONDS", admin.failing_after)?,
+            rotation_grace: env.secs("WEBHOOKS_ROTATION_GRACE_SECONDS", admin.rotation_grace)?,
+            disable_after: env.secs("WEBHOOKS_DISABLE_AFTER_SECONDS", admin.disable_after)?,
+            failing_after: env.secs("WEBHOOKS_FAILING_AFTER_SECONDS", admin.failing_after)?,
             retention_days: env.at_least("WEBHOOKS_RETENTION_DAYS", 30, 1)?,
             smtp_url: env.opt("WEBHOOKS_SMTP_URL"),
             mail_from: env

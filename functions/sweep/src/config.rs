@@ -18,14 +18,8 @@ impl Config {
         Ok(Self {
             aws: AwsConfig::from_env(&env)?,
             sweep: SweepConfig {
-                overdue_after: env.secs(
-                    "WEBHOOKS_SWEEP_OVERDUE_SECONDS",
-                    d.overdue_after.as_secs_f64(),
-                )?,
-                wake_ahead: env.secs(
-                    "WEBHOOKS_SWEEP_WAKE_AHEAD_SECONDS",
-                    d.wake_ahead.as_secs_f64(),
-                )?,
+                overdue_after: env.secs("WEBHOOKS_SWEEP_OVERDUE_SECONDS", d.overdue_after)?,
+                wake_ahead: env.secs("WEBHOOKS_SWEEP_WAKE_AHEAD_SECONDS", d.wake_ahead)?,
                 ..d
             },
         })

@@ -88,8 +88,8 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 
     /// A non-negative number of seconds (fractions allowed), or `default` when unset.
-    pub fn secs(&self, var: &'static str, default: f64) -> Result<Duration, ConfigError> {
-        let v: f64 = self.parse(var, default)?;
+    pub fn secs(&self, var: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+        let v: f64 = self.parse(var, default.as_secs_f64())?;
         if v.is_finite() && v >= 0.0 {
             Ok(Duration::from_secs_f64(v))
         } else {
@@ -119,7 +119,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn retry_policy(&self) -> Result<RetryPolicy, ConfigError> {
         let max = self.parse("WEBHOOKS_MAX_ATTEMPTS", MAX_ATTEMPTS)?;
         let d = RetryPolicy::default();
-        let base = self.secs("WEBHOOKS_RETRY_BASE_SECONDS", d.base.as_secs_f64())?;
+        let base = self.secs("WEBHOOKS_RETRY_BASE_SECONDS", d.base)?;
         let factor = self.parse("WEBHOOKS_RETRY_FACTOR", d.factor)?;
         RetryPolicy::new(max, base, factor)
             .map_err(|m| ConfigError::new("WEBHOOKS_MAX_ATTEMPTS / WEBHOOKS_RETRY_FACTOR", m))

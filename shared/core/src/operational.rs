@@ -122,48 +122,29 @@ impl OperationalData {
             violations: Vec::new(),
         }
     }
-
-    /// The endpoint an operational event is about, read from its `event_data`.
-    pub fn about_endpoint(event_data: &serde_json::Value) -> Option<&str> {
-        event_data.get("endpoint_id")?.as_str()
-    }
 }
 
 fn after(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
-/// Whether a failed attempt at `now` should announce that `endpoint` is failing: enabled,
-/// failing for at least `failing_after`, and not yet announced for this run of failures
-/// (runs are told apart by their start, `failing_since`).
-pub fn should_announce_failing(
-    endpoint: &Endpoint,
-    now: DateTime<Utc>,
-    failing_after: Duration,
-) -> bool {
-    match endpoint.failing_since {
-        Some(since) if endpoint.enabled => {
-            now - since >= after(failing_after) && endpoint.failing_announced < Some(since)
-        }
-        _ => false,
-    }
-}
-
-/// `WEBHOOK_ENDPOINT_FAILING` about `endpoint` after the failed `attempt`. Its `event_id`
-/// names the run of failures, so a second announcement of one run is a duplicate.
+/// `WEBHOOK_ENDPOINT_FAILING` about `endpoint`, failing since `since`, after the failed
+/// `attempt`. Its `event_id` names the run of failures, so a second announcement of one
+/// run is a duplicate.
 pub fn endpoint_failing(
     endpoint: &Endpoint,
+    since: DateTime<Utc>,
     attempt: &Attempt,
     disable_after: Duration,
-) -> Option<ValidEvent> {
-    let since = endpoint.failing_since?;
+) -> ValidEvent {
     let data = OperationalData {
+        failing_since: Some(since),
         disable_at: Some(since + after(disable_after)),
         last_error: LastError::of(attempt),
         ..OperationalData::about(endpoint)
     };
     let id = format!("failing:{}:{}", endpoint.id, since.timestamp_millis());
-    Some(data.event(endpoint, ENDPOINT_FAILING, id))
+    data.event(endpoint, ENDPOINT_FAILING, id)
 }
 
 /// `WEBHOOK_ENDPOINT_DISABLED` about `endpoint`, disabled at its version `version`.
@@ -214,7 +195,7 @@ pub fn recipients(
     subscribers: &[EndpointId],
 ) -> Vec<EndpointId> {
     let about = is_service_type(event_type)
-        .then(|| OperationalData::about_endpoint(event_data))
+        .then(|| event_data.get("endpoint_id")?.as_str())
         .flatten();
     (subscribers.iter())
         .filter(|id| Some(id.as_str()) != about)

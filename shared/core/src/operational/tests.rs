@@ -33,32 +33,14 @@ fn failed_attempt(number: u32) -> Attempt {
 }
 
 #[test]
-fn failing_is_announced_once_per_run_of_failures() {
-    let hour = Duration::from_secs(3600);
-    // (enabled, failing since, announced for, now) → announce
-    let table = [
-        (true, None, None, 100, false),
-        (true, Some(0), None, 59, false),
-        (true, Some(0), None, 60, true),
-        (true, Some(0), Some(0), 600, false),
-        // A new run (the endpoint recovered in between) is announced again.
-        (true, Some(200), Some(0), 260, true),
-        (false, Some(0), None, 600, false),
-    ];
-    for (enabled, since, announced, now, want) in table {
-        let e = endpoint(enabled, since, announced);
-        assert_eq!(
-            should_announce_failing(&e, t(now), hour),
-            want,
-            "{enabled} {since:?} {announced:?} {now}"
-        );
-    }
-}
-
-#[test]
 fn failing_event_names_its_run_and_says_when_the_endpoint_will_be_disabled() {
     let e = endpoint(true, Some(0), None);
-    let ev = endpoint_failing(&e, &failed_attempt(3), Duration::from_secs(5 * 86_400)).unwrap();
+    let ev = endpoint_failing(
+        &e,
+        t(0),
+        &failed_attempt(3),
+        Duration::from_secs(5 * 86_400),
+    );
     assert_eq!(ev.event_type, ENDPOINT_FAILING);
     assert_eq!(
         ev.event_id.as_deref(),
@@ -66,13 +48,8 @@ fn failing_event_names_its_run_and_says_when_the_endpoint_will_be_disabled() {
     );
     let data: OperationalData = serde_json::from_value(ev.event_data).unwrap();
     assert_eq!(data.disable_at, Some(t(5 * 24 * 60)));
+    assert_eq!(data.failing_since, Some(t(0)));
     assert_eq!(data.last_error.unwrap().status_code, Some(503));
-    assert!(endpoint_failing(
-        &endpoint(true, None, None),
-        &failed_attempt(1),
-        Duration::ZERO
-    )
-    .is_none());
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Admin use cases: endpoint management (secret shown once) and reads of the delivery log.
 
-use super::Stores;
+use super::{Announcer, Stores};
 use crate::catalog::{Catalog, EventType};
 use crate::error::{CoreError, StoreError};
 use crate::filter::{FilterTrial, FilterVerdict};
@@ -91,7 +91,7 @@ pub struct AdminService {
     stores: Stores,
     catalog: Arc<Catalog>,
     config: AdminConfig,
-    events: Option<Arc<dyn EventPublisher>>,
+    events: Announcer,
 }
 
 fn endpoint_id(raw: &str) -> Result<EndpointId, CoreError> {
@@ -120,14 +120,14 @@ impl AdminService {
             stores,
             catalog,
             config,
-            events: None,
+            events: Announcer::default(),
         }
     }
 
     /// Announces endpoints disabled by an admin (`WEBHOOK_ENDPOINT_DISABLED`) through
     /// `events`; with `None`, nothing is announced.
     pub fn with_events(mut self, events: Option<Arc<dyn EventPublisher>>) -> Self {
-        self.events = events;
+        self.events = Announcer::new(events);
         self
     }
 
@@ -244,7 +244,9 @@ impl AdminService {
             match self.stores.endpoints.update(&ep).await {
                 Ok(()) => {
                     if was_enabled && !ep.enabled {
-                        self.announce_disabled(&ep).await;
+                        let reason = DisabledReason::Manual;
+                        let event = operational::endpoint_disabled(&ep, ep.version, reason, None);
+                        self.events.publish(event).await;
                     }
                     return Ok(self.out(ep));
                 }
@@ -253,18 +255,6 @@ impl AdminService {
             }
         }
         Err(CoreError::Conflict)
-    }
-
-    /// Publishes `WEBHOOK_ENDPOINT_DISABLED` for an endpoint an admin just disabled; a
-    /// failure is logged, never returned (the endpoint is disabled either way).
-    async fn announce_disabled(&self, ep: &Endpoint) {
-        let Some(events) = &self.events else {
-            return;
-        };
-        let event = operational::endpoint_disabled(ep, ep.version, DisabledReason::Manual, None);
-        if let Err(e) = events.publish(event).await {
-            tracing::error!(tenant = %ep.tenant, endpoint_id = %ep.id, error = %e, "operational event not published");
-        }
     }
 
     /// Replaces the endpoint's secret. The new one is returned once; the old one keeps

@@ -123,6 +123,8 @@ pub enum Escalation {
 }
 
 /// The escalation a failed attempt at `at` brings for `endpoint`, as it was read before it.
+/// Runs of failures are told apart by their start (`failing_since`): a run is announced
+/// once, when `failing_announced` is older than its start.
 pub fn escalation(
     endpoint: &Endpoint,
     at: DateTime<Utc>,
@@ -132,9 +134,10 @@ pub fn escalation(
     let Some(since) = endpoint.failing_since.filter(|_| endpoint.enabled) else {
         return Escalation::None;
     };
-    if (at - since).to_std().unwrap_or_default() >= disable_after {
+    let failing_for = (at - since).to_std().unwrap_or_default();
+    if failing_for >= disable_after {
         Escalation::Disable(since)
-    } else if crate::operational::should_announce_failing(endpoint, at, failing_after) {
+    } else if failing_for >= failing_after && endpoint.failing_announced < Some(since) {
         Escalation::AnnounceFailing(since)
     } else {
         Escalation::None

@@ -2,14 +2,13 @@
 //! about what comes next, which the queue consumer (local worker or Lambda) carries out.
 
 use super::decide::{self, EARLY_SLACK};
-use super::Stores;
+use super::{Announcer, Stores};
 use crate::error::{CoreError, StoreError};
 use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, MessageMeta, Payload};
 use crate::operational::{self, DisabledReason};
 use crate::ports::{EventPublisher, OutboundRequest, SendResult, WebhookSender};
 use crate::retry::RetryPolicy;
 use crate::signing::signature_headers;
-use crate::validation::ValidEvent;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use std::sync::Arc;
@@ -91,7 +90,7 @@ pub struct DeliveryService {
     stores: Stores,
     sender: Arc<dyn WebhookSender>,
     config: DeliveryConfig,
-    events: Option<Arc<dyn EventPublisher>>,
+    events: Announcer,
 }
 
 impl DeliveryService {
@@ -100,14 +99,14 @@ impl DeliveryService {
             stores,
             sender,
             config,
-            events: None,
+            events: Announcer::default(),
         }
     }
 
     /// Publishes operational events (failing, disabled, message failed) through `events`;
     /// with `None`, none are sent.
     pub fn with_events(mut self, events: Option<Arc<dyn EventPublisher>>) -> Self {
-        self.events = events;
+        self.events = Announcer::new(events);
         self
     }
 
@@ -143,16 +142,15 @@ impl DeliveryService {
         let (status_after, result, next_at) =
             decide::settle(outcome, next, self.config.park_after, now());
         let log = &self.stores.log;
-        match (log.record_attempt(
+        let recorded = log.record_attempt(
             tenant,
             ep_id,
             &payload.meta,
             &attempt,
             status_after,
             next_at,
-        ))
-        .await
-        {
+        );
+        match recorded.await {
             Ok(()) => {}
             // Another copy of the task recorded this attempt first (a queue may hand one
             // message out twice). If the delivery is still pending, that copy scheduled the
@@ -250,7 +248,7 @@ impl DeliveryService {
     ) -> Result<(), CoreError> {
         if status_after == DeliveryStatus::Failed {
             if let Some(event) = operational::message_failed(endpoint, message, attempt) {
-                self.publish(event).await;
+                self.events.publish(event).await;
             }
         }
         let (failing_after, disable_after) = (self.config.failing_after, self.config.disable_after);
@@ -260,39 +258,17 @@ impl DeliveryService {
             decide::Escalation::AnnounceFailing(since) => {
                 // Published first: if the mark is then lost, the next failure publishes the
                 // same event id again, which ingest drops as a duplicate.
-                let event = operational::endpoint_failing(endpoint, attempt, disable_after);
-                if let Some(event) = event {
-                    if self.publish(event).await {
-                        let (tenant, id) = (&endpoint.tenant, &endpoint.id);
-                        if let Err(e) = self
-                            .stores
-                            .endpoints
-                            .announce_failing(tenant, id, since)
-                            .await
-                        {
-                            tracing::warn!(tenant = %tenant, endpoint_id = %id, error = %e, "failing announcement not marked");
-                        }
+                let event = operational::endpoint_failing(endpoint, since, attempt, disable_after);
+                let (tenant, id) = (&endpoint.tenant, &endpoint.id);
+                if self.events.publish(event).await {
+                    let marked = self.stores.endpoints.announce_failing(tenant, id, since);
+                    if let Err(e) = marked.await {
+                        tracing::warn!(tenant = %tenant, endpoint_id = %id, error = %e, "failing announcement not marked");
                     }
                 }
             }
         }
         Ok(())
-    }
-
-    /// Publishes an operational event; `false` (and logged) if it could not be. Never
-    /// fails the delivery that caused it.
-    async fn publish(&self, event: ValidEvent) -> bool {
-        let Some(events) = &self.events else {
-            return false;
-        };
-        let (tenant, ty) = (event.tenant.clone(), event.event_type.clone());
-        match events.publish(event).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!(tenant = %tenant, event_type = %ty, error = %e, "operational event not published");
-                false
-            }
-        }
     }
 
     /// Disables `endpoint`, failing since `since`, recording why, and announces it.
@@ -320,7 +296,7 @@ impl DeliveryService {
                     let reason = DisabledReason::Failing;
                     let event =
                         operational::endpoint_disabled(endpoint, version + 1, reason, Some(last));
-                    self.publish(event).await;
+                    self.events.publish(event).await;
                     return Ok(());
                 }
                 Err(StoreError::Conflict) => match endpoints.get(tenant, id).await? {

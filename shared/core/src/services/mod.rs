@@ -23,9 +23,38 @@ use crate::error::StoreError;
 use crate::ids::EndpointId;
 use crate::model::{DeliveryTask, Message};
 use crate::ports::{
-    DeliveryLog, DeliveryReader, EndpointStore, MessageStore, SecretStore, TaskQueue,
+    DeliveryLog, DeliveryReader, EndpointStore, EventPublisher, MessageStore, SecretStore,
+    TaskQueue,
 };
+use crate::validation::ValidEvent;
 use std::sync::Arc;
+
+/// Where the services publish operational events ([`crate::operational`]): optional (a
+/// deployment without a publisher announces nothing), and never failing the use case that
+/// caused the event.
+#[derive(Clone, Default)]
+pub(crate) struct Announcer(Option<Arc<dyn EventPublisher>>);
+
+impl Announcer {
+    pub(crate) fn new(events: Option<Arc<dyn EventPublisher>>) -> Self {
+        Self(events)
+    }
+
+    /// Publishes `event`; `false` (and logged) if there is no publisher or it failed.
+    pub(crate) async fn publish(&self, event: ValidEvent) -> bool {
+        let Some(events) = &self.0 else {
+            return false;
+        };
+        let (tenant, ty) = (event.tenant.clone(), event.event_type.clone());
+        match events.publish(event).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(tenant = %tenant, event_type = %ty, error = %e, "operational event not published");
+                false
+            }
+        }
+    }
+}
 
 /// The adapters a deployment plugs into the services, built once at start-up.
 #[derive(Clone)]

@@ -232,6 +232,14 @@ fn a_failure_escalates_to_an_announcement_then_to_disabling() {
         (true, Some(0), None, 60, Escalation::None),
         (true, Some(0), None, 3600, Escalation::AnnounceFailing(t(0))),
         (true, Some(0), Some(0), 7200, Escalation::None),
+        // A new run (the endpoint recovered in between) is announced again.
+        (
+            true,
+            Some(9000),
+            Some(0),
+            12_600,
+            Escalation::AnnounceFailing(t(9000)),
+        ),
         (true, Some(0), Some(0), 5 * day, Escalation::Disable(t(0))),
         (true, Some(0), None, 5 * day, Escalation::Disable(t(0))),
         (false, Some(0), None, 6 * day, Escalation::None),
