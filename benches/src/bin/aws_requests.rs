@@ -293,7 +293,7 @@ async fn run(events: usize, fill: usize, url_path: &str, max_attempts: u32) -> (
     functions.reset();
 
     let ingest = IngestService::new(stores.clone(), Arc::new(Catalog::built_in()));
-    let sender = Arc::new(ReqwestSender::new(Duration::from_secs(5), true, None).unwrap());
+    let sender = Arc::new(ReqwestSender::new(Duration::from_secs(5), true, None, None).unwrap());
     // Retries come back after 1 s (the shortest SQS delay) so the run stays short.
     let delivery = DeliveryService::new(
         stores.clone(),

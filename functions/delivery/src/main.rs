@@ -20,6 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.http_timeout,
         config.allow_private_targets,
         config.extra_ca_pem.as_deref(),
+        None,
     )?);
     let delivery = DeliveryConfig {
         retry: config.retry,

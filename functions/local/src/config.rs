@@ -28,6 +28,9 @@ pub struct Config {
     /// `WEBHOOKS_EXTRA_CA_FILE`: PEM certificates of private CAs that receivers' certificates
     /// may chain to, beside the built-in Mozilla roots.
     pub extra_ca_pem: Option<Vec<u8>>,
+    /// `WEBHOOKS_PROXY_URL`: send every webhook through this egress proxy (`http://host:port`),
+    /// which then resolves host names and so owns that part of the SSRF guard.
+    pub proxy_url: Option<String>,
     /// `WEBHOOKS_REQUIRE_HTTPS`, default false locally.
     pub require_https: bool,
     /// `WEBHOOKS_MAX_ATTEMPTS` (≤ 5), `WEBHOOKS_RETRY_BASE_SECONDS`, `WEBHOOKS_RETRY_FACTOR`.
@@ -106,6 +109,7 @@ impl Config {
             ingest_token: env.opt("WEBHOOKS_INGEST_TOKEN"),
             allow_private_targets: env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", true)?,
             extra_ca_pem: env.file("WEBHOOKS_EXTRA_CA_FILE")?,
+            proxy_url: env.opt("WEBHOOKS_PROXY_URL"),
             require_https: env.flag("WEBHOOKS_REQUIRE_HTTPS", false)?,
             retry: env.retry_policy()?,
             http_timeout: Duration::from_millis(env.at_least(

@@ -179,6 +179,7 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         config.http_timeout,
         config.allow_private_targets,
         config.extra_ca_pem.as_deref(),
+        config.proxy_url.as_deref(),
     )
     .map_err(|e| StartError::Http(e.to_string()))?;
     let delivery = DeliveryService::new(

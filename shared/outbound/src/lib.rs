@@ -97,13 +97,22 @@ impl ReqwestSender {
     /// Builds the client once; reuse it for every request (connection reuse). It trusts the
     /// Mozilla root certificates compiled in (webpki-roots: the same on a laptop and on
     /// Lambda, whatever the system store holds), plus `extra_roots_pem`, PEM certificates of
-    /// private CAs an operator chose to trust.
+    /// private CAs an operator chose to trust. With `proxy` (an `http://host:port` egress
+    /// proxy), every request goes through it, and the proxy resolves host names: checking
+    /// what names point at is then its job (literal addresses are still checked here).
     pub fn new(
         timeout: Duration,
         allow_private: bool,
         extra_roots_pem: Option<&[u8]>,
+        proxy: Option<&str>,
     ) -> Result<Self, reqwest::Error> {
-        Self::build(timeout, allow_private, Lookup::System, extra_roots_pem)
+        Self::build(
+            timeout,
+            allow_private,
+            Lookup::System,
+            extra_roots_pem,
+            proxy,
+        )
     }
 
     fn build(
@@ -111,14 +120,19 @@ impl ReqwestSender {
         allow_private: bool,
         lookup: Lookup,
         extra_roots_pem: Option<&[u8]>,
+        proxy: Option<&str>,
     ) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("pp-svc-webhooks/", env!("CARGO_PKG_VERSION")))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .no_proxy();
+            .pool_idle_timeout(Duration::from_secs(60));
+        builder = match proxy {
+            Some(p) => builder.proxy(reqwest::Proxy::all(p)?),
+            // The environment's proxy variables are not a webhook setting.
+            None => builder.no_proxy(),
+        };
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver(lookup)));
         }
@@ -313,7 +327,7 @@ mod tests {
                 }),
             );
         let addr = serve(app).await;
-        let s = ReqwestSender::new(Duration::from_millis(300), true, None).unwrap();
+        let s = ReqwestSender::new(Duration::from_millis(300), true, None, None).unwrap();
 
         let r = s.send(request(format!("http://{addr}/ok"))).await;
         assert_eq!((r.status, r.error), (Some(200), None));
@@ -330,12 +344,41 @@ mod tests {
         assert_eq!((r.status, r.error), (None, Some(FailureKind::Timeout)));
     }
 
+    /// Through a proxy, the request names the receiver's URL and the proxy looks the name
+    /// up: `.invalid` never resolves, so only the proxy can have answered.
+    #[tokio::test]
+    async fn a_proxy_carries_requests_and_resolves_names() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let proxy = axum::Router::new().fallback(move |uri: axum::http::Uri| async move {
+            log.lock().unwrap().push(uri.to_string());
+            axum::http::StatusCode::NO_CONTENT
+        });
+        let addr = serve(proxy).await;
+        let s = ReqwestSender::new(
+            Duration::from_secs(2),
+            false,
+            None,
+            Some(&format!("http://{addr}")),
+        )
+        .unwrap();
+        let r = s.send(request("http://hooks.invalid/in?x=1".into())).await;
+        assert_eq!((r.status, r.error), (Some(204), None));
+        assert_eq!(*seen.lock().unwrap(), ["http://hooks.invalid/in?x=1"]);
+        let r = s.send(request("http://10.0.0.1/in".into())).await;
+        assert_eq!(
+            r.error,
+            Some(FailureKind::Blocked),
+            "literal addresses are still checked"
+        );
+    }
+
     #[tokio::test]
     async fn connection_refused_is_a_connect_failure() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let s = ReqwestSender::new(Duration::from_secs(2), true, None).unwrap();
+        let s = ReqwestSender::new(Duration::from_secs(2), true, None, None).unwrap();
         let r = s.send(request(format!("http://{addr}/"))).await;
         assert_eq!(r.error, Some(FailureKind::Connect));
     }
@@ -367,7 +410,8 @@ mod tests {
                 .map(|(h, a)| (h.to_string(), a.clone()))
                 .collect(),
         ));
-        let sender = ReqwestSender::build(Duration::from_secs(2), false, lookup, None).unwrap();
+        let sender =
+            ReqwestSender::build(Duration::from_secs(2), false, lookup, None, None).unwrap();
         for (host, _) in &table {
             let url = format!("http://{host}:{}/", addr.port());
             let r = sender.send(request(url.clone())).await;
@@ -384,7 +428,7 @@ mod tests {
     #[tokio::test]
     async fn private_targets_are_blocked_unless_allowed() {
         let addr = serve(axum::Router::new().route("/", post(|| async { "ok" }))).await;
-        let guarded = ReqwestSender::new(Duration::from_secs(2), false, None).unwrap();
+        let guarded = ReqwestSender::new(Duration::from_secs(2), false, None, None).unwrap();
         for url in [
             format!("http://{addr}/"),
             format!("http://localhost:{}/", addr.port()),
@@ -396,7 +440,7 @@ mod tests {
             assert_eq!(r.error, Some(FailureKind::Blocked), "{url}");
             assert!(r.excerpt.unwrap().starts_with("target blocked: "), "{url}");
         }
-        let open = ReqwestSender::new(Duration::from_secs(2), true, None).unwrap();
+        let open = ReqwestSender::new(Duration::from_secs(2), true, None, None).unwrap();
         assert_eq!(
             open.send(request(format!("http://{addr}/"))).await.status,
             Some(200)
