@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README). It installs and starts what the tests need itself — a
-# Python virtualenv with moto, cfn-lint, the SAM CLI, cargo-lambda, zig and standardwebhooks,
-# a moto server on 127.0.0.1, Debian's chromium and playwright-core, cargo-fuzz — so it
-# works the same on a fresh machine and in CI.
+# Python virtualenv with moto, cfn-lint, the SAM CLI, cargo-lambda, zig, standardwebhooks and
+# Schemathesis, a moto server on 127.0.0.1, Debian's chromium and playwright-core,
+# cargo-fuzz — so it works the same on a fresh machine and in CI.
 #
 #   ./infra/test.sh          everything (what CI runs)
 #   ./infra/test.sh --fast   the fast loop: Rust unit, service and SQLite tests and the local
@@ -40,6 +40,8 @@ echo "== cargo test: unit, port contract suites (SQLite and moto), handlers, end
 cargo test --workspace --locked --all-targets \
   --features webhooks-aws/moto,webhooks-ingest-fn/moto,webhooks-tests/moto
 
+echo "== OpenAPI conformance: Schemathesis against the local binary (every check but ignored_auth)"
+tests/openapi/run.sh target/debug/pp-svc-webhooks
 echo "== receivers' guide snippets (Python, Node.js) against a real delivery"
 .venv/bin/python tests/receivers/run.py target/debug/pp-svc-webhooks
 echo "== admin UI journey in headless chromium"

@@ -25,11 +25,14 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                     ApiError {
                         errors: vec![FieldError::new(
                             "body",
+                            "body.too_large",
                             format!("exceeds {} bytes", crate::MAX_BODY_BYTES),
-                        )],
+                        )
+                        .with("max", crate::MAX_BODY_BYTES)],
                         ..ApiError::new(
                             status,
                             "urn:problem:too-large",
+                            "too_large",
                             "Payload too large",
                             "body: too large",
                         )
@@ -38,6 +41,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                     ApiError::new(
                         status,
                         "urn:problem:bad-body",
+                        "bad_body",
                         "Unreadable body",
                         rej.body_text(),
                     )
@@ -71,7 +75,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             .map(Query)
             .map_err(|e| {
                 let field = e.path().to_string();
-                ApiError::invalid(vec![FieldError::new(field, e.into_inner().to_string())])
+                let detail = e.into_inner().to_string();
+                ApiError::invalid(vec![FieldError::new(
+                    field,
+                    "query.invalid",
+                    detail.clone(),
+                )
+                .with("detail", detail)])
             })
     }
 }

@@ -43,20 +43,20 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "urn:problem:method-not-allowed",
+        "method_not_allowed",
         "Method not allowed",
         "this route does not accept that method",
     )
 }
 
 #[utoipa::path(get, path = "/v1/event-types", tag = "catalog", security(("bearer" = [])),
-    responses((status = 200, description = "The event-type catalog", body = List<EventType>), (status = 401, body = ApiError)))]
+    responses((status = 200, description = "The event-type catalog", body = List<EventType>)))]
 pub async fn event_types(State(s): State<AppState>, AdminOf(_): AdminOf) -> impl IntoResponse {
     list(s.admin.event_types())
 }
 
 #[utoipa::path(get, path = "/v1/event-types/{name}", tag = "catalog", security(("bearer" = [])), params(("name" = String, Path)),
-    responses((status = 200, description = "One event type with its JSON Schema (the OpenAPI document has each as a component `EventData_<name>`)", body = EventType),
-        (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "One event type with its JSON Schema (the OpenAPI document has each as a component `EventData_<name>`)", body = EventType)))]
 pub async fn event_type(
     State(s): State<AppState>,
     AdminOf(_): AdminOf,
@@ -67,7 +67,7 @@ pub async fn event_type(
 
 #[utoipa::path(post, path = "/v1/filters/evaluate", tag = "endpoints", security(("bearer" = [])), request_body = FilterTrial,
     responses((status = 200, description = "Whether the fan-out would send this event to an endpoint with this filter (`error` when the filter cannot be evaluated on it: not sent)", body = FilterVerdict),
-        (status = 400, description = "The filter does not compile (`filter`, with the position), or an unknown event type", body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+        (status = 400, description = "The filter does not compile (`filter`, with the position), or an unknown event type", body = ApiError)))]
 pub async fn evaluate_filter(
     State(s): State<AppState>,
     AdminOf(_): AdminOf,
@@ -77,7 +77,7 @@ pub async fn evaluate_filter(
 }
 
 #[utoipa::path(get, path = "/v1/endpoints", tag = "endpoints", security(("bearer" = [])),
-    responses((status = 200, description = "The tenant's endpoints with counters", body = List<EndpointOut>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+    responses((status = 200, description = "The tenant's endpoints with counters", body = List<EndpointOut>)))]
 pub async fn list_endpoints(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -86,7 +86,7 @@ pub async fn list_endpoints(
 }
 
 #[utoipa::path(post, path = "/v1/endpoints", tag = "endpoints", security(("bearer" = [])), request_body = EndpointIn,
-    responses((status = 201, description = "Created; `secret` is shown this once", body = EndpointOut), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+    responses((status = 201, description = "Created; `secret` is shown this once", body = EndpointOut)))]
 pub async fn create_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -99,7 +99,7 @@ pub async fn create_endpoint(
 }
 
 #[utoipa::path(get, path = "/v1/endpoints/{id}", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = EndpointOut), (status = 404, body = ApiError)))]
+    responses((status = 200, body = EndpointOut)))]
 pub async fn get_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -109,7 +109,7 @@ pub async fn get_endpoint(
 }
 
 #[utoipa::path(patch, path = "/v1/endpoints/{id}", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)), request_body = EndpointPatch,
-    responses((status = 200, body = EndpointOut), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 200, body = EndpointOut), (status = 409, body = ApiError)))]
 pub async fn update_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -120,7 +120,7 @@ pub async fn update_endpoint(
 }
 
 #[utoipa::path(delete, path = "/v1/endpoints/{id}", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 204, description = "Deleted with its secret and log"), (status = 404, body = ApiError)))]
+    responses((status = 204, description = "Deleted with its secret and log")))]
 pub async fn delete_endpoint(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -131,7 +131,7 @@ pub async fn delete_endpoint(
 }
 
 #[utoipa::path(post, path = "/v1/endpoints/{id}/rotate-secret", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "New secret, shown this once; the old one signs too during the grace period", body = EndpointOut), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "New secret, shown this once; the old one signs too during the grace period", body = EndpointOut)))]
 pub async fn rotate_secret(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -141,7 +141,7 @@ pub async fn rotate_secret(
 }
 
 #[utoipa::path(post, path = "/v1/endpoints/{id}/test", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 202, description = "A WEBHOOK_TEST event was queued for this endpoint", body = IngestReceipt), (status = 404, body = ApiError)))]
+    responses((status = 202, description = "A WEBHOOK_TEST event was queued for this endpoint", body = IngestReceipt)))]
 pub async fn send_test(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -155,7 +155,7 @@ pub async fn send_test(
 
 #[utoipa::path(post, path = "/v1/endpoints/{id}/messages/{msg_id}/replay", tag = "delivery log", security(("bearer" = [])),
     params(("id" = String, Path), ("msg_id" = String, Path)),
-    responses((status = 202, description = "A new series of attempts was queued"), (status = 404, body = ApiError), (status = 409, description = "The message is not failed", body = ApiError)))]
+    responses((status = 202, description = "A new series of attempts was queued"), (status = 409, description = "The message is not failed", body = ApiError)))]
 pub async fn replay(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -169,7 +169,7 @@ pub async fn replay(
 }
 
 #[utoipa::path(post, path = "/v1/endpoints/{id}/recount", tag = "endpoints", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "The endpoint's counters rebuilt from its retained delivery log (on AWS they otherwise trail the log by a few seconds)", body = Counters), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "The endpoint's counters rebuilt from its retained delivery log (on AWS they otherwise trail the log by a few seconds)", body = Counters)))]
 pub async fn recount(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -178,36 +178,24 @@ pub async fn recount(
     Ok(Json(s.admin.recount(&t, &id).await?))
 }
 
-/// `since` may come as a query parameter or in a JSON body.
-#[derive(Deserialize, Default, utoipa::ToSchema, utoipa::IntoParams)]
+/// Body of `POST /v1/endpoints/{id}/recover`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 pub struct RecoverIn {
-    since: Option<DateTime<Utc>>,
+    /// Replay the failed messages created at or after this date-time (RFC 3339).
+    since: DateTime<Utc>,
 }
 
 #[utoipa::path(post, path = "/v1/endpoints/{id}/recover", tag = "delivery log", security(("bearer" = [])),
-    params(("id" = String, Path), RecoverIn), request_body(content = Option<RecoverIn>, description = "`since`, if not given as a query parameter"),
-    responses((status = 202, body = RecoverReport), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+    params(("id" = String, Path)), request_body = RecoverIn,
+    responses((status = 202, body = RecoverReport)))]
 pub async fn recover(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
     Path(id): Path<String>,
-    Query(q): Query<RecoverIn>,
     deadline: Option<axum::Extension<crate::Deadline>>,
-    Body(raw): Body,
+    JsonBody(RecoverIn { since }): JsonBody<RecoverIn>,
 ) -> ApiResult<impl IntoResponse> {
-    let body: RecoverIn = if raw.iter().all(u8::is_ascii_whitespace) {
-        RecoverIn::default()
-    } else {
-        webhooks_core::validation::decode_json(&raw)?
-    };
-    let since = q.since.or(body.since).ok_or_else(|| {
-        ApiError::invalid(vec![webhooks_core::FieldError::new(
-            "since",
-            "required: an RFC 3339 date-time",
-        )])
-    })?;
     Ok((
         StatusCode::ACCEPTED,
         Json(
@@ -229,7 +217,7 @@ pub struct LogQuery {
 
 #[utoipa::path(get, path = "/v1/endpoints/{id}/messages", tag = "delivery log", security(("bearer" = [])),
     params(("id" = String, Path), LogQuery),
-    responses((status = 200, description = "Newest first", body = Page<LogEntry>), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "Newest first", body = Page<LogEntry>)))]
 pub async fn list_messages(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -245,7 +233,7 @@ pub async fn list_messages(
 
 #[utoipa::path(get, path = "/v1/endpoints/{id}/messages/{msg_id}/attempts", tag = "delivery log", security(("bearer" = [])),
     params(("id" = String, Path), ("msg_id" = String, Path)),
-    responses((status = 200, body = List<Attempt>), (status = 404, body = ApiError)))]
+    responses((status = 200, body = List<Attempt>)))]
 pub async fn list_attempts(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -263,7 +251,7 @@ pub struct StatsQuery {
 
 #[utoipa::path(get, path = "/v1/endpoints/{id}/stats", tag = "delivery log", security(("bearer" = [])),
     params(("id" = String, Path), StatsQuery),
-    responses((status = 200, description = "Hourly buckets, oldest first", body = List<HourBucket>), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "Hourly buckets, oldest first", body = List<HourBucket>)))]
 pub async fn stats(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -278,7 +266,8 @@ pub async fn stats(
 pub struct MessagesQuery {
     /// The publisher's `event_id`: answers that event and its deliveries.
     event_id: Option<String>,
-    /// `failed`: the failed deliveries of every endpoint, newest first.
+    /// Without `event_id`: `failed` (the default), the failed deliveries of every
+    /// endpoint, newest first.
     status: Option<String>,
     /// With `status=failed`: messages created at or after this (default: 7 days ago).
     since: Option<DateTime<Utc>>,
@@ -296,8 +285,7 @@ pub enum MessagesAnswer {
 }
 
 #[utoipa::path(get, path = "/v1/messages", tag = "delivery log", security(("bearer" = [])), params(MessagesQuery),
-    responses((status = 200, description = "With `event_id`, the event and where each of its deliveries stands (`fan_out` 0 and `needed_types` when no endpoint took its type); with `status=failed`, a page of failed deliveries across endpoints", body = MessagesAnswer),
-        (status = 400, body = ApiError), (status = 404, description = "No retained event has this `event_id`", body = ApiError)))]
+    responses((status = 200, description = "With `event_id`, the event and where each of its deliveries stands (`fan_out` 0 and `needed_types` when no endpoint took its type); with `status=failed`, a page of failed deliveries across endpoints", body = MessagesAnswer), (status = 404, description = "No retained event has this `event_id`", body = ApiError)))]
 pub async fn search_messages(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -305,7 +293,7 @@ pub async fn search_messages(
 ) -> ApiResult<impl IntoResponse> {
     let answer = match (q.event_id, q.status.as_deref()) {
         (Some(event_id), _) => MessagesAnswer::Event(s.admin.find_event(&t, &event_id).await?),
-        (None, Some("failed")) => {
+        (None, None | Some("failed")) => {
             let since = q
                 .since
                 .unwrap_or_else(|| Utc::now() - chrono::TimeDelta::days(7));
@@ -314,10 +302,11 @@ pub async fn search_messages(
                 .await?;
             MessagesAnswer::Failed(page)
         }
-        (None, _) => {
+        (None, Some(_)) => {
             return Err(ApiError::invalid(vec![webhooks_core::FieldError::new(
-                "event_id",
-                "required, unless status=failed",
+                "status",
+                "status.unknown",
+                "must be failed, or omitted (with event_id, it is not used)",
             )]))
         }
     };
@@ -325,7 +314,7 @@ pub async fn search_messages(
 }
 
 #[utoipa::path(get, path = "/v1/messages/{msg_id}", tag = "delivery log", security(("bearer" = [])), params(("msg_id" = String, Path)),
-    responses((status = 200, body = MessageOut), (status = 404, body = ApiError)))]
+    responses((status = 200, body = MessageOut)))]
 pub async fn get_message(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -334,8 +323,8 @@ pub async fn get_message(
     Ok(Json(s.admin.get_message(&t, &msg).await?))
 }
 
-#[utoipa::path(post, path = "/v1/events", tag = "ingest", security(("bearer" = [])), request_body = webhooks_core::model::InboundEvent,
-    responses((status = 202, body = IngestReceipt), (status = 400, body = ApiError), (status = 413, body = ApiError), (status = 403, description = "Not a service token", body = ApiError)))]
+#[utoipa::path(post, path = "/v1/events", tag = "ingest", security(("service" = [])), request_body = webhooks_core::model::InboundEvent,
+    responses((status = 202, body = IngestReceipt), (status = 403, description = "Not a service token", body = ApiError)))]
 pub async fn ingest_event(
     State(s): State<AppState>,
     _: ServiceCaller,

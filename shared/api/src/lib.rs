@@ -6,6 +6,7 @@ pub mod auth;
 mod extract;
 mod handlers;
 mod notifications;
+pub mod openapi;
 pub mod problem;
 mod ui;
 
@@ -23,7 +24,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -45,27 +45,10 @@ pub struct AppState {
     pub ui_dir: Option<std::path::PathBuf>,
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "pp-svc-webhooks admin API",
-        description = "Manage webhook endpoints of an enseigne and browse their delivery log. \
-                       Errors are application/problem+json (RFC 9457)."
-    ),
-    tags(
-        (name = "endpoints", description = "Endpoints, secrets and test events"),
-        (name = "delivery log", description = "Messages, attempts, payloads, replay"),
-        (name = "catalog", description = "Event types"),
-        (name = "notifications", description = "Mails about failing and disabled endpoints and failed messages"),
-        (name = "ingest", description = "Publishing events (service token)")
-    )
-)]
-struct ApiDoc;
-
 /// The admin and ingest routes, each registered together with its OpenAPI operation, so
 /// a route cannot exist without being documented.
 fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(handlers::event_types))
         .routes(routes!(handlers::event_type))
         .routes(routes!(handlers::list_endpoints, handlers::create_endpoint))
@@ -93,38 +76,23 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::ingest_event))
 }
 
-/// The OpenAPI 3.1 document of the API, as served at `/openapi.json`.
+/// The OpenAPI 3.1 operations of the API, from the handlers' annotations; the served
+/// document ([`openapi::document`]) completes them.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api_routes().split_for_parts();
-    doc.components
-        .get_or_insert_with(Default::default)
-        .add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    doc
-}
-
-/// The OpenAPI document as served: [`openapi`], plus the JSON Schema of each event type's
-/// `event_data` as a component `EventData_<type>` (OpenAPI 3.1 schemas are JSON Schema).
-pub fn openapi_json(types: &[webhooks_core::catalog::EventType]) -> serde_json::Value {
-    let mut doc = serde_json::to_value(openapi()).unwrap_or_default();
-    let schemas = &mut doc["components"]["schemas"];
-    for t in types {
-        if let Some(mut schema) = t.schema.clone() {
-            if let Some(o) = schema.as_object_mut() {
-                o.remove("$schema");
-            }
-            schemas[format!("EventData_{}", t.name)] = schema;
-        }
-    }
+    openapi::add_security(&mut doc);
     doc
 }
 
 /// The API router with its state applied; callers may merge more routes (UI, dev tools).
 pub fn router(state: AppState) -> Router {
     let (api, _) = api_routes().split_for_parts();
-    let doc = Arc::new(openapi_json(&state.admin.event_types()));
+    let types = state.admin.event_types();
+    let doc = Arc::new(openapi::document(
+        openapi(),
+        &types,
+        state.admin.url_policy(),
+    ));
     let ui = ui::routes(state.ui_dir.clone());
     Router::new()
         .route("/health", get(handlers::health))

@@ -12,8 +12,7 @@ use serde::Deserialize;
 use webhooks_core::notify::{Notification, NotificationSettings};
 
 #[utoipa::path(get, path = "/v1/notifications", tag = "notifications", security(("bearer" = [])),
-    responses((status = 200, description = "Who is mailed about which operational events (no recipient until saved)", body = NotificationSettings),
-        (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+    responses((status = 200, description = "Who is mailed about which operational events (no recipient until saved)", body = NotificationSettings)))]
 pub async fn get_settings(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -23,8 +22,7 @@ pub async fn get_settings(
 
 #[utoipa::path(put, path = "/v1/notifications", tag = "notifications", security(("bearer" = [])), request_body = NotificationSettings,
     responses((status = 200, description = "Saved, normalised (addresses trimmed, duplicates removed)", body = NotificationSettings),
-        (status = 400, description = "More than 10 recipients, an address that is not one, or an event that is not operational", body = ApiError),
-        (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+        (status = 400, description = "More than 10 recipients, an address that is not one, or an event that is not operational", body = ApiError)))]
 pub async fn put_settings(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,
@@ -41,8 +39,7 @@ pub struct HistoryQuery {
 }
 
 #[utoipa::path(get, path = "/v1/notifications/history", tag = "notifications", security(("bearer" = [])), params(HistoryQuery),
-    responses((status = 200, description = "The latest notification mails, newest first: sent, logged (no mail service configured) or failed with the reason", body = List<Notification>),
-        (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+    responses((status = 200, description = "The latest notification mails, newest first: sent, logged (no mail service configured) or failed with the reason", body = List<Notification>)))]
 pub async fn history(
     State(s): State<AppState>,
     AdminOf(t): AdminOf,

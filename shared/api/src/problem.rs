@@ -7,17 +7,21 @@ use http::{header, HeaderValue, StatusCode};
 use serde::Serialize;
 use webhooks_core::{CoreError, FieldError, StoreError};
 
-/// An error response.
+/// An error response (RFC 9457): `code` is the stable machine code of the problem
+/// (`validation`, `not_found`, `conflict`, …), `errors` the invalid fields, each with its
+/// own code.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub title: &'static str,
+    pub code: &'static str,
     #[serde(serialize_with = "as_u16")]
     #[schema(value_type = u16)]
     pub status: StatusCode,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
 }
 
@@ -29,11 +33,13 @@ impl ApiError {
     pub fn new(
         status: StatusCode,
         kind: &'static str,
+        code: &'static str,
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
         Self {
             kind,
+            code,
             title,
             status,
             detail: detail.into(),
@@ -52,6 +58,7 @@ impl ApiError {
             ..Self::new(
                 StatusCode::BAD_REQUEST,
                 "urn:problem:validation",
+                "validation",
                 "Invalid request",
                 detail,
             )
@@ -62,6 +69,7 @@ impl ApiError {
         Self::new(
             StatusCode::NOT_FOUND,
             "urn:problem:not-found",
+            "not_found",
             "Not found",
             format!("{what} not found"),
         )
@@ -73,6 +81,7 @@ impl ApiError {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "urn:problem:timeout",
+            "timeout",
             "Timed out",
             "the request did not finish in time; check whether it took effect, then retry",
         )
@@ -82,6 +91,7 @@ impl ApiError {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "urn:problem:internal",
+            "internal",
             "Internal error",
             "an internal error occurred; it has been logged",
         )
@@ -96,20 +106,28 @@ impl From<CoreError> for ApiError {
             CoreError::Conflict => Self::new(
                 StatusCode::CONFLICT,
                 "urn:problem:conflict",
+                "conflict",
                 "Conflict",
                 "the resource was modified concurrently; reload and try again",
             ),
-            CoreError::InvalidState(why) => Self::new(
+            CoreError::InvalidState { code, message } => Self::new(
                 StatusCode::CONFLICT,
                 "urn:problem:invalid-state",
+                code,
                 "Conflict",
-                why,
+                message,
             ),
             CoreError::TooLarge { field, limit } => Self {
-                errors: vec![FieldError::new(field, format!("exceeds {limit} bytes"))],
+                errors: vec![FieldError::new(
+                    field,
+                    format!("{field}.too_large"),
+                    format!("exceeds {limit} bytes"),
+                )
+                .with("max", limit)],
                 ..Self::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "urn:problem:too-large",
+                    "too_large",
                     "Payload too large",
                     format!("{field}: exceeds {limit} bytes"),
                 )
@@ -117,6 +135,7 @@ impl From<CoreError> for ApiError {
             CoreError::Store(StoreError::Throttled) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "urn:problem:busy",
+                "busy",
                 "Busy",
                 "the service is busy; retry shortly",
             ),
@@ -134,12 +153,14 @@ impl From<AuthError> for ApiError {
             AuthError::Unauthenticated | AuthError::NoTenant => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "urn:problem:unauthenticated",
+                "unauthenticated",
                 "Unauthenticated",
                 e.to_string(),
             ),
             AuthError::Forbidden => Self::new(
                 StatusCode::FORBIDDEN,
                 "urn:problem:forbidden",
+                "forbidden",
                 "Forbidden",
                 e.to_string(),
             ),

@@ -85,8 +85,12 @@ impl Violation {
     pub fn field_error(&self) -> crate::error::FieldError {
         crate::error::FieldError::new(
             format!("event_data{}", self.pointer),
+            "event_data.schema",
             format!("{} ({})", self.message, self.rule),
         )
+        .with("pointer", self.pointer.as_str())
+        .with("rule", self.rule.as_str())
+        .with("detail", self.message.as_str())
     }
 }
 
@@ -143,7 +147,7 @@ impl Catalog {
             let v = jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft202012)
                 .should_validate_formats(true)
-                .build(schema)
+                .build(&spelled_out_types(schema.clone()))
                 .map_err(|e| CatalogError::Schema {
                     name: t.name.clone(),
                     message: e.to_string(),
@@ -208,6 +212,34 @@ fn is_event_type_name(s: &str) -> bool {
         && s.as_bytes()[0].is_ascii_uppercase()
 }
 
+/// `schema` with each list of types (`"type": ["integer", "null"]`) spelled as an `anyOf`
+/// of single types, which means the same. The validator's list form takes `348.0` for a
+/// non-integer, which JSON Schema (and its single-type form) counts as an integer.
+fn spelled_out_types(mut schema: serde_json::Value) -> serde_json::Value {
+    use serde_json::{json, Value};
+    if let Value::Object(o) = &mut schema {
+        if let Some(Value::Array(types)) = o.get("type").cloned() {
+            o.remove("type");
+            let any: Vec<Value> = types.into_iter().map(|t| json!({"type": t})).collect();
+            let spelled = json!({"anyOf": any});
+            match o.get_mut("allOf") {
+                Some(Value::Array(all)) => all.push(spelled),
+                _ => {
+                    o.insert("allOf".into(), json!([spelled]));
+                }
+            }
+        }
+        for v in o.values_mut() {
+            *v = spelled_out_types(v.take());
+        }
+    } else if let Value::Array(items) = &mut schema {
+        for v in items {
+            *v = spelled_out_types(v.take());
+        }
+    }
+    schema
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +281,25 @@ mod tests {
             Catalog::from_json(invalid),
             Err(CatalogError::Schema { .. })
         ));
+    }
+
+    /// A whole number written with a fraction (`348.0`) is an integer, also where a
+    /// property allows several types.
+    #[test]
+    fn type_lists_take_whole_numbers_as_integers() {
+        let schema =
+            serde_json::json!({"properties": {"n": {"type": ["integer", "null"], "minimum": 0}}});
+        let v = jsonschema::validator_for(&spelled_out_types(schema)).unwrap();
+        for (n, valid) in [
+            (serde_json::json!(348), true),
+            (serde_json::json!(348.0), true),
+            (serde_json::json!(null), true),
+            (serde_json::json!(3.5), false),
+            (serde_json::json!(-1), false),
+            (serde_json::json!("348"), false),
+        ] {
+            assert_eq!(v.is_valid(&serde_json::json!({ "n": n })), valid, "{n}");
+        }
     }
 
     #[test]

@@ -3,20 +3,68 @@
 
 use serde::Serialize;
 
-/// One invalid field of a request: `field` is a JSON path such as `event_types[2]`.
+/// One invalid field of a request: `field` is a JSON path such as `event_types[2]`, `code`
+/// a stable machine code such as `url.not_absolute` (the UI translates it), `message` the
+/// same in English for API users, and `params` the values the message names (`max`, …).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
+    pub code: String,
     pub message: String,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, required = false))]
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
+            code: code.into(),
             message: message.into(),
+            params: serde_json::Map::new(),
         }
+    }
+
+    /// `field` outside `min..=max`: code `<field>.out_of_range`.
+    pub fn range(field: &str, min: u64, max: u64) -> Self {
+        Self::new(
+            field,
+            format!("{field}.out_of_range"),
+            format!("must be between {min} and {max}"),
+        )
+        .with("min", min)
+        .with("max", max)
+    }
+
+    /// `field` longer than `max` characters: code `<field>.too_long`.
+    pub fn too_long(field: &str, max: usize) -> Self {
+        Self::new(
+            field,
+            format!("{field}.too_long"),
+            format!("must be at most {max} characters"),
+        )
+        .with("max", max)
+    }
+
+    /// `field` is not a JSON object: code `<field>.not_object`.
+    pub fn not_object(field: &str) -> Self {
+        Self::new(
+            field,
+            format!("{field}.not_object"),
+            "must be a JSON object",
+        )
+    }
+
+    /// Adds a parameter the message names, for clients that word it themselves.
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
     }
 }
 
@@ -53,17 +101,30 @@ pub enum CoreError {
     #[error("the resource was modified concurrently")]
     Conflict,
     /// The operation does not apply to the resource as it is now (e.g. replaying a
-    /// message that is not failed); the text says why.
-    #[error("{0}")]
-    InvalidState(&'static str),
+    /// message that is not failed): a machine code and the English text.
+    #[error("{message}")]
+    InvalidState {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("payload too large: {field} exceeds {limit} bytes")]
     TooLarge { field: &'static str, limit: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+impl From<FieldError> for CoreError {
+    fn from(e: FieldError) -> Self {
+        Self::Validation(vec![e])
+    }
+}
+
 impl CoreError {
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
+    pub fn field(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
     }
 }

@@ -43,28 +43,34 @@ impl Filter {
     /// Compiles `source`; the error names `filter` with the position of a syntax error
     /// (line:column) or the unknown variable.
     pub fn compile(source: &str) -> Result<Self, FieldError> {
-        let err = |m: String| FieldError::new("filter", m);
+        let err = |code: &str, m: String| FieldError::new("filter", format!("filter.{code}"), m);
         if source.len() > MAX_FILTER_LEN {
-            return Err(err(format!("must be at most {MAX_FILTER_LEN} characters")));
+            return Err(FieldError::too_long("filter", MAX_FILTER_LEN));
         }
         if source.trim().is_empty() {
             return Err(err(
+                "empty",
                 "must not be empty (omit it, or send null, for no filter)".into(),
             ));
         }
         // The parser is generated code: a panic there must not take the caller down.
         let compiled = std::panic::catch_unwind(|| Program::compile(source))
-            .map_err(|_| err("could not be parsed".into()))?;
-        let program = compiled.map_err(|e| {
-            err(match e.errors.first() {
-                Some(p) => format!(
-                    "syntax error at line {}, column {}: {}",
-                    p.pos.0,
-                    p.pos.1,
-                    p.msg.trim_start_matches("Syntax error: ")
-                ),
-                None => "syntax error".into(),
-            })
+            .map_err(|_| err("invalid", "could not be parsed".into()))?;
+        let program = compiled.map_err(|e| match e.errors.first() {
+            Some(p) => {
+                let detail = p.msg.trim_start_matches("Syntax error: ");
+                err(
+                    "syntax",
+                    format!(
+                        "syntax error at line {}, column {}: {detail}",
+                        p.pos.0, p.pos.1
+                    ),
+                )
+                .with("line", p.pos.0)
+                .with("column", p.pos.1)
+                .with("detail", detail)
+            }
+            None => err("syntax", "syntax error".into()),
         })?;
         let refs = program.references();
         let mut unknown: Vec<&str> = (refs.variables().into_iter())
@@ -72,9 +78,12 @@ impl Filter {
             .collect();
         unknown.sort_unstable();
         if let Some(v) = unknown.first() {
-            return Err(err(format!(
-                "unknown variable {v:?}: a filter sees only event_type and event_data"
-            )));
+            return Err(err(
+                "unknown_variable",
+                format!("unknown variable {v:?}: a filter sees only event_type and event_data"),
+            )
+            .with("name", *v)
+            .with("allowed", VARIABLES.join(", ")));
         }
         Ok(Self {
             program: Arc::new(program),
@@ -167,13 +176,17 @@ impl FilterTrial {
             .map_err(|e| errors.push(e))
             .ok();
         if !catalog.contains(&self.event_type) {
-            errors.push(FieldError::new(
-                "event_type",
-                format!("unknown event type {:?}", self.event_type),
-            ));
+            errors.push(
+                FieldError::new(
+                    "event_type",
+                    "event_type.unknown",
+                    format!("unknown event type {:?}", self.event_type),
+                )
+                .with("value", self.event_type.as_str()),
+            );
         }
         if !self.event_data.is_object() {
-            errors.push(FieldError::new("event_data", "must be a JSON object"));
+            errors.push(FieldError::not_object("event_data"));
         }
         let Some(filter) = filter.filter(|_| errors.is_empty()) else {
             return Err(crate::CoreError::Validation(errors));

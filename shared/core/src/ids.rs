@@ -38,11 +38,14 @@ macro_rules! prefixed_id {
                 Self(format!("{}{}", $prefix, monotonic_ulid()))
             }
 
-            /// Parses `<prefix><26-char ULID>`; anything else is rejected.
+            /// Parses `<prefix><26-char ULID>` in its canonical spelling (upper case, as
+            /// minted); anything else is rejected.
             pub fn parse(s: &str) -> Result<Self, IdError> {
                 let rest = s.strip_prefix($prefix).ok_or(IdError { kind: $kind })?;
-                Ulid::from_string(rest).map_err(|_| IdError { kind: $kind })?;
-                Ok(Self(s.to_owned()))
+                match Ulid::from_string(rest) {
+                    Ok(u) if u.to_string() == rest => Ok(Self(s.to_owned())),
+                    _ => Err(IdError { kind: $kind }),
+                }
             }
 
             pub fn as_str(&self) -> &str {
@@ -191,6 +194,13 @@ mod tests {
         assert!(MessageId::parse(ep.as_str()).is_err());
         assert!(EndpointId::parse("ep_not-a-ulid").is_err());
         assert!(EndpointId::parse("").is_err());
+        // One spelling per id, the minted one: the API document's pattern says exactly that.
+        let lower = format!("ep_{}", ep.as_str()[3..].to_lowercase());
+        assert!(EndpointId::parse(&lower).is_err(), "{lower}");
+        assert!(
+            EndpointId::parse("ep_8ZZZZZZZZZZZZZZZZZZZZZZZZZ").is_err(),
+            "over 128 bits"
+        );
     }
 
     #[test]

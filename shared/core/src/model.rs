@@ -562,7 +562,7 @@ impl From<&LogEntry> for Progress {
     }
 }
 
-/// A page of a listing; `next_cursor` is opaque and absent on the last page.
+/// A page of a listing; `next_cursor` is absent on the last page.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -571,25 +571,18 @@ pub struct Page<T> {
 }
 
 impl Page<LogEntry> {
-    /// Encodes the position after `last` as an opaque cursor. It carries only a message
-    /// id: adapters rebuild the storage key from the caller's own tenant and endpoint, so
-    /// a cursor can never reach into another tenant's data.
+    /// The position after `last`: its message id. A page starts after any message id, so
+    /// every well-formed cursor is valid (the API document can say exactly what is), and
+    /// adapters rebuild the storage key from the caller's own tenant and endpoint, so a
+    /// cursor can never reach into another tenant's data.
     pub fn cursor_after(last: &MessageId) -> String {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v1:{last}"))
+        last.to_string()
     }
 
-    /// Decodes a cursor made by [`Page::cursor_after`]; `InvalidCursor` otherwise.
+    /// The message a cursor made by [`Page::cursor_after`] names; `InvalidCursor` for
+    /// anything that is not a message id.
     pub fn decode_cursor(cursor: &str) -> Result<MessageId, crate::StoreError> {
-        use base64::Engine;
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(cursor)
-            .map_err(|_| crate::StoreError::InvalidCursor)?;
-        let text = std::str::from_utf8(&raw).map_err(|_| crate::StoreError::InvalidCursor)?;
-        let id = text
-            .strip_prefix("v1:")
-            .ok_or(crate::StoreError::InvalidCursor)?;
-        MessageId::parse(id).map_err(|_| crate::StoreError::InvalidCursor)
+        MessageId::parse(cursor).map_err(|_| crate::StoreError::InvalidCursor)
     }
 }
 

@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 /// At most this many recipients per tenant.
 pub const MAX_RECIPIENTS: usize = 10;
+/// Most mails one page of the history lists.
+pub const MAX_HISTORY: usize = 100;
 
 /// The language of a tenant's mails.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -48,26 +50,35 @@ impl NotificationSettings {
     pub fn validated(mut self) -> Result<Self, CoreError> {
         let mut errors = Vec::new();
         if self.recipients.len() > MAX_RECIPIENTS {
-            errors.push(FieldError::new(
-                "recipients",
-                format!("at most {MAX_RECIPIENTS} addresses"),
-            ));
+            errors.push(
+                FieldError::new(
+                    "recipients",
+                    "recipients.too_many",
+                    format!("at most {MAX_RECIPIENTS} addresses"),
+                )
+                .with("max", MAX_RECIPIENTS),
+            );
         }
         for (i, r) in self.recipients.iter_mut().enumerate() {
             *r = r.trim().to_owned();
             if !is_plausible_address(r) {
                 errors.push(FieldError::new(
                     format!("recipients[{i}]"),
+                    "recipients.invalid_email",
                     "must be an email address",
                 ));
             }
         }
         for (i, e) in self.events.iter().enumerate() {
             if !OPERATIONAL_TYPES.contains(&e.as_str()) {
-                errors.push(FieldError::new(
-                    format!("events[{i}]"),
-                    format!("must be one of {}", OPERATIONAL_TYPES.join(", ")),
-                ));
+                errors.push(
+                    FieldError::new(
+                        format!("events[{i}]"),
+                        "events.unknown",
+                        format!("must be one of {}", OPERATIONAL_TYPES.join(", ")),
+                    )
+                    .with("allowed", OPERATIONAL_TYPES.join(", ")),
+                );
             }
         }
         if !errors.is_empty() {
@@ -94,7 +105,7 @@ fn is_plausible_address(s: &str) -> bool {
     let Some((local, domain)) = s.rsplit_once('@') else {
         return false;
     };
-    s.len() <= 254
+    s.chars().count() <= 254
         && !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -221,7 +232,10 @@ impl NotifyService {
         tenant: &TenantId,
         limit: usize,
     ) -> Result<Vec<Notification>, CoreError> {
-        Ok(self.store.history(tenant, limit.clamp(1, 100)).await?)
+        if !(1..=MAX_HISTORY).contains(&limit) {
+            return Err(FieldError::range("limit", 1, MAX_HISTORY as u64).into());
+        }
+        Ok(self.store.history(tenant, limit).await?)
     }
 
     /// Mails the tenant about the accepted operational `message` if its settings ask for

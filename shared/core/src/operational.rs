@@ -39,6 +39,17 @@ pub enum DisabledReason {
     Manual,
 }
 
+impl DisabledReason {
+    /// The code stored as the endpoint's `disabled_reason` (the UI puts it in words, with
+    /// the endpoint's `failing_since`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Failing => "failing",
+            Self::Manual => "manual",
+        }
+    }
+}
+
 /// The last failed attempt, as codes (the UI and the mails put them in words).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastError {

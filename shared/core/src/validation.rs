@@ -18,7 +18,7 @@ pub const MAX_HEADER_NAME_LEN: usize = 64;
 pub const MAX_HEADER_VALUE_LEN: usize = 1000;
 /// Header names an endpoint may not set: the signature headers, what the HTTP client owns,
 /// and hop-by-hop headers.
-const RESERVED_HEADERS: &[&str] = &[
+pub const RESERVED_HEADERS: &[&str] = &[
     "host",
     "user-agent",
     "connection",
@@ -31,7 +31,8 @@ const RESERVED_HEADERS: &[&str] = &[
 ];
 /// Reserved name prefixes: `webhook-*` (Standard Webhooks), `pp-svc-webhooks-*` (native
 /// signature), `content-*` (the body is ours), `proxy-*` and `sec-*`.
-const RESERVED_PREFIXES: &[&str] = &["webhook-", "pp-svc-webhooks-", "content-", "proxy-", "sec-"];
+pub const RESERVED_PREFIXES: &[&str] =
+    &["webhook-", "pp-svc-webhooks-", "content-", "proxy-", "sec-"];
 
 /// Deserializes a JSON body, naming the offending field on failure.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
@@ -49,7 +50,10 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CoreError> {
             })
             .map(str::to_owned)
             .unwrap_or(if path == "." { "body".to_owned() } else { path });
-        CoreError::field(field, strip_position(&message))
+        let detail = strip_position(&message);
+        FieldError::new(field, "json.invalid", detail.clone())
+            .with("detail", detail)
+            .into()
     })
 }
 
@@ -69,28 +73,57 @@ pub struct UrlPolicy {
     pub allow_private: bool,
 }
 
+/// A regular expression (ECMA-262, for the API document) for the URLs [`check_url`]
+/// accepts under `policy`, but for two kinds it also accepts and the expression leaves out:
+/// IPv6 literals (`[::1]`) and hosts spelled in ways the URL standard rewrites (`0x7f.1`).
+/// Every string it matches parses. Host names end in a label that is not a number (such a
+/// name reads as an IPv4 address) and has no `0x` prefix; `--` never occurs, so no label is
+/// malformed punycode.
+pub fn url_pattern(policy: UrlPolicy) -> String {
+    let scheme = if policy.require_https {
+        "https"
+    } else {
+        "https?"
+    };
+    let label = "[A-Za-z0-9]+(-[A-Za-z0-9]+)*";
+    let last = "([A-Za-z]|([1-9][0-9]*|0[0-9]+)[A-Za-z]|0[A-WYZa-wyz])[A-Za-z0-9]*(-[A-Za-z0-9]+)*";
+    let octet = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+    let chars = "A-Za-z0-9._~%!$&'()*+,;=:@/-";
+    format!(
+        "^{scheme}://(({label}\\.)*{last}|{octet}(\\.{octet}){{3}})(:[1-9][0-9]{{0,3}})?(/[{chars}]*)?(\\?[{chars}?]*)?$"
+    )
+}
+
 /// Checks an endpoint URL: absolute http(s), a host, no credentials, at most 2,048 chars,
 /// and — unless private targets are allowed — not a literal non-public address. Host
-/// names are checked again, after resolution, when each request is sent.
-pub fn check_url(url: &str, policy: UrlPolicy) -> Result<(), String> {
+/// names are checked again, after resolution, when each request is sent. The error names
+/// the field `url`.
+pub fn check_url(url: &str, policy: UrlPolicy) -> Result<(), FieldError> {
+    let err = |code: &str, message: String| FieldError::new("url", format!("url.{code}"), message);
     if url.len() > MAX_URL_LEN {
-        return Err(format!("must be at most {MAX_URL_LEN} characters"));
+        return Err(err(
+            "too_long",
+            format!("must be at most {MAX_URL_LEN} characters"),
+        )
+        .with("max", MAX_URL_LEN));
     }
-    let parsed = url::Url::parse(url).map_err(|e| format!("must be an absolute URL ({e})"))?;
+    let parsed = url::Url::parse(url).map_err(|e| {
+        err("not_absolute", format!("must be an absolute URL ({e})")).with("detail", e.to_string())
+    })?;
     match parsed.scheme() {
         "https" => {}
         "http" if !policy.require_https => {}
-        "http" => return Err("must use https".into()),
-        _ => return Err("must be an http(s) URL".into()),
+        "http" => return Err(err("https_required", "must use https".into())),
+        _ => return Err(err("scheme", "must be an http(s) URL".into())),
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err("must have a host".into());
+        return Err(err("no_host", "must have a host".into()));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("must not contain credentials".into());
+        return Err(err("credentials", "must not contain credentials".into()));
     }
     if parsed.fragment().is_some() {
-        return Err("must not contain a fragment".into());
+        return Err(err("fragment", "must not contain a fragment".into()));
     }
     if !policy.allow_private {
         // `url` has already normalised odd IPv4 spellings (decimal, octal, hex).
@@ -101,7 +134,11 @@ pub fn check_url(url: &str, policy: UrlPolicy) -> Result<(), String> {
             None => None,
         };
         if let Some(reason) = reason {
-            return Err(format!("must not point at a non-public address ({reason})"));
+            return Err(err(
+                "non_public",
+                format!("must not point at a non-public address ({reason})"),
+            )
+            .with("range", reason));
         }
     }
     Ok(())
@@ -113,18 +150,27 @@ fn check_event_types(
     errors: &mut Vec<FieldError>,
 ) -> Vec<String> {
     if types.is_empty() || types.len() > MAX_EVENT_TYPES {
-        errors.push(FieldError::new(
-            "event_types",
-            format!("must list between 1 and {MAX_EVENT_TYPES} event types"),
-        ));
+        errors.push(
+            FieldError::new(
+                "event_types",
+                "event_types.count",
+                format!("must list between 1 and {MAX_EVENT_TYPES} event types"),
+            )
+            .with("min", 1)
+            .with("max", MAX_EVENT_TYPES),
+        );
     }
     let mut out: Vec<String> = Vec::with_capacity(types.len());
     for (i, t) in types.iter().enumerate() {
         if !catalog.contains(t) {
-            errors.push(FieldError::new(
-                format!("event_types[{i}]"),
-                format!("unknown event type {t:?}"),
-            ));
+            errors.push(
+                FieldError::new(
+                    format!("event_types[{i}]"),
+                    "event_types.unknown",
+                    format!("unknown event type {t:?}"),
+                )
+                .with("value", t.as_str()),
+            );
         } else if !out.contains(t) {
             out.push(t.clone());
         }
@@ -143,38 +189,60 @@ fn is_token(name: &str) -> bool {
 /// Checks an endpoint's extra headers; returns them with lower-case names.
 fn check_headers(headers: &Headers, errors: &mut Vec<FieldError>) -> Headers {
     if headers.len() > MAX_HEADERS {
-        errors.push(FieldError::new(
-            "headers",
-            format!("at most {MAX_HEADERS} headers"),
-        ));
+        errors.push(
+            FieldError::new(
+                "headers",
+                "headers.too_many",
+                format!("at most {MAX_HEADERS} headers"),
+            )
+            .with("max", MAX_HEADERS),
+        );
     }
     let mut out = Headers::new();
     for (name, value) in headers {
         let field = format!("headers.{name}");
         let lower = name.to_ascii_lowercase();
         let problem = if !is_token(name) || name.len() > MAX_HEADER_NAME_LEN {
-            Some(format!(
-                "header names are 1 to {MAX_HEADER_NAME_LEN} letters, digits or !#$%&'*+-.^_`|~"
-            ))
+            Some(
+                FieldError::new(
+                    field,
+                    "headers.name_invalid",
+                    format!(
+                    "header names are 1 to {MAX_HEADER_NAME_LEN} letters, digits or !#$%&'*+-.^_`|~"
+                ),
+                )
+                .with("max", MAX_HEADER_NAME_LEN),
+            )
         } else if RESERVED_HEADERS.contains(&lower.as_str())
             || RESERVED_PREFIXES.iter().any(|p| lower.starts_with(p))
         {
-            Some("this header is set by the service and cannot be overridden".to_owned())
+            Some(FieldError::new(
+                field,
+                "headers.reserved",
+                "this header is set by the service and cannot be overridden",
+            ))
         } else if value.len() > MAX_HEADER_VALUE_LEN
             || !value
                 .bytes()
                 .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
         {
-            Some(format!(
-                "header values are at most {MAX_HEADER_VALUE_LEN} printable ASCII characters"
-            ))
+            Some(FieldError::new(
+                field,
+                "headers.value_invalid",
+                format!("header values are at most {MAX_HEADER_VALUE_LEN} printable ASCII characters"),
+            )
+            .with("max", MAX_HEADER_VALUE_LEN))
         } else if out.contains_key(&lower) {
-            Some("duplicate header name (names are case-insensitive)".to_owned())
+            Some(FieldError::new(
+                field,
+                "headers.duplicate",
+                "duplicate header name (names are case-insensitive)",
+            ))
         } else {
             None
         };
         match problem {
-            Some(m) => errors.push(FieldError::new(field, m)),
+            Some(e) => errors.push(e),
             None => {
                 out.insert(lower, value.trim().to_owned());
             }
@@ -199,10 +267,7 @@ fn check_filter(filter: Option<String>, errors: &mut Vec<FieldError>) -> Option<
 
 fn check_description(d: &str, errors: &mut Vec<FieldError>) {
     if d.chars().count() > MAX_DESCRIPTION_CHARS {
-        errors.push(FieldError::new(
-            "description",
-            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
-        ));
+        errors.push(FieldError::too_long("description", MAX_DESCRIPTION_CHARS));
     }
 }
 
@@ -213,8 +278,8 @@ pub fn validate_endpoint_in(
     policy: UrlPolicy,
 ) -> Result<EndpointIn, CoreError> {
     let mut errors = Vec::new();
-    if let Err(m) = check_url(&input.url, policy) {
-        errors.push(FieldError::new("url", m));
+    if let Err(e) = check_url(&input.url, policy) {
+        errors.push(e);
     }
     check_description(&input.description, &mut errors);
     input.event_types = check_event_types(&input.event_types, catalog, &mut errors);
@@ -235,8 +300,8 @@ pub fn validate_endpoint_patch(
 ) -> Result<EndpointPatch, CoreError> {
     let mut errors = Vec::new();
     if let Some(url) = &patch.url {
-        if let Err(m) = check_url(url, policy) {
-            errors.push(FieldError::new("url", m));
+        if let Err(e) = check_url(url, policy) {
+            errors.push(e);
         }
     }
     if let Some(d) = &patch.description {
@@ -289,26 +354,38 @@ pub fn validate_event(ev: InboundEvent, catalog: &Catalog) -> Result<ValidEvent,
         .map_err(|_| {
             errors.push(FieldError::new(
                 "tenant_id",
+                "tenant_id.invalid",
                 "must be 1–64 characters of A-Z a-z 0-9 _ . -",
             ))
         })
         .ok();
     if !catalog.contains(&ev.event_type) {
-        errors.push(FieldError::new(
-            "event_type",
-            format!("unknown event type {:?}", ev.event_type),
-        ));
+        errors.push(
+            FieldError::new(
+                "event_type",
+                "event_type.unknown",
+                format!("unknown event type {:?}", ev.event_type),
+            )
+            .with("value", ev.event_type.as_str()),
+        );
     }
     if let Some(id) = &ev.event_id {
-        if id.is_empty() || id.len() > MAX_EVENT_ID_LEN || id.chars().any(char::is_control) {
-            errors.push(FieldError::new(
-                "event_id",
-                format!("must be 1–{MAX_EVENT_ID_LEN} printable characters"),
-            ));
+        if id.is_empty()
+            || id.chars().count() > MAX_EVENT_ID_LEN
+            || id.chars().any(char::is_control)
+        {
+            errors.push(
+                FieldError::new(
+                    "event_id",
+                    "event_id.invalid",
+                    format!("must be 1–{MAX_EVENT_ID_LEN} printable characters"),
+                )
+                .with("max", MAX_EVENT_ID_LEN),
+            );
         }
     }
     if !ev.event_data.is_object() {
-        errors.push(FieldError::new("event_data", "must be a JSON object"));
+        errors.push(FieldError::not_object("event_data"));
     }
     let mut violations = Vec::new();
     if errors.is_empty() {
@@ -334,6 +411,7 @@ pub fn validate_event(ev: InboundEvent, catalog: &Catalog) -> Result<ValidEvent,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn fields(e: CoreError) -> Vec<String> {
         match e {
@@ -500,7 +578,7 @@ mod tests {
             "https://10.0.0.1/",
         ] {
             let e = check_url(url, AWS).expect_err(url);
-            assert!(e.contains("non-public"), "{url}: {e}");
+            assert_eq!(e.code, "url.non_public", "{url}: {e:?}");
             assert!(check_url(url, LOCAL).is_ok(), "{url} allowed locally");
         }
     }
@@ -526,6 +604,97 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.event_types, ["INVOICE_VALIDATED", "CONTRACT_CREATED"]);
+    }
+
+    proptest::proptest! {
+        /// What the API document says a URL may be, the validator accepts.
+        #[test]
+        fn urls_the_document_allows_are_accepted(
+            url in proptest::string::string_regex(
+                url_pattern(LOCAL).trim_start_matches('^').trim_end_matches('$'),
+            ).unwrap()
+        ) {
+            proptest::prop_assume!(url.len() <= MAX_URL_LEN);
+            proptest::prop_assert!(check_url(&url, LOCAL).is_ok(), "{url}: {:?}", check_url(&url, LOCAL));
+        }
+    }
+
+    #[test]
+    fn url_pattern_leaves_out_what_the_validator_refuses() {
+        let pattern = regex_lite::Regex::new(&url_pattern(LOCAL)).unwrap();
+        for (url, documented) in [
+            ("http://receiver:8080/hook", true),
+            ("https://hooks.example.com/a/b?x=1&y=%20", true),
+            ("http://127.0.0.1:3000/dev/receiver", true),
+            ("http://0a.example", true),
+            ("http://1.2.3.999/", false),
+            ("http://0x1g/", false),
+            ("http://0x7f/", false),
+            ("http://123/", false),
+            ("http://a--b.example/", false),
+            ("http://user:pw@example.com/", false),
+            ("http://example.com/#x", false),
+            ("ftp://example.com/", false),
+        ] {
+            assert_eq!(pattern.is_match(url), documented, "{url}");
+            if documented {
+                assert!(check_url(url, LOCAL).is_ok(), "{url}");
+            }
+        }
+    }
+
+    /// Each rule has its own stable code, with the values its message names as params.
+    #[test]
+    fn url_errors_carry_codes_and_params() {
+        let long = format!("https://e.com/{}", "a".repeat(2048));
+        for (url, policy, code, param) in [
+            (
+                long.as_str(),
+                LOCAL,
+                "url.too_long",
+                Some(("max", json!(2048))),
+            ),
+            ("/relative", LOCAL, "url.not_absolute", None),
+            ("http://e.com", AWS, "url.https_required", None),
+            ("ftp://e.com", LOCAL, "url.scheme", None),
+            ("https://u:p@e.com", LOCAL, "url.credentials", None),
+            ("https://e.com/#x", LOCAL, "url.fragment", None),
+            (
+                "https://127.0.0.1/",
+                AWS,
+                "url.non_public",
+                Some(("range", json!("loopback"))),
+            ),
+        ] {
+            let e = check_url(url, policy).expect_err(url);
+            assert_eq!((e.field.as_str(), e.code.as_str()), ("url", code), "{url}");
+            if let Some((name, value)) = param {
+                assert_eq!(e.params[name], value, "{url}");
+            }
+        }
+    }
+
+    #[test]
+    fn endpoint_errors_carry_codes() {
+        let c = Catalog::built_in();
+        let mut input = ep("https://a.b", &["NOPE"]);
+        input.description = "x".repeat(501);
+        input.headers = [("Content-Type".to_owned(), "x".to_owned())].into();
+        let CoreError::Validation(errors) = validate_endpoint_in(input, &c, LOCAL).unwrap_err()
+        else {
+            panic!("a validation error")
+        };
+        let codes: Vec<_> = errors.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "description.too_long",
+                "event_types.unknown",
+                "headers.reserved"
+            ]
+        );
+        assert_eq!(errors[0].params["max"], 500);
+        assert_eq!(errors[1].params["value"], "NOPE");
     }
 
     #[test]

@@ -113,3 +113,45 @@ async fn every_documented_operation_is_routed() {
     }
     s.stop().await;
 }
+
+/// Every error a route can give is documented as a problem document, and every secured
+/// route documents 401 and 403.
+#[tokio::test]
+async fn errors_are_documented_as_problems() {
+    let s = Stack::start().await;
+    let doc = spec(&s).await;
+    let resolve = |r: &Value| -> Value {
+        match r["$ref"].as_str() {
+            Some(p) => doc.pointer(&p[1..]).cloned().unwrap_or(Value::Null),
+            None => r.clone(),
+        }
+    };
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for (status, r) in responses {
+                if status.as_str() >= "400" {
+                    let r = resolve(r);
+                    assert!(
+                        r["content"]["application/problem+json"]["schema"].is_object(),
+                        "{method} {path} {status}: {r}"
+                    );
+                }
+            }
+            for status in ["401", "403", "503"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} lacks {status}"
+                );
+            }
+        }
+    }
+    let problem = &doc["components"]["schemas"]["ApiError"];
+    assert!(problem["properties"]["code"].is_object(), "{problem}");
+    let field = &doc["components"]["schemas"]["FieldError"];
+    assert!(field["required"]
+        .as_array()
+        .unwrap()
+        .contains(&"code".into()));
+    s.stop().await;
+}

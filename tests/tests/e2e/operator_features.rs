@@ -282,10 +282,8 @@ async fn an_endpoint_failing_for_the_whole_window_is_disabled_and_can_be_recover
         .call("GET", &format!("/v1/endpoints/{ep}"), ADMIN_A, None)
         .await;
     assert_eq!(e["enabled"], false, "{e}");
-    assert!(e["disabled_reason"]
-        .as_str()
-        .unwrap()
-        .contains("désactivé automatiquement"));
+    assert_eq!(e["disabled_reason"], "failing", "a code the UI words: {e}");
+    assert!(e["failing_since"].is_string(), "the date the UI shows: {e}");
     let sent = rx.requests().len();
     assert!(sent < 5, "sending stopped once disabled ({sent} requests)");
 
@@ -498,10 +496,16 @@ async fn an_event_is_found_by_its_id_and_failures_are_listed_across_endpoints() 
             .await;
         assert_eq!(status, 404, "{p}");
     }
+    // Without event_id, the failed deliveries are the listing (status defaults to failed).
     let (status, p) = s.call("GET", "/v1/messages", ADMIN_A, None).await;
+    assert_eq!(status, 200, "{p}");
+    assert!(p["data"].is_array(), "{p}");
+    let (status, p) = s
+        .call("GET", "/v1/messages?status=pending", ADMIN_A, None)
+        .await;
     assert_eq!(
-        (status, p["errors"][0]["field"].as_str()),
-        (400, Some("event_id"))
+        (status, p["errors"][0]["code"].as_str()),
+        (400, Some("status.unknown"))
     );
 
     // The undelivered list, across endpoints, newest first, one per page.

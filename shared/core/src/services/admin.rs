@@ -2,7 +2,7 @@
 
 use super::{Announcer, Stores};
 use crate::catalog::{Catalog, EventType};
-use crate::error::{CoreError, StoreError};
+use crate::error::{CoreError, FieldError, StoreError};
 use crate::filter::{FilterTrial, FilterVerdict};
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
@@ -142,6 +142,11 @@ impl AdminService {
             .get(name)
             .cloned()
             .ok_or(CoreError::NotFound("event type"))
+    }
+
+    /// What endpoint URLs may point at here.
+    pub fn url_policy(&self) -> UrlPolicy {
+        self.config.url_policy
     }
 
     pub fn event_types(&self) -> Vec<EventType> {
@@ -297,9 +302,10 @@ impl AdminService {
             return Err(CoreError::NotFound("message"));
         }
         if !self.stores.log.restart(tenant, &id, &msg).await? {
-            return Err(CoreError::InvalidState(
-                "only a failed message can be replayed",
-            ));
+            return Err(CoreError::InvalidState {
+                code: "message.not_failed",
+                message: "only a failed message can be replayed",
+            });
         }
         self.stores
             .queue
@@ -426,16 +432,17 @@ impl AdminService {
             .filter(|s| !s.is_empty())
             .map(|s| {
                 DeliveryStatus::parse(s).ok_or_else(|| {
-                    CoreError::field("status", "must be pending, delivered or failed")
+                    CoreError::field(
+                        "status",
+                        "status.unknown",
+                        "must be pending, delivered or failed",
+                    )
                 })
             })
             .transpose()?;
         let limit = limit.unwrap_or(20);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(CoreError::field(
-                "limit",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
+            return Err(FieldError::range("limit", 1, MAX_PAGE as u64).into());
         }
         self.load(tenant, &id).await?;
         match self
@@ -446,6 +453,7 @@ impl AdminService {
         {
             Err(StoreError::InvalidCursor) => Err(CoreError::field(
                 "cursor",
+                "cursor.invalid",
                 "is not a cursor returned by this listing",
             )),
             other => Ok(other?),
@@ -479,10 +487,7 @@ impl AdminService {
         let id = endpoint_id(id)?;
         let hours = hours.unwrap_or(24);
         if !(1..=MAX_STATS_HOURS).contains(&hours) {
-            return Err(CoreError::field(
-                "hours",
-                format!("must be between 1 and {MAX_STATS_HOURS}"),
-            ));
+            return Err(FieldError::range("hours", 1, MAX_STATS_HOURS as u64).into());
         }
         self.load(tenant, &id).await?;
         let t = now();

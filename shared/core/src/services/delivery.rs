@@ -279,23 +279,28 @@ impl DeliveryService {
         last: &Attempt,
     ) -> Result<(), CoreError> {
         let (tenant, id) = (&endpoint.tenant, &endpoint.id);
-        let reason = format!(
-            "désactivé automatiquement : aucune livraison réussie depuis le {}",
-            since.format("%Y-%m-%d %H:%M UTC")
-        );
         // The endpoint read for this attempt is usually current: read again only on a conflict.
         let mut version = endpoint.version;
         for _ in 0..3 {
             let endpoints = &self.stores.endpoints;
             match endpoints
-                .disable(tenant, id, version + 1, &reason, now())
+                .disable(
+                    tenant,
+                    id,
+                    version + 1,
+                    DisabledReason::Failing.code(),
+                    now(),
+                )
                 .await
             {
                 Ok(()) => {
                     tracing::warn!(tenant = %tenant, endpoint_id = %id, failing_since = %since, "endpoint disabled automatically");
-                    let reason = DisabledReason::Failing;
-                    let event =
-                        operational::endpoint_disabled(endpoint, version + 1, reason, Some(last));
+                    let event = operational::endpoint_disabled(
+                        endpoint,
+                        version + 1,
+                        DisabledReason::Failing,
+                        Some(last),
+                    );
                     self.events.publish(event).await;
                     return Ok(());
                 }

@@ -312,7 +312,7 @@ impl IngestService {
                 event_id: None,
                 event_data: serde_json::json!({
                     "endpoint_id": id,
-                    "message": "Événement de test envoyé depuis l'interface Webhooks Peopulse.",
+                    "reason": "test",
                 }),
                 violations: Vec::new(),
             },

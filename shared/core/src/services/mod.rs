@@ -9,7 +9,8 @@ mod search;
 mod sweep;
 
 pub use admin::{
-    AdminConfig, AdminService, MessageOut, RecoverReport, MAX_RECOVER, RECOVER_RESERVE,
+    AdminConfig, AdminService, MessageOut, RecoverReport, MAX_PAGE, MAX_RECOVER, MAX_STATS_HOURS,
+    RECOVER_RESERVE,
 };
 pub use delivery::{
     Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService, FAILURE_EXCERPT_BYTES,

@@ -2,7 +2,7 @@
 //! deliveries stands; and the failed deliveries across all of a tenant's endpoints.
 
 use super::admin::{AdminService, MAX_PAGE};
-use crate::error::{CoreError, StoreError};
+use crate::error::{CoreError, FieldError, StoreError};
 use crate::model::{DeliveryStatus, LogEntry, Page};
 use crate::validation::MAX_EVENT_ID_LEN as MAX_EVENT_ID;
 use crate::TenantId;
@@ -71,11 +71,17 @@ impl AdminService {
         tenant: &TenantId,
         event_id: &str,
     ) -> Result<EventTrace, CoreError> {
-        if event_id.is_empty() || event_id.len() > MAX_EVENT_ID {
-            return Err(CoreError::field(
+        if event_id.is_empty()
+            || event_id.chars().count() > MAX_EVENT_ID
+            || event_id.chars().any(char::is_control)
+        {
+            return Err(FieldError::new(
                 "event_id",
-                format!("must be 1 to {MAX_EVENT_ID} bytes"),
-            ));
+                "event_id.invalid",
+                format!("must be 1 to {MAX_EVENT_ID} printable characters"),
+            )
+            .with("max", MAX_EVENT_ID)
+            .into());
         }
         let m = (self.stores().messages.find_event(tenant, event_id).await?)
             .ok_or(CoreError::NotFound("event"))?;
@@ -133,14 +139,15 @@ impl AdminService {
     ) -> Result<Page<FailedDelivery>, CoreError> {
         let limit = limit.unwrap_or(20);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(CoreError::field(
-                "limit",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
+            return Err(FieldError::range("limit", 1, MAX_PAGE as u64).into());
         }
         if let Some(c) = cursor {
             Page::decode_cursor(c).map_err(|_| {
-                CoreError::field("cursor", "is not a cursor returned by this listing")
+                CoreError::field(
+                    "cursor",
+                    "cursor.invalid",
+                    "is not a cursor returned by this listing",
+                )
             })?;
         }
         let stores = self.stores();
