@@ -60,6 +60,8 @@ pub fn document(base: utoipa::openapi::OpenApi, types: &[EventType], policy: Url
         }
     }
     constrain_bodies(schemas, types, policy);
+    schemas["ApiError"]["properties"]["code"]["enum"] = json!(crate::problem::PROBLEM_CODES);
+    schemas["FieldError"]["properties"]["code"]["enum"] = json!(webhooks_core::error::FIELD_CODES);
     doc["components"]["responses"] = problem_responses();
     add_links(&mut doc["paths"]);
     if let Some(paths) = doc["paths"].as_object_mut() {

@@ -29,6 +29,23 @@ fn as_u16<S: serde::Serializer>(s: &StatusCode, ser: S) -> Result<S::Ok, S::Erro
     ser.serialize_u16(s.as_u16())
 }
 
+/// Every problem `code`: the API document lists them, the UI words each (its tests read this
+/// list), and building a problem with another panics in debug builds.
+pub const PROBLEM_CODES: &[&str] = &[
+    "validation",
+    "not_found",
+    "conflict",
+    "message.not_failed",
+    "too_large",
+    "bad_body",
+    "busy",
+    "timeout",
+    "internal",
+    "unauthenticated",
+    "forbidden",
+    "method_not_allowed",
+];
+
 impl ApiError {
     pub fn new(
         status: StatusCode,
@@ -37,6 +54,10 @@ impl ApiError {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
+        debug_assert!(
+            PROBLEM_CODES.contains(&code),
+            "unlisted problem code {code}"
+        );
         Self {
             kind,
             code,

@@ -17,15 +17,62 @@ pub struct FieldError {
     pub params: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Every code a [`FieldError`] may carry: the API document lists them, the UI words each
+/// (its tests read this list), and building an error with another panics in debug builds.
+pub const FIELD_CODES: &[&str] = &[
+    "url.too_long",
+    "url.not_absolute",
+    "url.https_required",
+    "url.scheme",
+    "url.no_host",
+    "url.credentials",
+    "url.fragment",
+    "url.non_public",
+    "description.too_long",
+    "event_types.count",
+    "event_types.unknown",
+    "headers.too_many",
+    "headers.name_invalid",
+    "headers.reserved",
+    "headers.value_invalid",
+    "headers.duplicate",
+    "filter.too_long",
+    "filter.empty",
+    "filter.invalid",
+    "filter.syntax",
+    "filter.unknown_variable",
+    "event_type.unknown",
+    "event_id.invalid",
+    "event_data.not_object",
+    "event_data.schema",
+    "tenant_id.invalid",
+    "recipients.too_many",
+    "recipients.invalid_email",
+    "events.unknown",
+    "status.unknown",
+    "cursor.invalid",
+    "limit.out_of_range",
+    "hours.out_of_range",
+    "body.too_large",
+    "json.invalid",
+    "query.invalid",
+];
+
 impl FieldError {
+    /// An error of `field`; `code` is one of [`FIELD_CODES`].
     pub fn new(
         field: impl Into<String>,
         code: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        let code = code.into();
+        debug_assert!(
+            FIELD_CODES.contains(&code.as_str()),
+            "unlisted field error code {code}"
+        );
         Self {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
             params: serde_json::Map::new(),
         }
