@@ -44,6 +44,8 @@ echo "== OpenAPI conformance: Schemathesis against the local binary (every check
 tests/openapi/run.sh target/debug/pp-svc-webhooks
 echo "== receivers' guide snippets (Python, Node.js) against a real delivery"
 .venv/bin/python tests/receivers/run.py target/debug/pp-svc-webhooks
+echo "== admin UI: unit tests of the pure modules (node --test)"
+node --test shared/api/ui/test/*.test.mjs
 echo "== admin UI journey in headless chromium"
 # Screenshots go to target/ here; refresh the committed ones (docs/screenshots) with
 #   SCREENSHOTS_DIR=$PWD/docs/screenshots tests/browser/run.sh target/debug/pp-svc-webhooks
