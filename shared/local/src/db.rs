@@ -176,17 +176,18 @@ impl Db {
         })
     }
 
-    /// Runs `f` on the writer connection, inside a transaction shared with other writes
-    /// queued at the same time; resolves once that transaction is committed. `f` must
-    /// group its statements in a savepoint (`c.savepoint()`) when it runs more than one.
+    /// Runs `f` on the writer connection in a savepoint of its own, inside a transaction
+    /// shared with the other writes queued at the same time; resolves once that transaction
+    /// is committed. When `f` fails, its savepoint is rolled back: none of its statements
+    /// is kept, and the other jobs of the group are unaffected.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn: &mut Connection| {
-            let result = f(conn);
+            let result = in_savepoint(conn, f);
             Box::new(move |committed: Result<(), StoreError>| {
                 let _ = tx.send(committed.and(result));
             })
@@ -203,10 +204,10 @@ impl Db {
     pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
     {
         if self.readers.is_empty() {
-            return self.call(move |c| f(c)).await;
+            return self.call(f).await;
         }
         let readers = self.readers.clone();
         let i = self
@@ -215,7 +216,7 @@ impl Db {
             % readers.len();
         tokio::task::spawn_blocking(move || {
             let guard = readers[i].lock().unwrap_or_else(|p| p.into_inner());
-            f(&guard)
+            f(&guard).map_err(StoreError::from)
         })
         .await
         .map_err(StoreError::backend)?
@@ -225,11 +226,12 @@ impl Db {
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();
         self.call(move |c| {
-            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(sql)
+            Ok(
+                c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
         })
         .await
     }
@@ -242,16 +244,45 @@ impl Db {
                 "INSERT INTO settings (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],
-            )
-            .map(drop)
-            .map_err(sql)
+            )?;
+            Ok(())
         })
         .await
     }
 }
 
-/// Maps a SQLite error; constraint violations are conflicts.
-pub(crate) fn sql(e: rusqlite::Error) -> StoreError {
+/// What a statement closure given to [`Db::call`] or [`Db::read`] fails with: SQLite's
+/// error or the store's own, so `?` works on both.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<SqlError> for StoreError {
+    fn from(e: SqlError) -> Self {
+        match e {
+            SqlError::Sqlite(e) => sql(e),
+            SqlError::Store(e) => e,
+        }
+    }
+}
+
+/// `f` in a savepoint: released when it succeeds, rolled back when it fails.
+fn in_savepoint<R>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Connection) -> Result<R, SqlError>,
+) -> Result<R, StoreError> {
+    let sp = conn.savepoint().map_err(sql)?;
+    let r = f(&sp)?;
+    sp.commit().map_err(sql)?;
+    Ok(r)
+}
+
+/// Maps a SQLite error; constraint violations are conflicts, a busy database a throttle.
+fn sql(e: rusqlite::Error) -> StoreError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -285,4 +316,25 @@ pub(crate) fn parse_col<T, E: std::fmt::Display>(
             e.to_string().into(),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that fails keeps none of its statements, whatever it wrote first, and the jobs
+    /// committed in the same group keep theirs.
+    #[tokio::test]
+    async fn a_failed_job_leaves_nothing_and_spares_its_group() {
+        let db = Db::in_memory().unwrap();
+        let failing = db.call(|c| {
+            c.execute("INSERT INTO settings (key, value) VALUES ('a', '1')", [])?;
+            Err::<(), _>(StoreError::Conflict.into())
+        });
+        let (failed, kept) = tokio::join!(failing, db.set_setting("b", "2"));
+        assert!(matches!(failed, Err(StoreError::Conflict)), "{failed:?}");
+        kept.unwrap();
+        assert_eq!(db.setting("a").await.unwrap(), None);
+        assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
+    }
 }

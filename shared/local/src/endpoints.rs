@@ -1,6 +1,6 @@
 //! `EndpointStore` on SQLite: the endpoints table and its subscription index.
 
-use crate::db::{from_ms, ms, parse_col, sql, Db};
+use crate::db::{from_ms, ms, parse_col, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -70,12 +70,12 @@ pub(crate) fn get_endpoint(
     .optional()
 }
 
-fn write_subscriptions(tx: &Connection, e: &Endpoint) -> rusqlite::Result<()> {
-    tx.execute(
+fn write_subscriptions(c: &Connection, e: &Endpoint) -> rusqlite::Result<()> {
+    c.execute(
         "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
         params![e.tenant.as_str(), e.id.as_str()],
     )?;
-    let mut ins = tx.prepare_cached(
+    let mut ins = c.prepare_cached(
         "INSERT INTO subscriptions (tenant, event_type, endpoint_id) VALUES (?1, ?2, ?3)",
     )?;
     for t in &e.event_types {
@@ -90,8 +90,7 @@ impl EndpointStore for SqliteEndpointStore {
         let e = e.clone();
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
-                tx.execute(
+                c.execute(
                     "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
                                             updated_at, disabled_reason, headers, secret_generation,
                                             previous_generation, previous_generation_until, filter)
@@ -113,10 +112,9 @@ impl EndpointStore for SqliteEndpointStore {
                         e.secrets.previous.map(|p| ms(p.1)),
                         e.filter
                     ],
-                )
-                .map_err(sql)?;
-                write_subscriptions(&tx, &e).map_err(sql)?;
-                tx.commit().map_err(sql)
+                )?;
+                write_subscriptions(c, &e)?;
+                Ok(())
             })
             .await
     }
@@ -124,7 +122,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .read(move |c| get_endpoint(c, &tenant, &id).map_err(sql))
+            .read(move |c| Ok(get_endpoint(c, &tenant, &id)?))
             .await
     }
 
@@ -132,15 +130,11 @@ impl EndpointStore for SqliteEndpointStore {
         let tenant = tenant.clone();
         self.db
             .read(move |c| {
-                let mut s = c
-                    .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 ORDER BY id"
-                    ))
-                    .map_err(sql)?;
-                let rows = s
-                    .query_map([tenant.as_str()], row_to_endpoint)
-                    .map_err(sql)?;
-                rows.collect::<Result<_, _>>().map_err(sql)
+                let mut s = c.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM endpoints WHERE tenant = ?1 ORDER BY id"
+                ))?;
+                let rows = s.query_map([tenant.as_str()], row_to_endpoint)?;
+                Ok(rows.collect::<Result<_, _>>()?)
             })
             .await
     }
@@ -149,8 +143,7 @@ impl EndpointStore for SqliteEndpointStore {
         let e = e.clone();
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
-                let changed = tx
+                let changed = c
                     .execute(
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
                                 version = ?7, updated_at = ?8, disabled_reason = ?9, headers = ?10,
@@ -174,13 +167,12 @@ impl EndpointStore for SqliteEndpointStore {
                             e.secrets.previous.map(|p| ms(p.1)),
                             e.filter
                         ],
-                    )
-                    .map_err(sql)?;
+                    )?;
                 if changed == 0 {
-                    return Err(StoreError::Conflict);
+                    return Err(StoreError::Conflict.into());
                 }
-                write_subscriptions(&tx, &e).map_err(sql)?;
-                tx.commit().map_err(sql)
+                write_subscriptions(c, &e)?;
+                Ok(())
             })
             .await
     }
@@ -201,10 +193,9 @@ impl EndpointStore for SqliteEndpointStore {
                         "UPDATE endpoints SET enabled = 0, disabled_reason = ?3, version = ?4, updated_at = ?5
                          WHERE tenant = ?1 AND id = ?2 AND version = ?4 - 1",
                         params![tenant.as_str(), id.as_str(), reason, version, ms(at)],
-                    )
-                    .map_err(sql)?;
+                    )?;
                 if changed == 0 {
-                    return Err(StoreError::Conflict);
+                    return Err(StoreError::Conflict.into());
                 }
                 Ok(())
             })
@@ -220,14 +211,12 @@ impl EndpointStore for SqliteEndpointStore {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
             .call(move |c| {
-                let changed = c
-                    .execute(
-                        "UPDATE endpoints SET failing_announced = ?3
+                let changed = c.execute(
+                    "UPDATE endpoints SET failing_announced = ?3
                          WHERE tenant = ?1 AND id = ?2
                            AND (failing_announced IS NULL OR failing_announced < ?3)",
-                        params![tenant.as_str(), id.as_str(), ms(since)],
-                    )
-                    .map_err(sql)?;
+                    params![tenant.as_str(), id.as_str(), ms(since)],
+                )?;
                 Ok(changed == 1)
             })
             .await
@@ -237,19 +226,14 @@ impl EndpointStore for SqliteEndpointStore {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
-                let n = tx
-                    .execute(
-                        "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
-                        params![tenant.as_str(), id.as_str()],
-                    )
-                    .map_err(sql)?;
-                tx.execute(
+                let n = c.execute(
+                    "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
+                    params![tenant.as_str(), id.as_str()],
+                )?;
+                c.execute(
                     "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
                     params![tenant.as_str(), id.as_str()],
-                )
-                .map_err(sql)?;
-                tx.commit().map_err(sql)?;
+                )?;
                 Ok(n > 0)
             })
             .await
@@ -264,17 +248,13 @@ impl EndpointStore for SqliteEndpointStore {
                     .map(|col| format!("e.{}", col.trim()))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let mut s = c
-                    .prepare_cached(&format!(
-                        "SELECT {cols} FROM subscriptions s
+                let mut s = c.prepare_cached(&format!(
+                    "SELECT {cols} FROM subscriptions s
                          JOIN endpoints e ON e.tenant = s.tenant AND e.id = s.endpoint_id
                          WHERE s.tenant = ?1 AND s.event_type = ?2"
-                    ))
-                    .map_err(sql)?;
-                let rows = s
-                    .query_map(params![tenant.as_str(), event_type], row_to_endpoint)
-                    .map_err(sql)?;
-                rows.collect::<Result<_, _>>().map_err(sql)
+                ))?;
+                let rows = s.query_map(params![tenant.as_str(), event_type], row_to_endpoint)?;
+                Ok(rows.collect::<Result<_, _>>()?)
             })
             .await
     }

@@ -1,7 +1,7 @@
 //! `DeliveryLog` on SQLite: delivery entries (created by their first attempt), attempts, and
 //! the endpoint counters, which change in the same transaction as the entry they count.
 
-use crate::db::{from_ms, ms, parse_col, sql, Db};
+use crate::db::{from_ms, ms, parse_col, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -71,7 +71,7 @@ impl DeliveryLog for SqliteDeliveryLog {
     ) -> StoreResult<Option<LogEntry>> {
         let (t, ep, msg) = (tenant.clone(), ep.clone(), msg.clone());
         self.db
-            .read(move |c| get_entry(c, &t, &ep, &msg).map_err(sql))
+            .read(move |c| Ok(get_entry(c, &t, &ep, &msg)?))
             .await
     }
 
@@ -87,7 +87,6 @@ impl DeliveryLog for SqliteDeliveryLog {
         let (t, ep, m, a) = (tenant.to_string(), ep.to_string(), m.clone(), a.clone());
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
                 let msg = m.id.as_str();
                 let first = a.number == 1;
                 // The first attempt creates the entry; a later one needs it pending with the
@@ -96,7 +95,7 @@ impl DeliveryLog for SqliteDeliveryLog {
                 let (status, last) = (status_after.as_str(), ms(a.started_at));
                 let (next, parked) = (next.map(|n| ms(n.at)), next.is_some_and(|n| n.parked));
                 let changed = if first {
-                    tx.prepare_cached(
+                    c.prepare_cached(
                         "INSERT INTO deliveries (tenant, endpoint_id, message_id, attempt_count, status,
                                                  last_attempt_at, next_attempt_at, parked, event_type, created_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
@@ -105,20 +104,19 @@ impl DeliveryLog for SqliteDeliveryLog {
                         s.execute(params![t, ep, msg, a.number, status, last, next, parked, m.event_type, ms(m.created_at)])
                     })
                 } else {
-                    tx.prepare_cached(
+                    c.prepare_cached(
                         "UPDATE deliveries SET attempt_count = ?4, status = ?5, last_attempt_at = ?6, next_attempt_at = ?7,
                                                parked = ?8
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3
                            AND attempt_count = ?4 - 1 AND status = 'pending'",
                     )
                     .and_then(|mut s| s.execute(params![t, ep, msg, a.number, status, last, next, parked]))
-                }
-                .map_err(sql)?;
+                }?;
                 if changed == 0 {
-                    return Err(StoreError::Conflict);
+                    return Err(StoreError::Conflict.into());
                 }
                 let ok = a.succeeded();
-                tx.prepare_cached(
+                c.prepare_cached(
                     "INSERT INTO attempts (tenant, endpoint_id, message_id, number, started_at, duration_ms,
                                            status_code, error, response_excerpt, succeeded)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -136,11 +134,10 @@ impl DeliveryLog for SqliteDeliveryLog {
                         a.response_excerpt,
                         ok
                     ])
-                })
-                .map_err(sql)?;
+                })?;
                 let before = (!first).then_some(DeliveryStatus::Pending);
                 let d = Counters::change(before, Some(status_after), [ok]);
-                tx.prepare_cached(
+                c.prepare_cached(
                     "UPDATE endpoints SET delivered = delivered + ?3, failed_attempts = failed_attempts + ?4,
                             failed_messages = failed_messages + ?5, in_flight = in_flight + ?6,
                             failing_since = CASE WHEN ?7 THEN NULL ELSE COALESCE(failing_since, ?8) END
@@ -157,9 +154,8 @@ impl DeliveryLog for SqliteDeliveryLog {
                         ok,
                         ms(a.started_at)
                     ])
-                })
-                .map_err(sql)?;
-                tx.commit().map_err(sql)
+                })?;
+                Ok(())
             })
             .await
     }
@@ -173,23 +169,19 @@ impl DeliveryLog for SqliteDeliveryLog {
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
-                let n = tx
+                let n = c
                     .execute(
                         "UPDATE deliveries SET status = 'pending', series_start = attempt_count, next_attempt_at = ?4, parked = 0
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3 AND status = 'failed'",
                         params![t, ep, msg, ms(now())],
-                    )
-                    .map_err(sql)?;
+                    )?;
                 if n > 0 {
-                    tx.execute(
+                    c.execute(
                         "UPDATE endpoints SET failed_messages = failed_messages - 1, in_flight = in_flight + 1
                          WHERE tenant = ?1 AND id = ?2",
                         params![t, ep],
-                    )
-                    .map_err(sql)?;
+                    )?;
                 }
-                tx.commit().map_err(sql)?;
                 Ok(n > 0)
             })
             .await
@@ -205,14 +197,13 @@ impl DeliveryLog for SqliteDeliveryLog {
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .call(move |c| {
-                c.execute(
+                Ok(c.execute(
                     "UPDATE deliveries SET parked = 0
                      WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3
                        AND parked = 1 AND next_attempt_at = ?4",
                     params![t, ep, msg, ms(at)],
                 )
-                .map(|n| n > 0)
-                .map_err(sql)
+                .map(|n| n > 0)?)
             })
             .await
     }
@@ -240,17 +231,15 @@ impl DeliveryLog for SqliteDeliveryLog {
                          WHERE status = 'pending' AND COALESCE(next_attempt_at, 0) < ?1
                            AND (tenant, endpoint_id, message_id) > (?2, ?3, ?4)
                          ORDER BY tenant, endpoint_id, message_id LIMIT ?5",
-                    )
-                    .map_err(sql)?;
+                    )?;
                 type Row = (String, String, String, Option<i64>, bool);
                 let rows = st
                     .query_map(
                         params![ms(horizon), after[0], after[1], after[2], limit as i64],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                     )
-                    .map_err(sql)?
-                    .collect::<Result<Vec<Row>, _>>()
-                    .map_err(sql)?;
+                    ?
+                    .collect::<Result<Vec<Row>, _>>()?;
                 let next_cursor = (rows.len() == limit)
                     .then(|| rows.last().map(|(t, e, m, _, _)| format!("{t} {e} {m}")))
                     .flatten();
@@ -278,8 +267,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         let (t, ep) = (tenant.to_string(), ep.to_string());
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
-                let n = tx
+                let n = c
                     .execute(
                         "UPDATE endpoints SET
                            delivered = (SELECT COUNT(*) FROM deliveries
@@ -292,13 +280,12 @@ impl DeliveryLog for SqliteDeliveryLog {
                                               WHERE tenant = ?1 AND endpoint_id = ?2 AND NOT succeeded)
                          WHERE tenant = ?1 AND id = ?2",
                         params![t, ep],
-                    )
-                    .map_err(sql)?;
+                    )?;
                 let counters = if n == 0 {
                     None
                 } else {
                     Some(
-                        tx.query_row(
+                        c.query_row(
                             "SELECT delivered, failed_attempts, failed_messages, in_flight
                              FROM endpoints WHERE tenant = ?1 AND id = ?2",
                             params![t, ep],
@@ -311,10 +298,9 @@ impl DeliveryLog for SqliteDeliveryLog {
                                 })
                             },
                         )
-                        .map_err(sql)?,
+                        ?,
                     )
                 };
-                tx.commit().map_err(sql)?;
                 Ok(counters)
             })
             .await
@@ -340,12 +326,10 @@ impl DeliveryLog for SqliteDeliveryLog {
                         "SELECT {ENTRY_COLUMNS} FROM deliveries
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND (?3 IS NULL OR status = ?3) AND message_id < ?4
                          ORDER BY message_id DESC LIMIT ?5"
-                    ))
-                    .map_err(sql)?;
+                    ))?;
                 let rows = s
-                    .query_map(params![t, ep, status.map(DeliveryStatus::as_str), before, fetch], row_to_entry)
-                    .map_err(sql)?;
-                let mut data: Vec<LogEntry> = rows.collect::<Result<_, _>>().map_err(sql)?;
+                    .query_map(params![t, ep, status.map(DeliveryStatus::as_str), before, fetch], row_to_entry)?;
+                let mut data: Vec<LogEntry> = rows.collect::<Result<_, _>>()?;
                 let next_cursor = if data.len() > limit {
                     data.truncate(limit);
                     data.last().map(|e| Page::cursor_after(&e.message_id))
@@ -370,8 +354,7 @@ impl DeliveryLog for SqliteDeliveryLog {
                     .prepare_cached(
                         "SELECT number, started_at, duration_ms, status_code, error, response_excerpt FROM attempts
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND message_id = ?3 ORDER BY number",
-                    )
-                    .map_err(sql)?;
+                    )?;
                 let rows = s
                     .query_map(params![t, ep, msg], |r| {
                         Ok(Attempt {
@@ -383,9 +366,8 @@ impl DeliveryLog for SqliteDeliveryLog {
                             response_excerpt: r.get(5)?,
                             task: None,
                         })
-                    })
-                    .map_err(sql)?;
-                rows.collect::<Result<_, _>>().map_err(sql)
+                    })?;
+                Ok(rows.collect::<Result<_, _>>()?)
             })
             .await
     }
@@ -404,8 +386,7 @@ impl DeliveryLog for SqliteDeliveryLog {
                         "SELECT (started_at / 3600000) * 3600000 AS hour, SUM(succeeded), SUM(1 - succeeded)
                          FROM attempts WHERE tenant = ?1 AND endpoint_id = ?2 AND started_at >= ?3
                          GROUP BY hour ORDER BY hour",
-                    )
-                    .map_err(sql)?;
+                    )?;
                 let rows = s
                     .query_map(params![t, ep, ms(since)], |r| {
                         Ok(HourBucket {
@@ -413,9 +394,8 @@ impl DeliveryLog for SqliteDeliveryLog {
                             delivered: r.get(1)?,
                             failed: r.get(2)?,
                         })
-                    })
-                    .map_err(sql)?;
-                rows.collect::<Result<_, _>>().map_err(sql)
+                    })?;
+                Ok(rows.collect::<Result<_, _>>()?)
             })
             .await
     }

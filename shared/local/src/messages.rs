@@ -1,6 +1,6 @@
 //! `MessageStore` on SQLite; idempotency is a unique index on (tenant, event_id).
 
-use crate::db::{from_ms, ms, parse_col, sql, Db};
+use crate::db::{from_ms, ms, parse_col, Db};
 use async_trait::async_trait;
 use bytes::Bytes;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -25,16 +25,14 @@ impl MessageStore for SqliteMessageStore {
         let m = m.clone();
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
                 if let Some(event_id) = &m.event_id {
-                    let existing = tx
+                    let existing = c
                         .query_row(
                             "SELECT id, fanned_out FROM messages WHERE tenant = ?1 AND event_id = ?2",
                             params![m.tenant.as_str(), event_id],
                             |r| Ok((parse_col(0, MessageId::parse(&r.get::<_, String>(0)?))?, r.get(1)?)),
                         )
-                        .optional()
-                        .map_err(sql)?;
+                        .optional()?;
                     if let Some((id, fanned_out)) = existing {
                         return Ok(Inserted::Duplicate {
                             id,
@@ -42,7 +40,7 @@ impl MessageStore for SqliteMessageStore {
                         });
                     }
                 }
-                tx.execute(
+                c.execute(
                     "INSERT INTO messages (tenant, id, event_type, event_id, body, created_at, endpoints)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
@@ -54,9 +52,7 @@ impl MessageStore for SqliteMessageStore {
                         ms(m.created_at),
                         join_ids(&m.endpoints)
                     ],
-                )
-                .map_err(sql)?;
-                tx.commit().map_err(sql)?;
+                )?;
                 Ok(Inserted::Created)
             })
             .await
@@ -66,21 +62,18 @@ impl MessageStore for SqliteMessageStore {
         let (t, id) = (tenant.to_string(), id.to_string());
         self.db
             .call(move |c| {
-                c.execute(
+                Ok(c.execute(
                     "UPDATE messages SET fanned_out = 1 WHERE tenant = ?1 AND id = ?2",
                     params![t, id],
                 )
-                .map(drop)
-                .map_err(sql)
+                .map(drop)?)
             })
             .await
     }
 
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>> {
         let (t, id) = (tenant.clone(), id.clone());
-        self.db
-            .read(move |c| get_message(c, &t, &id).map_err(sql))
-            .await
+        self.db.read(move |c| Ok(get_message(c, &t, &id)?)).await
     }
 
     async fn find_event(&self, tenant: &TenantId, event_id: &str) -> StoreResult<Option<Message>> {
@@ -92,11 +85,10 @@ impl MessageStore for SqliteMessageStore {
                     .and_then(|mut s| {
                         s.query_row(params![t.as_str(), event_id], |r| r.get(0))
                             .optional()
-                    })
-                    .map_err(sql)?;
+                    })?;
                 match id.map(|id| MessageId::parse(&id)) {
-                    Some(Ok(id)) => get_message(c, &t, &id).map_err(sql),
-                    Some(Err(_)) => Err(StoreError::Backend("bad stored message id".into())),
+                    Some(Ok(id)) => Ok(get_message(c, &t, &id)?),
+                    Some(Err(_)) => Err(StoreError::Backend("bad stored message id".into()).into()),
                     None => Ok(None),
                 }
             })

@@ -1,6 +1,6 @@
 //! `NotificationStore` on SQLite: each tenant's settings and mail history as JSON rows.
 
-use crate::db::{ms, sql, Db};
+use crate::db::{ms, Db};
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 use webhooks_core::notify::{Notification, NotificationSettings, NotificationStore};
@@ -31,13 +31,12 @@ impl NotificationStore for SqliteNotificationStore {
         let raw: Option<String> = self
             .db
             .read(move |c| {
-                c.query_row(
+                Ok(c.query_row(
                     "SELECT settings FROM notification_settings WHERE tenant = ?1",
                     [tenant.as_str()],
                     |r| r.get(0),
                 )
-                .optional()
-                .map_err(sql)
+                .optional()?)
             })
             .await?;
         raw.map(|s| serde_json::from_str(&s).map_err(StoreError::backend))
@@ -56,8 +55,7 @@ impl NotificationStore for SqliteNotificationStore {
                     "INSERT INTO notification_settings (tenant, settings) VALUES (?1, ?2)
                      ON CONFLICT (tenant) DO UPDATE SET settings = excluded.settings",
                     params![tenant.as_str(), body],
-                )
-                .map_err(sql)?;
+                )?;
                 Ok(())
             })
             .await
@@ -76,8 +74,7 @@ impl NotificationStore for SqliteNotificationStore {
                     "INSERT OR REPLACE INTO notifications (tenant, message_id, created_at, body)
                      VALUES (?1, ?2, ?3, ?4)",
                     params![tenant.as_str(), id.as_str(), at, body],
-                )
-                .map_err(sql)?;
+                )?;
                 Ok(())
             })
             .await
@@ -92,16 +89,12 @@ impl NotificationStore for SqliteNotificationStore {
         let rows: Vec<String> = self
             .db
             .read(move |c| {
-                let mut s = c
-                    .prepare_cached(
-                        "SELECT body FROM notifications WHERE tenant = ?1
+                let mut s = c.prepare_cached(
+                    "SELECT body FROM notifications WHERE tenant = ?1
                          ORDER BY created_at DESC, message_id DESC LIMIT ?2",
-                    )
-                    .map_err(sql)?;
-                let rows = s
-                    .query_map(params![tenant.as_str(), limit], |r| r.get(0))
-                    .map_err(sql)?;
-                rows.collect::<Result<_, _>>().map_err(sql)
+                )?;
+                let rows = s.query_map(params![tenant.as_str(), limit], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
             })
             .await?;
         rows.iter()

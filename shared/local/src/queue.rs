@@ -2,7 +2,7 @@
 //! `not_before` time. Leasing hides a task while a worker holds it; a process killed
 //! mid-delivery releases its leases at the next start, so nothing is lost.
 
-use crate::db::{ms, parse_col, sql, Db};
+use crate::db::{ms, parse_col, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -38,25 +38,21 @@ impl SqliteTaskQueue {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.db
             .call(move |c| {
-                let mut s = c
-                    .prepare_cached(
-                        "UPDATE tasks SET leased = 1, not_before = ?1
+                let mut s = c.prepare_cached(
+                    "UPDATE tasks SET leased = 1, not_before = ?1
                          WHERE (message_id, endpoint_id) IN (
                              SELECT message_id, endpoint_id FROM tasks
                              WHERE leased = 0 AND not_before <= ?2 ORDER BY not_before LIMIT ?3)
                          RETURNING tenant, message_id, endpoint_id",
-                    )
-                    .map_err(sql)?;
-                let rows = s
-                    .query_map(params![until, ms(now()), limit], |r| {
-                        Ok(DeliveryTask::new(
-                            parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
-                            parse_col(1, MessageId::parse(&r.get::<_, String>(1)?))?,
-                            parse_col(2, EndpointId::parse(&r.get::<_, String>(2)?))?,
-                        ))
-                    })
-                    .map_err(sql)?;
-                rows.collect::<Result<_, _>>().map_err(sql)
+                )?;
+                let rows = s.query_map(params![until, ms(now()), limit], |r| {
+                    Ok(DeliveryTask::new(
+                        parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
+                        parse_col(1, MessageId::parse(&r.get::<_, String>(1)?))?,
+                        parse_col(2, EndpointId::parse(&r.get::<_, String>(2)?))?,
+                    ))
+                })?;
+                Ok(rows.collect::<Result<_, _>>()?)
             })
             .await
     }
@@ -66,10 +62,13 @@ impl SqliteTaskQueue {
         let (m, e) = (task.message_id.to_string(), task.endpoint_id.to_string());
         self.db
             .call(move |c| {
-                c.prepare_cached("DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2")
+                Ok(
+                    c.prepare_cached(
+                        "DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2",
+                    )
                     .and_then(|mut s| s.execute(params![m, e]))
-                    .map(drop)
-                    .map_err(sql)
+                    .map(drop)?,
+                )
             })
             .await
     }
@@ -79,12 +78,11 @@ impl SqliteTaskQueue {
         let (m, e) = (task.message_id.to_string(), task.endpoint_id.to_string());
         self.db
             .call(move |c| {
-                c.prepare_cached(
+                Ok(c.prepare_cached(
                     "UPDATE tasks SET leased = 0, not_before = ?3 WHERE message_id = ?1 AND endpoint_id = ?2",
                 )
                 .and_then(|mut s| s.execute(params![m, e, ms(at)]))
-                .map(drop)
-                .map_err(sql)
+                .map(drop)?)
             })
             .await?;
         // The worker may be asleep until a later due time: let it recompute.
@@ -97,11 +95,10 @@ impl SqliteTaskQueue {
     pub async fn release_all_leases(&self) -> StoreResult<usize> {
         self.db
             .call(move |c| {
-                c.execute(
+                Ok(c.execute(
                     "UPDATE tasks SET leased = 0, not_before = ?1 WHERE leased = 1",
                     [ms(now())],
-                )
-                .map_err(sql)
+                )?)
             })
             .await
     }
@@ -112,15 +109,14 @@ impl SqliteTaskQueue {
         let n = self
             .db
             .call(move |c| {
-                c.execute(
+                Ok(c.execute(
                     "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before)
                      SELECT d.message_id, d.endpoint_id, d.tenant, COALESCE(d.next_attempt_at, ?1)
                      FROM deliveries d
                      WHERE d.status = 'pending' AND NOT EXISTS (
                          SELECT 1 FROM tasks t WHERE t.message_id = d.message_id AND t.endpoint_id = d.endpoint_id)",
                     [ms(now())],
-                )
-                .map_err(sql)
+                )?)
             })
             .await?;
         if n > 0 {
@@ -133,13 +129,12 @@ impl SqliteTaskQueue {
     pub async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         self.db
             .read(move |c| {
-                c.query_row(
+                Ok(c.query_row(
                     "SELECT MIN(not_before) FROM tasks WHERE leased = 0",
                     [],
                     |r| r.get::<_, Option<i64>>(0),
                 )
-                .map(|v| v.map(crate::db::from_ms))
-                .map_err(sql)
+                .map(|v| v.map(crate::db::from_ms))?)
             })
             .await
     }
@@ -147,10 +142,7 @@ impl SqliteTaskQueue {
     /// Number of tasks waiting or in progress.
     pub async fn depth(&self) -> StoreResult<u64> {
         self.db
-            .read(move |c| {
-                c.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
-                    .map_err(sql)
-            })
+            .read(move |c| Ok(c.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))?))
             .await
     }
 }
@@ -170,27 +162,23 @@ impl TaskQueue for SqliteTaskQueue {
         let tasks = tasks.to_vec();
         self.db
             .call(move |c| {
-                let tx = c.savepoint().map_err(sql)?;
                 {
                     // A task already queued for the same (message, endpoint) stays as it is:
                     // the queue holds at most one task per delivery.
-                    let mut ins = tx
-                        .prepare_cached(
-                            "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before)
+                    let mut ins = c.prepare_cached(
+                        "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before)
                              VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-                        )
-                        .map_err(sql)?;
+                    )?;
                     for (t, at) in &tasks {
                         ins.execute(params![
                             t.message_id.as_str(),
                             t.endpoint_id.as_str(),
                             t.tenant.as_str(),
                             ms(*at)
-                        ])
-                        .map_err(sql)?;
+                        ])?;
                     }
                 }
-                tx.commit().map_err(sql)
+                Ok(())
             })
             .await?;
         self.wake.notify_one();

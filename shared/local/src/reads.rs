@@ -1,7 +1,7 @@
 //! `DeliveryReader` on SQLite: a delivery's entry, endpoint and message read on one
 //! read-only connection in one trip, instead of three hops to the reader threads.
 
-use crate::db::{sql, Db};
+use crate::db::Db;
 use crate::endpoints::get_endpoint;
 use crate::log::get_entry;
 use crate::messages::get_message;
@@ -27,13 +27,11 @@ impl DeliveryReader for SqliteDeliveryReader {
         self.db
             .read(move |c| {
                 Ok(DeliveryInputs {
-                    entry: get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id)
-                        .map_err(sql)?
+                    entry: get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id)?
                         .as_ref()
                         .map(Progress::from),
-                    endpoint: get_endpoint(c, &t.tenant, &t.endpoint_id).map_err(sql)?,
-                    message: get_message(c, &t.tenant, &t.message_id)
-                        .map_err(sql)?
+                    endpoint: get_endpoint(c, &t.tenant, &t.endpoint_id)?,
+                    message: get_message(c, &t.tenant, &t.message_id)?
                         .as_ref()
                         .map(Payload::from),
                 })

@@ -2,7 +2,7 @@
 //! the retention period (DynamoDB does this with TTL on AWS). Pending and queued deliveries
 //! are kept.
 
-use crate::db::{ms, sql, Db};
+use crate::db::{ms, Db};
 use chrono::{DateTime, Utc};
 use webhooks_core::StoreError;
 
@@ -19,22 +19,19 @@ pub struct Purged {
 pub async fn purge_before(db: &Db, cutoff: DateTime<Utc>) -> Result<Purged, StoreError> {
     let cutoff = ms(cutoff);
     db.call(move |c| {
-        let tx = c.savepoint().map_err(sql)?;
-        let attempts = tx
+        let attempts = c
             .execute(
                 "DELETE FROM attempts WHERE (tenant, endpoint_id, message_id) IN (
                      SELECT tenant, endpoint_id, message_id FROM deliveries
                      WHERE created_at < ?1 AND status != 'pending')",
                 [cutoff],
-            )
-            .map_err(sql)?;
-        let deliveries = tx
+            )?;
+        let deliveries = c
             .execute(
                 "DELETE FROM deliveries WHERE created_at < ?1 AND status != 'pending'",
                 [cutoff],
-            )
-            .map_err(sql)?;
-        let messages = tx
+            )?;
+        let messages = c
             .execute(
                 // A message whose first attempts are still queued has no entry yet.
                 "DELETE FROM messages WHERE created_at < ?1 AND NOT EXISTS (
@@ -42,11 +39,8 @@ pub async fn purge_before(db: &Db, cutoff: DateTime<Utc>) -> Result<Purged, Stor
                    AND NOT EXISTS (
                      SELECT 1 FROM tasks t WHERE t.tenant = messages.tenant AND t.message_id = messages.id)",
                 [cutoff],
-            )
-            .map_err(sql)?;
-        tx.execute("DELETE FROM notifications WHERE created_at < ?1", [cutoff])
-            .map_err(sql)?;
-        tx.commit().map_err(sql)?;
+            )?;
+        c.execute("DELETE FROM notifications WHERE created_at < ?1", [cutoff])?;
         Ok(Purged {
             messages,
             deliveries,

@@ -2,7 +2,7 @@
 //! database file is the trust boundary (it holds everything else too); on AWS, secrets are
 //! derived from a tenant key held in Secrets Manager instead.
 
-use crate::db::{parse_col, sql, Db};
+use crate::db::{parse_col, Db};
 use async_trait::async_trait;
 use rusqlite::params;
 use webhooks_core::ports::{SecretStore, StoreResult};
@@ -40,15 +40,13 @@ impl SecretStore for SqliteSecretStore {
                     "INSERT INTO secret_generations (tenant, endpoint_id, generation, secret)
                      VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                     params![t, e, generation, fresh],
-                )
-                .map_err(sql)?;
-                c.query_row(
+                )?;
+                Ok(c.query_row(
                     "SELECT secret FROM secret_generations
                      WHERE tenant = ?1 AND endpoint_id = ?2 AND generation = ?3",
                     params![t, e, generation],
                     |r| parse_col(0, Secret::parse(&r.get::<_, String>(0)?)),
-                )
-                .map_err(sql)
+                )?)
             })
             .await
     }
@@ -66,22 +64,18 @@ impl SecretStore for SqliteSecretStore {
         );
         self.db
             .read(move |c| {
-                let mut s = c
-                    .prepare_cached(
-                        "SELECT secret FROM secret_generations
+                let mut s = c.prepare_cached(
+                    "SELECT secret FROM secret_generations
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND generation = ?3",
-                    )
-                    .map_err(sql)?;
+                )?;
                 let mut out = Vec::with_capacity(generations.len());
                 for g in generations {
                     let found = s
                         .query_map(params![t, e, g], |r| {
                             parse_col(0, Secret::parse(&r.get::<_, String>(0)?))
-                        })
-                        .map_err(sql)?
+                        })?
                         .next()
-                        .transpose()
-                        .map_err(sql)?;
+                        .transpose()?;
                     match found {
                         Some(secret) => out.push(secret),
                         None => return Ok(None),
@@ -96,12 +90,11 @@ impl SecretStore for SqliteSecretStore {
         let (t, e) = (tenant.to_string(), endpoint.to_string());
         self.db
             .call(move |c| {
-                c.execute(
+                Ok(c.execute(
                     "DELETE FROM secret_generations WHERE tenant = ?1 AND endpoint_id = ?2",
                     params![t, e],
                 )
-                .map(drop)
-                .map_err(sql)
+                .map(drop)?)
             })
             .await
     }
