@@ -1,5 +1,7 @@
 //! Handler test: the SQS batch of infra/events/ through the ingest handler, on moto.
 
+use webhooks_core::model::DeliveryKey;
+
 use crate::handler::Ingest;
 use aws_lambda_events::sqs::SqsEvent;
 use std::sync::Arc;
@@ -162,8 +164,7 @@ async fn a_half_done_fan_out_is_completed_by_the_late_retry() {
     aws.stores
         .log
         .record_attempt(
-            &t,
-            &attempted.id,
+            &DeliveryKey::new(&t, &attempted.id, &first.id),
             &(&first).into(),
             &failed,
             webhooks_core::model::DeliveryStatus::Pending,

@@ -15,7 +15,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use webhooks_core::model::{
-    Attempt, Counters, DeliveryStatus, HourBucket, LogEntry, MessageMeta, NextAttempt, Page,
+    Attempt, Counters, DeliveryKey, DeliveryStatus, HourBucket, LogEntry, MessageMeta, NextAttempt,
+    Page,
 };
 use webhooks_core::ports::{DeliveryLog, Due, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
@@ -158,12 +159,12 @@ impl DynamoDbDeliveryLog {
 
 #[async_trait]
 impl DeliveryLog for DynamoDbDeliveryLog {
-    async fn get(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-    ) -> StoreResult<Option<LogEntry>> {
+    async fn get(&self, delivery: &DeliveryKey) -> StoreResult<Option<LogEntry>> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         let item = self
             .table
             .get(key(log_pk(tenant, ep), delivery_sk(msg)))
@@ -173,13 +174,13 @@ impl DeliveryLog for DynamoDbDeliveryLog {
 
     async fn record_attempt(
         &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
+        delivery: &DeliveryKey,
         m: &MessageMeta,
         a: &Attempt,
         status_after: DeliveryStatus,
         next: Option<NextAttempt>,
     ) -> StoreResult<()> {
+        let (tenant, ep) = (&delivery.tenant, &delivery.endpoint);
         let ok = a.succeeded();
         let mut set = vec![
             "attempt_count = :n",
@@ -271,12 +272,12 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         Ok(())
     }
 
-    async fn restart(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-    ) -> StoreResult<bool> {
+    async fn restart(&self, delivery: &DeliveryKey) -> StoreResult<bool> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         // The payload first: it must outlive the new series too (and still be there).
         let kept = self
             .table
@@ -317,13 +318,12 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         applied(result)
     }
 
-    async fn unpark(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    async fn unpark(&self, delivery: &DeliveryKey, at: DateTime<Utc>) -> StoreResult<bool> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         let result = self
             .table
             .client
@@ -458,12 +458,12 @@ impl DeliveryLog for DynamoDbDeliveryLog {
         }
     }
 
-    async fn attempts(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-    ) -> StoreResult<Vec<Attempt>> {
+    async fn attempts(&self, delivery: &DeliveryKey) -> StoreResult<Vec<Attempt>> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         let entry = self
             .table
             .get(key(log_pk(tenant, ep), delivery_sk(msg)))

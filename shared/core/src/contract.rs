@@ -5,6 +5,7 @@
 
 use crate::error::StoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
+use crate::model::DeliveryKey;
 use crate::model::{
     now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, Message, MessageMeta, Payload,
 };
@@ -137,8 +138,7 @@ async fn record(
 ) {
     (st.log)
         .record_attempt(
-            &ep.tenant,
-            &ep.id,
+            &DeliveryKey::new(&ep.tenant, &ep.id, &meta(m).id),
             &meta(m),
             &attempt(n, code),
             status,
@@ -398,14 +398,20 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
             .counters
     };
     assert_eq!(
-        st.log.get(&a, &ep.id, &m.id).await.unwrap(),
+        st.log
+            .get(&DeliveryKey::new(&a, &ep.id, &m.id))
+            .await
+            .unwrap(),
         None,
         "no entry before the first attempt"
     );
     let log = &st.log;
     let rec = |a1: Attempt, s: DeliveryStatus| {
         let (a, ep, m) = (a.clone(), ep.id.clone(), meta(&m));
-        async move { log.record_attempt(&a, &ep, &m, &a1, s, None).await }
+        async move {
+            log.record_attempt(&DeliveryKey::new(&a, &ep, &m.id), &m, &a1, s, None)
+                .await
+        }
     };
     assert!(
         matches!(
@@ -417,8 +423,7 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     let first = attempt(1, 500);
     let next_at = now() + TimeDelta::minutes(1);
     log.record_attempt(
-        &a,
-        &ep.id,
+        &DeliveryKey::new(&a, &ep.id, &meta(&m).id),
         &meta(&m),
         &first,
         DeliveryStatus::Pending,
@@ -426,7 +431,11 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     )
     .await
     .unwrap();
-    let entry = log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    let entry = log
+        .get(&DeliveryKey::new(&a, &ep.id, &m.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (entry.status, entry.attempt_count),
         (DeliveryStatus::Pending, 1)
@@ -465,7 +474,11 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
             ..Default::default()
         }
     );
-    let entry = log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    let entry = log
+        .get(&DeliveryKey::new(&a, &ep.id, &m.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (entry.status, entry.attempt_count, entry.next_attempt_at),
         (DeliveryStatus::Delivered, 2, None)
@@ -478,7 +491,9 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
         "a final entry takes no more attempts"
     );
     assert_eq!(
-        log.attempts(&a, &ep.id, &m.id).await.unwrap(),
+        log.attempts(&DeliveryKey::new(&a, &ep.id, &m.id))
+            .await
+            .unwrap(),
         vec![first, second]
     );
 
@@ -486,8 +501,7 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     let m2 = message(&a, None);
     st.messages.insert(&m2).await.unwrap();
     log.record_attempt(
-        &a,
-        &ep.id,
+        &DeliveryKey::new(&a, &ep.id, &meta(&m2).id),
         &meta(&m2),
         &attempt(1, 503),
         DeliveryStatus::Failed,
@@ -506,12 +520,18 @@ pub async fn delivery_log_lifecycle_and_counters(h: &Harness) {
     );
 
     let b = tenant("B");
-    assert_eq!(log.get(&b, &ep.id, &m.id).await.unwrap(), None);
-    assert!(log.attempts(&b, &ep.id, &m.id).await.unwrap().is_empty());
+    assert_eq!(
+        log.get(&DeliveryKey::new(&b, &ep.id, &m.id)).await.unwrap(),
+        None
+    );
+    assert!(log
+        .attempts(&DeliveryKey::new(&b, &ep.id, &m.id))
+        .await
+        .unwrap()
+        .is_empty());
     assert!(matches!(
         log.record_attempt(
-            &b,
-            &ep.id,
+            &DeliveryKey::new(&b, &ep.id, &meta(&m2).id),
             &meta(&m2),
             &attempt(2, 200),
             DeliveryStatus::Delivered,
@@ -535,8 +555,7 @@ pub async fn log_pagination_filter_and_isolation(h: &Harness) {
         st.messages.insert(&m).await.unwrap();
         st.log
             .record_attempt(
-                &a,
-                &other.id,
+                &DeliveryKey::new(&a, &other.id, &meta(&m).id),
                 &meta(&m),
                 &attempt(1, 500),
                 DeliveryStatus::Pending,
@@ -732,7 +751,10 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
     st.endpoints.create(&ep).await.unwrap();
     let m = stored_message(st, &a).await;
     assert!(
-        !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
+        !st.log
+            .restart(&DeliveryKey::new(&a, &ep.id, &m.id))
+            .await
+            .unwrap(),
         "an entry not yet attempted is not restartable"
     );
     for n in 1..=2 {
@@ -744,11 +766,23 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
         record(st, &ep, &m, n, 500, status).await;
     }
     assert!(
-        !st.log.restart(&tenant("B"), &ep.id, &m.id).await.unwrap(),
+        !st.log
+            .restart(&DeliveryKey::new(&tenant("B"), &ep.id, &m.id))
+            .await
+            .unwrap(),
         "other tenant"
     );
-    assert!(st.log.restart(&a, &ep.id, &m.id).await.unwrap());
-    let e = st.log.get(&a, &ep.id, &m.id).await.unwrap().unwrap();
+    assert!(st
+        .log
+        .restart(&DeliveryKey::new(&a, &ep.id, &m.id))
+        .await
+        .unwrap());
+    let e = st
+        .log
+        .get(&DeliveryKey::new(&a, &ep.id, &m.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (e.status, e.attempt_count, e.series_start),
         (DeliveryStatus::Pending, 2, 2)
@@ -769,14 +803,17 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
         }
     );
     assert!(
-        !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
+        !st.log
+            .restart(&DeliveryKey::new(&a, &ep.id, &m.id))
+            .await
+            .unwrap(),
         "already restarted"
     );
     // The new series continues the numbering.
     record(st, &ep, &m, 3, 200, DeliveryStatus::Delivered).await;
     let numbers: Vec<u32> = st
         .log
-        .attempts(&a, &ep.id, &m.id)
+        .attempts(&DeliveryKey::new(&a, &ep.id, &m.id))
         .await
         .unwrap()
         .iter()
@@ -784,7 +821,10 @@ pub async fn replay_restarts_only_failed_entries(h: &Harness) {
         .collect();
     assert_eq!(numbers, [1, 2, 3]);
     assert!(
-        !st.log.restart(&a, &ep.id, &m.id).await.unwrap(),
+        !st.log
+            .restart(&DeliveryKey::new(&a, &ep.id, &m.id))
+            .await
+            .unwrap(),
         "delivered is not restartable"
     );
 }
@@ -813,7 +853,13 @@ pub async fn failing_since_tracks_runs_of_failures(h: &Harness) {
             DeliveryStatus::Pending
         };
         st.log
-            .record_attempt(&a, &ep.id, &meta(&m), &at, status, None)
+            .record_attempt(
+                &DeliveryKey::new(&a, &ep.id, &meta(&m).id),
+                &meta(&m),
+                &at,
+                status,
+                None,
+            )
             .await
             .unwrap();
         match (i, ok) {
@@ -912,7 +958,13 @@ pub async fn concurrent_deliveries_count_exactly(h: &Harness) {
                 for _copy in 0..2 {
                     match st
                         .log
-                        .record_attempt(&a, &ep, &meta(&m), &attempt(n, code), status, None)
+                        .record_attempt(
+                            &DeliveryKey::new(&a, &ep, &meta(&m).id),
+                            &meta(&m),
+                            &attempt(n, code),
+                            status,
+                            None,
+                        )
                         .await
                     {
                         Ok(()) => recorded += 1,
@@ -933,7 +985,7 @@ pub async fn concurrent_deliveries_count_exactly(h: &Harness) {
     for id in ids.iter().take(20) {
         let numbers: Vec<u32> = st
             .log
-            .attempts(&a, &ep.id, id)
+            .attempts(&DeliveryKey::new(&a, &ep.id, id))
             .await
             .unwrap()
             .iter()
@@ -1000,8 +1052,7 @@ pub async fn due_deliveries_are_woken_or_swept(h: &Harness) {
         let m = stored_message(st, &ep.tenant).await;
         st.log
             .record_attempt(
-                &ep.tenant,
-                &ep.id,
+                &DeliveryKey::new(&ep.tenant, &ep.id, &meta(&m).id),
                 &meta(&m),
                 &attempt(1, code),
                 status,
@@ -1036,7 +1087,11 @@ pub async fn due_deliveries_are_woken_or_swept(h: &Harness) {
     assert_eq!(found(horizon, 100).await, want);
     assert_eq!(found(horizon, 1).await, want, "page by page");
     // A replayed delivery is due at once.
-    assert!(st.log.restart(&a, &ep_a.id, &ids[3]).await.unwrap());
+    assert!(st
+        .log
+        .restart(&DeliveryKey::new(&a, &ep_a.id, &ids[3]))
+        .await
+        .unwrap());
     let mut with_replay = want.clone();
     with_replay.push((key(3), false));
     assert_eq!(found(horizon, 100).await, sorted(with_replay));
@@ -1063,14 +1118,27 @@ pub async fn due_deliveries_are_woken_or_swept(h: &Harness) {
     );
     let again = sweep.sweep().await.unwrap();
     assert_eq!(again.woken, 0, "one task per parked wait");
-    let entry = st.log.get(&a, &ep_a.id, &ids[5]).await.unwrap().unwrap();
+    let entry = st
+        .log
+        .get(&DeliveryKey::new(&a, &ep_a.id, &ids[5]))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!entry.parked && entry.status == Pending);
     assert!(!st
         .log
-        .unpark(&a, &ep_a.id, &ids[5], entry.next_attempt_at.unwrap())
+        .unpark(
+            &DeliveryKey::new(&a, &ep_a.id, &ids[5]),
+            entry.next_attempt_at.unwrap()
+        )
         .await
         .unwrap());
-    let later = st.log.get(&b, &ep_b.id, &ids[6]).await.unwrap().unwrap();
+    let later = st
+        .log
+        .get(&DeliveryKey::new(&b, &ep_b.id, &ids[6]))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(later.parked, "not due within the horizon: still parked");
 }
 

@@ -472,7 +472,31 @@ pub struct DeliveryTask {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// Which delivery: the (tenant, endpoint, message) that keys a log entry, its attempts and
+/// its task, in every store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeliveryKey {
+    pub tenant: TenantId,
+    pub endpoint: EndpointId,
+    pub message: MessageId,
+}
+
+impl DeliveryKey {
+    pub fn new(tenant: &TenantId, endpoint: &EndpointId, message: &MessageId) -> Self {
+        Self {
+            tenant: tenant.clone(),
+            endpoint: endpoint.clone(),
+            message: message.clone(),
+        }
+    }
+}
+
 impl DeliveryTask {
+    /// The delivery this task is for.
+    pub fn key(&self) -> DeliveryKey {
+        DeliveryKey::new(&self.tenant, &self.endpoint_id, &self.message_id)
+    }
+
     /// A task with no hints: the delivery reads everything it needs.
     pub fn new(tenant: TenantId, message_id: MessageId, endpoint_id: EndpointId) -> Self {
         Self {

@@ -5,8 +5,8 @@
 use crate::error::StoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{
-    Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry, Message,
-    MessageMeta, NextAttempt, Page, Payload, Progress,
+    Attempt, Counters, DeliveryKey, DeliveryStatus, DeliveryTask, Endpoint, HourBucket, LogEntry,
+    Message, MessageMeta, NextAttempt, Page, Payload, Progress,
 };
 use crate::signing::Secret;
 use crate::validation::ValidEvent;
@@ -153,22 +153,16 @@ pub struct Due {
 /// few seconds, never count one write twice, and [`DeliveryLog::recount`] rebuilds them.
 #[async_trait]
 pub trait DeliveryLog: Send + Sync {
-    async fn get(
-        &self,
-        tenant: &TenantId,
-        endpoint: &EndpointId,
-        message: &MessageId,
-    ) -> StoreResult<Option<LogEntry>>;
-    /// Appends `attempt` to the entry of (`endpoint`, `message`) and moves it to
-    /// `status_after`, due again at `next` if pending; attempt 1 creates the entry, showing `message`'s type and creation
-    /// time. Counters follow with [`Counters::change`] and the endpoint's `failing_since`
+    async fn get(&self, key: &DeliveryKey) -> StoreResult<Option<LogEntry>>;
+    /// Appends `attempt` to the entry of `key` and moves it to
+    /// `status_after`, due again at `next` if pending; attempt 1 creates the entry, showing
+    /// `message`'s type and creation time (`message` is the meta of `key.message`). Counters follow with [`Counters::change`] and the endpoint's `failing_since`
     /// (set by a failure when unset, cleared by a success). `Conflict` unless the entry is
     /// absent for attempt 1, or pending with exactly `attempt.number − 1` attempts for a
     /// later one, so a duplicate task can never record the same attempt twice.
     async fn record_attempt(
         &self,
-        tenant: &TenantId,
-        endpoint: &EndpointId,
+        key: &DeliveryKey,
         message: &MessageMeta,
         attempt: &Attempt,
         status_after: DeliveryStatus,
@@ -177,24 +171,13 @@ pub trait DeliveryLog: Send + Sync {
     /// Ends the parking of a pending delivery due at `at` (its task is about to be sent):
     /// `false` if it is no longer parked for that time (another sweep took it, or it moved
     /// on), so that one task is sent per parked wait.
-    async fn unpark(
-        &self,
-        tenant: &TenantId,
-        endpoint: &EndpointId,
-        message: &MessageId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    async fn unpark(&self, key: &DeliveryKey, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Starts a new series of attempts for a `failed` entry: back to pending, due now, with
     /// `series_start` = attempts so far; counters move from failed to in flight; the entry
     /// and its message get a full retention period again, so neither expires mid-series.
     /// Returns `false` (and changes nothing of the entry) unless the entry exists and is
     /// failed and its message is still retained.
-    async fn restart(
-        &self,
-        tenant: &TenantId,
-        endpoint: &EndpointId,
-        message: &MessageId,
-    ) -> StoreResult<bool>;
+    async fn restart(&self, key: &DeliveryKey) -> StoreResult<bool>;
     /// Every tenant's pending deliveries due before `horizon`, one page at a time (`cursor`
     /// from the previous page; a page may be short, even empty, with a cursor). An
     /// operator's sweep, not a tenant's query: it wakes parked deliveries, and finds those
@@ -224,12 +207,7 @@ pub trait DeliveryLog: Send + Sync {
         limit: usize,
     ) -> StoreResult<Page<LogEntry>>;
     /// Attempts of one entry, in order.
-    async fn attempts(
-        &self,
-        tenant: &TenantId,
-        endpoint: &EndpointId,
-        message: &MessageId,
-    ) -> StoreResult<Vec<Attempt>>;
+    async fn attempts(&self, key: &DeliveryKey) -> StoreResult<Vec<Attempt>>;
     /// Successful and failed attempts per hour since `since` (hours with none omitted).
     async fn hourly_stats(
         &self,

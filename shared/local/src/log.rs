@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use webhooks_core::model::{
-    now, Attempt, Counters, DeliveryStatus, DeliveryTask, HourBucket, LogEntry, MessageMeta,
-    NextAttempt, Page,
+    now, Attempt, Counters, DeliveryKey, DeliveryStatus, DeliveryTask, HourBucket, LogEntry,
+    MessageMeta, NextAttempt, Page,
 };
 use webhooks_core::ports::{DeliveryLog, Due, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
@@ -63,12 +63,12 @@ pub(crate) fn get_entry(
 
 #[async_trait]
 impl DeliveryLog for SqliteDeliveryLog {
-    async fn get(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-    ) -> StoreResult<Option<LogEntry>> {
+    async fn get(&self, delivery: &DeliveryKey) -> StoreResult<Option<LogEntry>> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         let (t, ep, msg) = (tenant.clone(), ep.clone(), msg.clone());
         self.db
             .read(move |c| Ok(get_entry(c, &t, &ep, &msg)?))
@@ -77,13 +77,13 @@ impl DeliveryLog for SqliteDeliveryLog {
 
     async fn record_attempt(
         &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
+        delivery: &DeliveryKey,
         m: &MessageMeta,
         a: &Attempt,
         status_after: DeliveryStatus,
         next: Option<NextAttempt>,
     ) -> StoreResult<()> {
+        let (tenant, ep) = (&delivery.tenant, &delivery.endpoint);
         let (t, ep, m, a) = (tenant.to_string(), ep.to_string(), m.clone(), a.clone());
         self.db
             .call(move |c| {
@@ -160,12 +160,12 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
-    async fn restart(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-    ) -> StoreResult<bool> {
+    async fn restart(&self, delivery: &DeliveryKey) -> StoreResult<bool> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .call(move |c| {
@@ -187,13 +187,12 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
-    async fn unpark(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    async fn unpark(&self, delivery: &DeliveryKey, at: DateTime<Utc>) -> StoreResult<bool> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .call(move |c| {
@@ -341,12 +340,12 @@ impl DeliveryLog for SqliteDeliveryLog {
             .await
     }
 
-    async fn attempts(
-        &self,
-        tenant: &TenantId,
-        ep: &EndpointId,
-        msg: &MessageId,
-    ) -> StoreResult<Vec<Attempt>> {
+    async fn attempts(&self, delivery: &DeliveryKey) -> StoreResult<Vec<Attempt>> {
+        let DeliveryKey {
+            tenant,
+            endpoint: ep,
+            message: msg,
+        } = delivery;
         let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
         self.db
             .read(move |c| {

@@ -4,6 +4,8 @@
 //! call stops on the deadline with its tasks sent, and every delivery ends delivered. A
 //! delivery left pending without a task is found by the sweep function.
 
+use webhooks_core::model::DeliveryKey;
+
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -38,8 +40,7 @@ async fn failed_delivery(stores: &Stores, ep: &Endpoint) -> MessageId {
     };
     (stores.log)
         .record_attempt(
-            &ep.tenant,
-            &ep.id,
+            &DeliveryKey::new(&ep.tenant, &ep.id, &m.id),
             &(&m).into(),
             &a,
             DeliveryStatus::Failed,
@@ -167,7 +168,11 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
     // A delivery left pending without a task (as a function killed between a replay's
     // restart and its enqueue leaves it) is found by the sweep, and delivered.
     let stranded = failed_delivery(&stores, &ep).await;
-    assert!(stores.log.restart(&t, &ep.id, &stranded).await.unwrap());
+    assert!(stores
+        .log
+        .restart(&DeliveryKey::new(&t, &ep.id, &stranded))
+        .await
+        .unwrap());
     let sweep = Function::start("webhooks-sweep", &env).await;
     let report = sweep
         .invoke(json!({"source": "aws.scheduler"}))
@@ -175,7 +180,11 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
         .unwrap();
     assert_eq!(report["requeued"], 1, "{report}");
     wait_until(|| async {
-        let e = stores.log.get(&t, &ep.id, &stranded).await.unwrap();
+        let e = stores
+            .log
+            .get(&DeliveryKey::new(&t, &ep.id, &stranded))
+            .await
+            .unwrap();
         e.is_some_and(|e| e.status == DeliveryStatus::Delivered)
     })
     .await;

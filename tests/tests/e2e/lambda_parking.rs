@@ -3,6 +3,8 @@
 //! Here with the parking threshold shrunk to 1 s and a 4 s retry, as the template's 15 min
 //! and a 22 h retry would be.
 
+use webhooks_core::model::DeliveryKey;
+
 use serde_json::json;
 use std::sync::Arc;
 use webhooks_aws::testing;
@@ -67,7 +69,14 @@ async fn a_long_retry_waits_with_no_message_in_flight_and_arrives_on_time() {
     // Attempt 1 fails; its retry, 4 s away, is parked: no message waits for it.
     // moto applies an UpdateItem that creates an item in two steps, and a read may fall
     // between them (DynamoDB's are atomic): such a read counts as "not yet".
-    let entry = || async { stores.log.get(&t, &ep.id, &m.id).await.ok().flatten() };
+    let entry = || async {
+        stores
+            .log
+            .get(&DeliveryKey::new(&t, &ep.id, &m.id))
+            .await
+            .ok()
+            .flatten()
+    };
     wait_until(|| async { entry().await.is_some_and(|e| e.parked) }).await;
     wait_until(|| async { queue_depth(&sqs, &names.delivery_queue_url).await == (0, 0) }).await;
     let parked = entry().await.unwrap();
@@ -93,7 +102,11 @@ async fn a_long_retry_waits_with_no_message_in_flight_and_arrives_on_time() {
             .is_some_and(|e| e.status == DeliveryStatus::Delivered)
     })
     .await;
-    let attempts = stores.log.attempts(&t, &ep.id, &m.id).await.unwrap();
+    let attempts = stores
+        .log
+        .attempts(&DeliveryKey::new(&t, &ep.id, &m.id))
+        .await
+        .unwrap();
     assert_eq!(attempts.len(), 2);
     let second = attempts[1].started_at;
     assert!(second >= due, "not before it was due: {second} < {due}");

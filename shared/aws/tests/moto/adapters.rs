@@ -1,6 +1,8 @@
 //! AWS-specific behaviour on moto, beyond the shared contract: atomic counters under
 //! concurrency, conditional-write races, SQS visibility back-off and batch limits.
 
+use webhooks_core::model::DeliveryKey;
+
 use webhooks_aws::testing as common;
 
 use std::time::Duration;
@@ -43,7 +45,13 @@ async fn fail(aws: &common::Aws, ep: &Endpoint, m: &Message, number: u32, status
     };
     aws.stores
         .log
-        .record_attempt(&ep.tenant, &ep.id, &m.into(), &a, status, None)
+        .record_attempt(
+            &DeliveryKey::new(&ep.tenant, &ep.id, &m.id),
+            &m.into(),
+            &a,
+            status,
+            None,
+        )
         .await
         .unwrap();
 }
@@ -253,7 +261,13 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
         };
         aws.stores
             .log
-            .record_attempt(&t, &ep.id, &(&m).into(), &a, status, None)
+            .record_attempt(
+                &DeliveryKey::new(&t, &ep.id, &m.id),
+                &(&m).into(),
+                &a,
+                status,
+                None,
+            )
             .await
             .unwrap();
     }
@@ -274,7 +288,12 @@ async fn an_entry_stays_small_after_twenty_attempts_with_worst_case_excerpts() {
     assert_eq!(items.len(), 1, "the entry is the only item");
     let size = webhooks_aws::item_size(&items[0]);
     assert!(size < 3 * 1024, "entry of {size} bytes");
-    let attempts = aws.stores.log.attempts(&t, &ep.id, &m.id).await.unwrap();
+    let attempts = aws
+        .stores
+        .log
+        .attempts(&DeliveryKey::new(&t, &ep.id, &m.id))
+        .await
+        .unwrap();
     assert_eq!(attempts.len(), 20);
     let kept: Vec<u32> = (attempts.iter())
         .filter(|a| a.response_excerpt.is_some())
@@ -466,7 +485,7 @@ async fn the_copy_of_a_task_that_loses_the_race_keeps_the_retry_alive() {
         let entry = aws
             .stores
             .log
-            .get(&t, &ep.id, &m.id)
+            .get(&DeliveryKey::new(&t, &ep.id, &m.id))
             .await
             .unwrap()
             .unwrap();
@@ -498,7 +517,14 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
     aws.stores.messages.insert(&old).await.unwrap();
     fail(&aws, &ep, &old, 1, DeliveryStatus::Pending).await;
     assert_eq!(aws.stores.messages.get(&t, &old.id).await.unwrap(), None);
-    assert_eq!(aws.stores.log.get(&t, &ep.id, &old.id).await.unwrap(), None);
+    assert_eq!(
+        aws.stores
+            .log
+            .get(&DeliveryKey::new(&t, &ep.id, &old.id))
+            .await
+            .unwrap(),
+        None
+    );
     let page = aws
         .stores
         .log
@@ -506,7 +532,12 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
         .await
         .unwrap();
     assert!(page.data.is_empty(), "{page:?}");
-    assert!(!aws.stores.log.restart(&t, &ep.id, &old.id).await.unwrap());
+    assert!(!aws
+        .stores
+        .log
+        .restart(&DeliveryKey::new(&t, &ep.id, &old.id))
+        .await
+        .unwrap());
     // An event sent again after its first copy's retention is a new event, even before
     // DynamoDB has deleted the old item.
     let first = Message {
@@ -533,7 +564,12 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
     let near = aged(29);
     aws.stores.messages.insert(&near).await.unwrap();
     fail(&aws, &ep, &near, 1, DeliveryStatus::Failed).await;
-    assert!(aws.stores.log.restart(&t, &ep.id, &near.id).await.unwrap());
+    assert!(aws
+        .stores
+        .log
+        .restart(&DeliveryKey::new(&t, &ep.id, &near.id))
+        .await
+        .unwrap());
     let table = aws_sdk_dynamodb::Client::new(&aws.sdk);
     let ttl_of = |pk: String, sk: String| {
         let table = table.clone();

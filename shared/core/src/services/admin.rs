@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, EventType};
 use crate::error::{CoreError, FieldError, StoreError};
 use crate::filter::{FilterTrial, FilterVerdict};
 use crate::ids::{EndpointId, MessageId, TenantId};
+use crate::model::DeliveryKey;
 use crate::model::{
     now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, EndpointOut,
     EndpointPatch, HourBucket, LogEntry, Page,
@@ -295,13 +296,14 @@ impl AdminService {
     /// and body, so receivers still deduplicate on `webhook-id`).
     pub async fn replay(&self, tenant: &TenantId, id: &str, msg: &str) -> Result<(), CoreError> {
         let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
+        let key = DeliveryKey::new(tenant, &id, &msg);
         // Past retention, the payload may be gone: nothing to send again.
-        if self.stores.log.get(tenant, &id, &msg).await?.is_none()
+        if self.stores.log.get(&key).await?.is_none()
             || self.stores.messages.get(tenant, &msg).await?.is_none()
         {
             return Err(CoreError::NotFound("message"));
         }
-        if !self.stores.log.restart(tenant, &id, &msg).await? {
+        if !self.stores.log.restart(&key).await? {
             return Err(CoreError::InvalidState {
                 code: "message.not_failed",
                 message: "only a failed message can be replayed",
@@ -356,7 +358,7 @@ impl AdminService {
                 let restarted = match self
                     .stores
                     .log
-                    .restart(tenant, &id, &entry.message_id)
+                    .restart(&DeliveryKey::new(tenant, &id, &entry.message_id))
                     .await
                 {
                     Ok(r) => r,
@@ -467,13 +469,14 @@ impl AdminService {
         msg: &str,
     ) -> Result<Vec<Attempt>, CoreError> {
         let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
+        let key = DeliveryKey::new(tenant, &id, &msg);
         // Past retention, the payload may be gone: nothing to send again.
-        if self.stores.log.get(tenant, &id, &msg).await?.is_none()
+        if self.stores.log.get(&key).await?.is_none()
             || self.stores.messages.get(tenant, &msg).await?.is_none()
         {
             return Err(CoreError::NotFound("message"));
         }
-        Ok(self.stores.log.attempts(tenant, &id, &msg).await?)
+        Ok(self.stores.log.attempts(&key).await?)
     }
 
     /// Hourly delivered/failed attempt counts for the last `hours` hours, oldest first,

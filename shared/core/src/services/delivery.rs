@@ -113,7 +113,7 @@ impl DeliveryService {
     /// Makes the next attempt of `task`. An `Err` means no attempt was recorded (storage
     /// trouble): the consumer should leave the task to come back later.
     pub async fn deliver(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
-        let (tenant, ep_id, msg_id) = (&task.tenant, &task.endpoint_id, &task.message_id);
+        let msg_id = &task.message_id;
         let inputs = self.stores.reader.read(task).await?;
         let entry = match decide::before_attempt(inputs.entry, inputs.message.is_some(), now()) {
             Ok(entry) => entry,
@@ -142,14 +142,8 @@ impl DeliveryService {
         let (status_after, result, next_at) =
             decide::settle(outcome, next, self.config.park_after, now());
         let log = &self.stores.log;
-        let recorded = log.record_attempt(
-            tenant,
-            ep_id,
-            &payload.meta,
-            &attempt,
-            status_after,
-            next_at,
-        );
+        let key = task.key();
+        let recorded = log.record_attempt(&key, &payload.meta, &attempt, status_after, next_at);
         match recorded.await {
             Ok(()) => {}
             // Another copy of the task recorded this attempt first (a queue may hand one
@@ -164,9 +158,9 @@ impl DeliveryService {
                 .await?;
         }
         tracing::info!(
-            tenant = %tenant,
+            tenant = %task.tenant,
             message_id = %msg_id,
-            endpoint_id = %ep_id,
+            endpoint_id = %task.endpoint_id,
             attempt = number,
             status_code = attempt.status_code,
             error = attempt.error.as_deref(),
@@ -215,8 +209,7 @@ impl DeliveryService {
 
     /// What to do with a task whose attempt another copy recorded first.
     async fn after_conflict(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
-        let (tenant, ep, msg) = (&task.tenant, &task.endpoint_id, &task.message_id);
-        let entry = self.stores.log.get(tenant, ep, msg).await?;
+        let entry = self.stores.log.get(&task.key()).await?;
         Ok(match entry {
             // Another queue message for the same delivery (a resumed fan-out) made the
             // attempt: it carries the delivery on, this one goes.

@@ -22,6 +22,7 @@ pub use sweep::{SweepConfig, SweepReport, SweepService};
 
 use crate::error::StoreError;
 use crate::ids::EndpointId;
+use crate::model::DeliveryKey;
 use crate::model::{DeliveryTask, Message};
 use crate::ports::{
     DeliveryLog, DeliveryReader, EndpointStore, EventPublisher, MessageStore, SecretStore,
@@ -106,7 +107,7 @@ impl Stores {
         for ep in endpoints {
             if self
                 .log
-                .get(&message.tenant, ep, &message.id)
+                .get(&DeliveryKey::new(&message.tenant, ep, &message.id))
                 .await?
                 .is_none()
             {

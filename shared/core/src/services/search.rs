@@ -3,6 +3,7 @@
 
 use super::admin::{AdminService, MAX_PAGE};
 use crate::error::{CoreError, FieldError, StoreError};
+use crate::model::DeliveryKey;
 use crate::model::{DeliveryStatus, LogEntry, Page};
 use crate::validation::MAX_EVENT_ID_LEN as MAX_EVENT_ID;
 use crate::TenantId;
@@ -89,9 +90,13 @@ impl AdminService {
         let deliveries = join_all(m.endpoints.iter().map(|ep| async move {
             let stores = self.stores();
             let endpoint = stores.endpoints.get(tenant, ep).await?;
-            let entry = stores.log.get(tenant, ep, msg).await?;
+            let entry = stores.log.get(&DeliveryKey::new(tenant, ep, msg)).await?;
             let last = match &entry {
-                Some(_) => stores.log.attempts(tenant, ep, msg).await?.pop(),
+                Some(_) => stores
+                    .log
+                    .attempts(&DeliveryKey::new(tenant, ep, msg))
+                    .await?
+                    .pop(),
                 None => None,
             };
             Ok::<_, StoreError>(DeliveryTrace {

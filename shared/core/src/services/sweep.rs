@@ -84,10 +84,7 @@ impl SweepService {
                     Some(at) if due.parked => {
                         // One task per parked wait, however many sweeps see it.
                         let log = &self.stores.log;
-                        if log
-                            .unpark(&task.tenant, &task.endpoint_id, &task.message_id, at)
-                            .await?
-                        {
+                        if log.unpark(&task.key(), at).await? {
                             wake.push((task, at));
                         }
                     }

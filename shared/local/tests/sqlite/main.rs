@@ -1,4 +1,5 @@
-//! The SQLite adapters, one test binary.
+//! The SQLite adapters and the services over them, one test binary.
 
 mod contract;
 mod queue_and_retention;
+mod services;

@@ -1,6 +1,8 @@
 //! SQLite-only behaviour: the durable queue's leases and orphan recovery, and the
 //! retention purge.
 
+use webhooks_core::model::DeliveryKey;
+
 use bytes::Bytes;
 use chrono::TimeDelta;
 use std::time::Duration;
@@ -111,9 +113,15 @@ async fn pending_deliveries_without_a_task_are_requeued() {
         (&done, &attempt(1), DeliveryStatus::Delivered),
     ] {
         messages.insert(m).await.unwrap();
-        log.record_attempt(&t, &ep, &m.into(), a, status, None)
-            .await
-            .unwrap();
+        log.record_attempt(
+            &DeliveryKey::new(&t, &ep, &m.id),
+            &m.into(),
+            a,
+            status,
+            None,
+        )
+        .await
+        .unwrap();
     }
     assert_eq!(queue.requeue_orphans().await.unwrap(), 1);
     assert_eq!(queue.requeue_orphans().await.unwrap(), 0);
@@ -143,9 +151,15 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
         (&old_pending, &failed, DeliveryStatus::Pending),
     ] {
         messages.insert(m).await.unwrap();
-        log.record_attempt(&t, &ep, &m.into(), a, status, None)
-            .await
-            .unwrap();
+        log.record_attempt(
+            &DeliveryKey::new(&t, &ep, &m.id),
+            &m.into(),
+            a,
+            status,
+            None,
+        )
+        .await
+        .unwrap();
     }
     // Not attempted yet: no entry, only its task.
     messages.insert(&old_queued).await.unwrap();
@@ -165,7 +179,11 @@ async fn retention_purges_old_final_entries_and_keeps_the_rest() {
         (1, 1, 1)
     );
     assert!(messages.get(&t, &old_done.id).await.unwrap().is_none());
-    assert!(log.get(&t, &ep, &old_done.id).await.unwrap().is_none());
+    assert!(log
+        .get(&DeliveryKey::new(&t, &ep, &old_done.id))
+        .await
+        .unwrap()
+        .is_none());
     assert!(
         messages.get(&t, &old_pending.id).await.unwrap().is_some(),
         "pending work is kept"
@@ -271,8 +289,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     stores
         .log
         .record_attempt(
-            &t,
-            &ep.id,
+            &DeliveryKey::new(&t, &ep.id, &m.id),
             &(&m).into(),
             &failed,
             DeliveryStatus::Pending,
@@ -295,7 +312,7 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
     assert_eq!(
         stores
             .log
-            .get(&t, &ep.id, &m.id)
+            .get(&DeliveryKey::new(&t, &ep.id, &m.id))
             .await
             .unwrap()
             .unwrap()
@@ -328,8 +345,7 @@ async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
             stores
                 .log
                 .record_attempt(
-                    &t,
-                    &ep.id,
+                    &DeliveryKey::new(&t, &ep.id, &m.id),
                     &(&m).into(),
                     &failed,
                     DeliveryStatus::Failed,
