@@ -1,6 +1,7 @@
 //! Running the built Lambda binaries locally: a Lambda Runtime API emulator (one per
-//! function process) and an SQS event-source-mapping emulator that polls a queue, invokes
-//! the function with the batch and deletes what it did not report as failed.
+//! function process) and store fixtures; the functions' environment from template.yaml is
+//! in `template`, and what invokes them (API Gateway events, the SQS event-source mapping
+//! that deletes what a batch did not report as failed, the stream's) in `sources`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,6 +16,12 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Notify};
+
+mod sources;
+mod template;
+
+pub use sources::{apigw_event, event_source_mapping, http_response, stream_event_source_mapping};
+pub use template::{function_env, template_env};
 
 type Reply = oneshot::Sender<Result<Value, Value>>;
 
@@ -90,127 +97,6 @@ async fn error(State(rt): State<Arc<Runtime>>, Path(id): Path<String>, body: Byt
 async fn init_error(State(rt): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
     *rt.init_error.lock().unwrap() = Some(String::from_utf8_lossy(&body).into());
     StatusCode::ACCEPTED
-}
-
-/// The environment template.yaml gives the functions (its `Globals` and every function's
-/// own variables, with parameters at their defaults), pointed at the moto resources `names`,
-/// `ingest_dlq` and `ingest_queue` (empty: no operational events are published); then what
-/// only a test needs: the emulator's endpoint, and plain-http loopback receivers allowed.
-/// Read from the template itself, so the functions run here with what a deployment gives
-/// them.
-pub fn function_env(
-    names: &webhooks_aws::AwsNames,
-    ingest_dlq: &str,
-    ingest_queue: &str,
-) -> Vec<(String, String)> {
-    let mut env = template_env(names, ingest_dlq, ingest_queue);
-    env.extend(
-        [
-            (
-                "WEBHOOKS_AWS_ENDPOINT_URL",
-                webhooks_aws::testing::moto_endpoint(),
-            ),
-            ("WEBHOOKS_REQUIRE_HTTPS", "false".into()),
-            ("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true".into()),
-        ]
-        .map(|(k, v)| (k.to_owned(), v)),
-    );
-    env
-}
-
-/// The variables template.yaml sets, resolved: `!Ref` of a parameter gives its default,
-/// `!Ref` of the table and queues the test's resources, `!If` its branch for the
-/// parameters' defaults, `!Sub` the pseudo parameters and the API's id (`api-test`).
-pub fn template_env(
-    names: &webhooks_aws::AwsNames,
-    ingest_dlq: &str,
-    ingest_queue: &str,
-) -> Vec<(String, String)> {
-    use serde_yaml::Value as Y;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    let doc: Y = serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
-        .expect("template.yaml parses");
-    let default = |p: &str| match &doc["Parameters"][p]["Default"] {
-        Y::String(s) => s.clone(),
-        Y::Number(n) => n.to_string(),
-        other => panic!("parameter {p} has no usable default: {other:?}"),
-    };
-    // Only the conditions the template uses on variables: a parameter left empty or not.
-    let condition = |name: &str| -> bool {
-        let Y::Tagged(not) = &doc["Conditions"][name] else {
-            panic!("condition {name} not understood")
-        };
-        let Y::Tagged(equals) = &not.value[0] else {
-            panic!("condition {name} not understood")
-        };
-        let Y::Tagged(r) = &equals.value[0] else {
-            panic!("condition {name} not understood")
-        };
-        assert!(
-            not.tag == "!Not"
-                && equals.tag == "!Equals"
-                && equals.value[1] == Y::String(String::new())
-        );
-        !default(r.value.as_str().expect("!Ref names a string")).is_empty()
-    };
-    fn resolve(v: &Y, r: &dyn Fn(&str) -> String, c: &dyn Fn(&str) -> bool) -> Option<String> {
-        Some(match v {
-            Y::String(s) => s.clone(),
-            Y::Number(n) => n.to_string(),
-            Y::Bool(b) => b.to_string(),
-            Y::Tagged(t) if t.tag == "!Ref" && t.value.as_str() == Some("AWS::NoValue") => {
-                return None
-            }
-            Y::Tagged(t) if t.tag == "!Ref" => r(t.value.as_str().expect("!Ref names a string")),
-            Y::Tagged(t) if t.tag == "!If" => {
-                let branch = if c(t.value[0].as_str().expect("condition name")) {
-                    1
-                } else {
-                    2
-                };
-                return resolve(&t.value[branch], r, c);
-            }
-            Y::Tagged(t) if t.tag == "!Sub" => (t.value.as_str().expect("!Sub of a string"))
-                .replace("${HttpApi}", "api-test")
-                .replace("${AWS::Region}", "eu-west-3")
-                .replace("${AWS::URLSuffix}", "amazonaws.com"),
-            other => panic!("template variable value not understood: {other:?}"),
-        })
-    }
-    let reference = |name: &str| match name {
-        "Table" => names.table.clone(),
-        "DeliveryQueue" => names.delivery_queue_url.clone(),
-        "IngestDeadLetterQueue" => ingest_dlq.to_owned(),
-        "IngestQueue" => ingest_queue.to_owned(),
-        "RetentionDays" => names.retention_days.to_string(),
-        p => default(p),
-    };
-    let mut env = Vec::new();
-    let mut add = |vars: &Y| {
-        for (k, v) in vars.as_mapping().into_iter().flatten() {
-            let k = k.as_str().expect("variable name");
-            // Each test has its own prefix, as each stack has its own (the template's
-            // default is the stack name).
-            let v = match k {
-                "WEBHOOKS_SECRET_PREFIX" => Some(names.secret_prefix.clone()),
-                _ => resolve(v, &reference, &condition),
-            };
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                env.push((k.to_owned(), v));
-            }
-        }
-    };
-    add(&doc["Globals"]["Function"]["Environment"]["Variables"]);
-    for (_, r) in doc["Resources"].as_mapping().expect("Resources") {
-        if r["Type"] == Y::String("AWS::Serverless::Function".into()) {
-            add(&r["Properties"]["Environment"]["Variables"]);
-        }
-    }
-    assert!(
-        env.iter().any(|(k, _)| k == "WEBHOOKS_TABLE"),
-        "template env not found"
-    );
-    env
 }
 
 /// The template's logical id of the Lambda function built as `binary`, if it is one.
@@ -469,125 +355,4 @@ pub async fn stored_message(
     };
     stores.messages.insert(&m).await.unwrap();
     m
-}
-
-/// An API Gateway HTTP API (payload v2) event with JWT authorizer claims.
-pub fn apigw_event(method: &str, path: &str, claims: Value, body: Option<Value>) -> Value {
-    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
-    json!({
-        "version": "2.0",
-        "routeKey": "ANY /v1/{proxy+}",
-        "rawPath": raw_path,
-        "rawQueryString": query,
-        "headers": {"content-type": "application/json", "host": "api.test"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "test", "domainName": "api.test", "domainPrefix": "api",
-            "requestId": webhooks_core::MessageId::generate().to_string(), "routeKey": "ANY /v1/{proxy+}",
-            "stage": "$default", "time": "28/Nov/2026:10:00:00 +0000", "timeEpoch": 1795860000000i64,
-            "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "test"},
-            "authorizer": {"jwt": {"claims": claims, "scopes": null}}
-        },
-        "body": body.map(|b| b.to_string()),
-        "isBase64Encoded": false
-    })
-}
-
-/// Status and JSON body of an API Gateway v2 proxy response.
-pub fn http_response(resp: &Value) -> (u16, Value) {
-    let status = resp["statusCode"].as_u64().unwrap_or(0) as u16;
-    let body = resp["body"]
-        .as_str()
-        .and_then(|b| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    (status, body)
-}
-
-/// Emulates an SQS event source mapping with `ReportBatchItemFailures`: polls `queue_url`
-/// every 100 ms, invokes `function` with up to ten records, and deletes the records it
-/// did not report as failed. Runs until the returned handle is aborted.
-pub fn event_source_mapping(
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
-    function: Arc<Function>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let arn = format!(
-            "arn:aws:sqs:eu-west-3:123456789012:{}",
-            queue_url.rsplit('/').next().unwrap_or("q")
-        );
-        loop {
-            let got = sqs
-                .receive_message()
-                .queue_url(&queue_url)
-                .max_number_of_messages(10)
-                .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
-                .send()
-                .await;
-            let messages = got.ok().and_then(|o| o.messages).unwrap_or_default();
-            if messages.is_empty() {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-            let records: Vec<Value> = messages
-                .iter()
-                .map(|m| {
-                    let attrs: HashMap<String, String> = m
-                        .attributes()
-                        .map(|a| a.iter().map(|(k, v)| (k.as_str().to_owned(), v.clone())).collect())
-                        .unwrap_or_default();
-                    json!({
-                        "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                        "attributes": attrs, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
-                        "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": "eu-west-3"
-                    })
-                })
-                .collect();
-            let failed: Vec<String> = match function.invoke(json!({"Records": records})).await {
-                Ok(resp) => resp["batchItemFailures"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                // A failed invocation leaves the whole batch for another receive.
-                Err(_) => messages
-                    .iter()
-                    .filter_map(|m| m.message_id().map(str::to_owned))
-                    .collect(),
-            };
-            for m in &messages {
-                if !failed.iter().any(|f| Some(f.as_str()) == m.message_id()) {
-                    let _ = sqs
-                        .delete_message()
-                        .queue_url(&queue_url)
-                        .receipt_handle(m.receipt_handle().unwrap_or_default())
-                        .send()
-                        .await;
-                }
-            }
-        }
-    })
-}
-
-/// Emulates the DynamoDB-stream event source mapping of the counters function: every
-/// `window` (its batching window), the records written since are handed to `function`;
-/// a failed invocation is retried with the same batch, as Lambda retries a stream batch.
-pub fn stream_event_source_mapping(
-    reader: webhooks_aws::testing::StreamReader,
-    function: Arc<Function>,
-    window: Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(window).await;
-            let Some(event) = reader.next_event().await else {
-                continue;
-            };
-            while function.invoke(event.clone()).await.is_err() {
-                tokio::time::sleep(window).await;
-            }
-        }
-    })
 }

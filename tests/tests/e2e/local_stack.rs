@@ -1,5 +1,6 @@
 //! End-to-end tests of the local stack: a real HTTP API, SQLite, the worker, and a test
-//! receiver, all on 127.0.0.1.
+//! receiver, all on 127.0.0.1. Over 400 lines for a reason: twelve independent scenarios,
+//! one per test, each read top to bottom; what they share is in the `webhooks_tests` harness.
 
 use serde_json::{json, Value};
 use std::time::Duration;

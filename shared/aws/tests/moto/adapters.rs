@@ -1,5 +1,7 @@
 //! AWS-specific behaviour on moto, beyond the shared contract: atomic counters under
-//! concurrency, conditional-write races, SQS visibility back-off and batch limits.
+//! concurrency, conditional-write races, SQS visibility back-off and batch limits. Over 400
+//! lines for a reason: eight independent scenarios, one per test, each reading the table or
+//! queue directly to check what the adapters wrote, best read top to bottom.
 
 use webhooks_core::model::DeliveryKey;
 

@@ -1,14 +1,14 @@
 //! Admin use cases: endpoint management (secret shown once) and reads of the delivery log.
+//! Replay, recovery and recount are in `recover.rs`, another `impl AdminService`.
 
 use super::{Announcer, Stores};
 use crate::catalog::{Catalog, EventType};
 use crate::error::{CoreError, FieldError, StoreError};
 use crate::filter::{FilterTrial, FilterVerdict};
 use crate::ids::{EndpointId, MessageId, TenantId};
-use crate::model::DeliveryKey;
 use crate::model::{
-    now, Attempt, Counters, DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, EndpointOut,
-    EndpointPatch, HourBucket, LogEntry, Page,
+    now, Attempt, DeliveryKey, DeliveryStatus, Endpoint, EndpointIn, EndpointOut, EndpointPatch,
+    HourBucket, LogEntry, Page,
 };
 use crate::operational::{self, DisabledReason};
 use crate::ports::EventPublisher;
@@ -22,8 +22,6 @@ use std::time::Duration;
 const UPDATE_RETRIES: usize = 3;
 pub const MAX_PAGE: usize = 100;
 pub const MAX_STATS_HOURS: u32 = 24 * 7;
-/// Most failed messages one recovery call replays; call again for more.
-pub const MAX_RECOVER: usize = 10_000;
 
 /// Settings of the admin service.
 #[derive(Debug, Clone, Copy)]
@@ -56,25 +54,6 @@ impl Default for AdminConfig {
     }
 }
 
-/// A recovery stops this long before its caller's deadline: time for the chunk under way
-/// and the answer.
-pub const RECOVER_RESERVE: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Tasks of a recovery are enqueued this many at a time, right after their restarts: a
-/// call stopped half-way leaves at most this many restarted entries without their task.
-const RECOVER_CHUNK: usize = 10;
-
-/// Result of a recovery: how many failed messages got a new series of attempts, and whether
-/// every one since the date was reached. When not, the call stopped on its time budget (or
-/// at [`MAX_RECOVER`]): calling again with the same date goes on where it stopped, since the
-/// recovered messages are no longer failed.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RecoverReport {
-    pub recovered: usize,
-    pub complete: bool,
-}
-
 /// A message's payload as the admin sees it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
@@ -89,18 +68,18 @@ pub struct MessageOut {
 /// Endpoint management and delivery-log reads for a tenant's admins.
 #[derive(Clone)]
 pub struct AdminService {
-    stores: Stores,
+    pub(super) stores: Stores,
     catalog: Arc<Catalog>,
-    config: AdminConfig,
+    pub(super) config: AdminConfig,
     events: Announcer,
 }
 
-fn endpoint_id(raw: &str) -> Result<EndpointId, CoreError> {
+pub(super) fn endpoint_id(raw: &str) -> Result<EndpointId, CoreError> {
     // A malformed id cannot name an existing endpoint.
     EndpointId::parse(raw).map_err(|_| CoreError::NotFound("endpoint"))
 }
 
-fn message_id(raw: &str) -> Result<MessageId, CoreError> {
+pub(super) fn message_id(raw: &str) -> Result<MessageId, CoreError> {
     MessageId::parse(raw).map_err(|_| CoreError::NotFound("message"))
 }
 
@@ -193,7 +172,11 @@ impl AdminService {
         Ok(list.into_iter().map(|e| self.out(e)).collect())
     }
 
-    async fn load(&self, tenant: &TenantId, id: &EndpointId) -> Result<Endpoint, CoreError> {
+    pub(super) async fn load(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+    ) -> Result<Endpoint, CoreError> {
         self.stores
             .endpoints
             .get(tenant, id)
@@ -290,123 +273,6 @@ impl AdminService {
         let mut out = EndpointOut::from(endpoint);
         out.secret = Some(secret.expose().to_owned());
         Ok(out)
-    }
-
-    /// Gives a failed message a new series of attempts to this endpoint (same message id
-    /// and body, so receivers still deduplicate on `webhook-id`).
-    pub async fn replay(&self, tenant: &TenantId, id: &str, msg: &str) -> Result<(), CoreError> {
-        let (id, msg) = (endpoint_id(id)?, message_id(msg)?);
-        let key = DeliveryKey::new(tenant, &id, &msg);
-        // Past retention, the payload may be gone: nothing to send again.
-        if self.stores.log.get(&key).await?.is_none()
-            || self.stores.messages.get(tenant, &msg).await?.is_none()
-        {
-            return Err(CoreError::NotFound("message"));
-        }
-        if !self.stores.log.restart(&key).await? {
-            return Err(CoreError::InvalidState {
-                code: "message.not_failed",
-                message: "only a failed message can be replayed",
-            });
-        }
-        self.stores
-            .queue
-            .enqueue(&[DeliveryTask::new(tenant.clone(), msg, id).identified()])
-            .await?;
-        Ok(())
-    }
-
-    /// Replays every failed message of the endpoint created at or after `since`, newest
-    /// first, at most [`MAX_RECOVER`] and the configured time budget per call, and stopping
-    /// [`RECOVER_RESERVE`] before `until` (the caller's own deadline, if it has one). Calling
-    /// it twice replays nothing twice: replayed messages are pending, no longer failed.
-    pub async fn recover(
-        &self,
-        tenant: &TenantId,
-        id: &str,
-        since: DateTime<Utc>,
-        until: Option<std::time::Instant>,
-    ) -> Result<RecoverReport, CoreError> {
-        let id = endpoint_id(id)?;
-        self.load(tenant, &id).await?;
-        let started = std::time::Instant::now();
-        let out_of_time = || {
-            started.elapsed() >= self.config.recover_budget
-                || until.is_some_and(|u| std::time::Instant::now() + RECOVER_RESERVE >= u)
-        };
-        let (mut recovered, mut complete) = (0, true);
-        let mut cursor: Option<String> = None;
-        let mut tasks = Vec::new();
-        'pages: loop {
-            let page = (self.stores.log)
-                .list(
-                    tenant,
-                    &id,
-                    Some(DeliveryStatus::Failed),
-                    cursor.as_deref(),
-                    MAX_PAGE,
-                )
-                .await?;
-            for entry in &page.data {
-                if entry.created_at < since {
-                    break 'pages;
-                }
-                if recovered == MAX_RECOVER {
-                    complete = false;
-                    break 'pages;
-                }
-                let restarted = match self
-                    .stores
-                    .log
-                    .restart(&DeliveryKey::new(tenant, &id, &entry.message_id))
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(e) => {
-                        // The entries restarted so far get their tasks before the error.
-                        self.stores.queue.enqueue(&tasks).await?;
-                        return Err(e.into());
-                    }
-                };
-                if restarted {
-                    let task =
-                        DeliveryTask::new(tenant.clone(), entry.message_id.clone(), id.clone());
-                    tasks.push(task.identified());
-                    recovered += 1;
-                }
-                if tasks.len() == RECOVER_CHUNK {
-                    self.stores
-                        .queue
-                        .enqueue(&std::mem::take(&mut tasks))
-                        .await?;
-                    // Each call makes progress: the budget is looked at between chunks.
-                    if out_of_time() {
-                        complete = false;
-                        break 'pages;
-                    }
-                }
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-        self.stores.queue.enqueue(&tasks).await?;
-        tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, complete, "failed messages recovered");
-        Ok(RecoverReport {
-            recovered,
-            complete,
-        })
-    }
-
-    /// Rebuilds the endpoint's counters from its retained delivery log (on AWS they are
-    /// maintained from the table's stream; this repairs them after an incident).
-    pub async fn recount(&self, tenant: &TenantId, id: &str) -> Result<Counters, CoreError> {
-        let id = endpoint_id(id)?;
-        let counters = self.stores.log.recount(tenant, &id).await?;
-        let counters = counters.ok_or(CoreError::NotFound("endpoint"))?;
-        tracing::info!(tenant = %tenant, endpoint_id = %id, ?counters, "counters rebuilt");
-        Ok(counters)
     }
 
     /// Deletes the endpoint and its secret. Pending deliveries to it are dropped by the worker.

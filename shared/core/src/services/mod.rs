@@ -5,18 +5,17 @@ mod admin;
 pub mod decide;
 mod delivery;
 mod ingest;
+mod recover;
 mod search;
 mod sweep;
 
-pub use admin::{
-    AdminConfig, AdminService, MessageOut, RecoverReport, MAX_PAGE, MAX_RECOVER, MAX_STATS_HOURS,
-    RECOVER_RESERVE,
-};
+pub use admin::{AdminConfig, AdminService, MessageOut, MAX_PAGE, MAX_STATS_HOURS};
 pub use delivery::{
     Delivery, DeliveryConfig, DeliveryOutcome, DeliveryService, FAILURE_EXCERPT_BYTES,
     SUCCESS_EXCERPT_BYTES,
 };
 pub use ingest::{IngestReceipt, IngestService};
+pub use recover::{RecoverReport, MAX_RECOVER, RECOVER_RESERVE};
 pub use search::{DeliveryTrace, EventTrace, FailedDelivery, TraceStatus};
 pub use sweep::{SweepConfig, SweepReport, SweepService};
 
