@@ -144,7 +144,8 @@ impl Db {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA busy_timeout = 5000;
+             PRAGMA temp_store = MEMORY;",
         )
         .map_err(DbError::Migrate)?;
         let found: usize = conn
@@ -197,6 +198,26 @@ impl Db {
             .map_err(|_| StoreError::Backend("the SQLite writer thread has stopped".into()))?;
         rx.await
             .map_err(|_| StoreError::Backend("the SQLite writer dropped a job".into()))?
+    }
+
+    /// Runs a short read-only `f` (a lookup by key: microseconds) right here, on a free
+    /// reader connection, sparing the hand-off to a blocking thread, which costs more than
+    /// the read; when every reader is busy, or for in-memory databases, as [`Db::read`].
+    pub async fn lookup<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
+    {
+        let n = self.readers.len();
+        let start = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for k in 0..n {
+            if let Ok(conn) = self.readers[(start + k) % n].try_lock() {
+                return f(&conn).map_err(StoreError::from);
+            }
+        }
+        self.read(f).await
     }
 
     /// Runs a read-only `f` on one of the reader connections (the writer for in-memory

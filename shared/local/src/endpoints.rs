@@ -122,7 +122,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn get(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<Option<Endpoint>> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .read(move |c| Ok(get_endpoint(c, &tenant, &id)?))
+            .lookup(move |c| Ok(get_endpoint(c, &tenant, &id)?))
             .await
     }
 
@@ -242,7 +242,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>> {
         let (tenant, event_type) = (tenant.clone(), event_type.to_owned());
         self.db
-            .read(move |c| {
+            .lookup(move |c| {
                 let cols = COLUMNS
                     .split(", ")
                     .map(|col| format!("e.{}", col.trim()))

@@ -1,5 +1,9 @@
 //! `DeliveryLog` on SQLite: delivery entries (created by their first attempt), attempts, and
-//! the endpoint counters, which change in the same transaction as the entry they count.
+//! the endpoint counters, which change in the same transaction as the entry they count, as
+//! does the delivery's task in the local queue (same database).
+//! Over 400 lines for a reason: one trait implementation, whose writes that move the
+//! counters (`record_attempt`, `restart`, `recount`) must be read together to see that
+//! they agree.
 
 use crate::db::{from_ms, ms, parse_col, Db};
 use async_trait::async_trait;
@@ -71,7 +75,7 @@ impl DeliveryLog for SqliteDeliveryLog {
         } = delivery;
         let (t, ep, msg) = (tenant.clone(), ep.clone(), msg.clone());
         self.db
-            .read(move |c| Ok(get_entry(c, &t, &ep, &msg)?))
+            .lookup(move |c| Ok(get_entry(c, &t, &ep, &msg)?))
             .await
     }
 
@@ -155,6 +159,23 @@ impl DeliveryLog for SqliteDeliveryLog {
                         ms(a.started_at)
                     ])
                 })?;
+                // The delivery's task moves with its entry, in the same write: removed once
+                // the delivery is final, due again at the next attempt otherwise. A crash can
+                // no longer leave a task behind an attempt it already made, and the worker
+                // needs no second write (see `worker::process`).
+                match status_after {
+                    DeliveryStatus::Pending => c
+                        .prepare_cached(
+                            "UPDATE tasks SET leased = 0, not_before = ?3
+                             WHERE message_id = ?1 AND endpoint_id = ?2",
+                        )?
+                        .execute(params![msg, ep, next.unwrap_or(last)])?,
+                    _ => c
+                        .prepare_cached(
+                            "DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2",
+                        )?
+                        .execute(params![msg, ep])?,
+                };
                 Ok(())
             })
             .await

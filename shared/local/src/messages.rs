@@ -73,13 +73,13 @@ impl MessageStore for SqliteMessageStore {
 
     async fn get(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<Option<Message>> {
         let (t, id) = (tenant.clone(), id.clone());
-        self.db.read(move |c| Ok(get_message(c, &t, &id)?)).await
+        self.db.lookup(move |c| Ok(get_message(c, &t, &id)?)).await
     }
 
     async fn find_event(&self, tenant: &TenantId, event_id: &str) -> StoreResult<Option<Message>> {
         let (t, event_id) = (tenant.clone(), event_id.to_owned());
         self.db
-            .read(move |c| {
+            .lookup(move |c| {
                 let id: Option<String> = c
                     .prepare_cached("SELECT id FROM messages WHERE tenant = ?1 AND event_id = ?2")
                     .and_then(|mut s| {

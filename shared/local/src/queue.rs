@@ -32,6 +32,11 @@ impl SqliteTaskQueue {
         self.wake.notified().await;
     }
 
+    /// Wakes the worker to look at due times again (a task was rescheduled).
+    pub fn nudge(&self) {
+        self.wake.notify_one();
+    }
+
     /// Takes up to `limit` due tasks, oldest first, hiding them for `lease`.
     pub async fn lease(&self, limit: usize, lease: Duration) -> StoreResult<Vec<DeliveryTask>> {
         let until = ms(now()) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
@@ -128,7 +133,7 @@ impl SqliteTaskQueue {
     /// When the earliest unleased task becomes due, if any.
     pub async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         self.db
-            .read(move |c| {
+            .lookup(move |c| {
                 Ok(c.query_row(
                     "SELECT MIN(not_before) FROM tasks WHERE leased = 0",
                     [],

@@ -25,7 +25,7 @@ impl DeliveryReader for SqliteDeliveryReader {
     async fn read(&self, task: &DeliveryTask) -> StoreResult<DeliveryInputs> {
         let t = task.clone();
         self.db
-            .read(move |c| {
+            .lookup(move |c| {
                 Ok(DeliveryInputs {
                     entry: get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id)?
                         .as_ref()

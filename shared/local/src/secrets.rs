@@ -63,7 +63,7 @@ impl SecretStore for SqliteSecretStore {
             generations.to_vec(),
         );
         self.db
-            .read(move |c| {
+            .lookup(move |c| {
                 let mut s = c.prepare_cached(
                     "SELECT secret FROM secret_generations
                          WHERE tenant = ?1 AND endpoint_id = ?2 AND generation = ?3",

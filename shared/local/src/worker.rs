@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use webhooks_core::model::{now, DeliveryTask};
-use webhooks_core::services::{DeliveryOutcome, DeliveryService};
+use webhooks_core::services::{Delivery, DeliveryOutcome, DeliveryService};
 
 /// Worker tuning.
 #[derive(Debug, Clone)]
@@ -149,7 +149,19 @@ async fn process(
     task: &DeliveryTask,
     backoff: Duration,
 ) {
-    let result = match delivery.deliver(task).await.map(|d| d.outcome) {
+    let delivered = delivery.deliver(task).await;
+    if let Ok(Delivery {
+        attempt: Some(_),
+        outcome,
+    }) = &delivered
+    {
+        // Recording the attempt also removed or rescheduled the task (`SqliteDeliveryLog`).
+        if matches!(outcome, DeliveryOutcome::RetryIn(_)) {
+            queue.nudge();
+        }
+        return;
+    }
+    let result = match delivered.map(|d| d.outcome) {
         // Nothing parks here (the local queue has no in-flight quota): a parked retry is
         // held like any other.
         Ok(DeliveryOutcome::RetryIn(delay) | DeliveryOutcome::Parked(delay)) => {

@@ -147,19 +147,12 @@ impl World {
         self.sender.answers.lock().unwrap().extend(answers);
     }
 
-    /// Delivers the one queued task and puts it back as the worker would.
+    /// Delivers the one queued task. The queue is not touched afterwards: recording the
+    /// attempt removes the task, or makes it due again (retries here are due at once).
     async fn step(&self) -> DeliveryOutcome {
         let tasks = self.queue.lease(10, Duration::from_secs(60)).await.unwrap();
         let [task]: [DeliveryTask; 1] = tasks.try_into().expect("one task");
-        let outcome = self.delivery.deliver(&task).await.unwrap().outcome;
-        match outcome {
-            DeliveryOutcome::RetryIn(d) => {
-                let at = webhooks_core::model::now() + chrono::TimeDelta::from_std(d).unwrap();
-                self.queue.retry_at(&task, at).await.unwrap()
-            }
-            _ => self.queue.complete(&task).await.unwrap(),
-        }
-        outcome
+        self.delivery.deliver(&task).await.unwrap().outcome
     }
 
     async fn entry(&self, ep: &Endpoint) -> webhooks_core::model::LogEntry {
@@ -251,6 +244,7 @@ async fn gone_stops_at_once() {
     w.script(&[Some(410)]);
     assert_eq!(w.step().await, DeliveryOutcome::Failed);
     assert_eq!(w.entry(&ep).await.attempt_count, 1);
+    assert_eq!(w.queue.depth().await.unwrap(), 0, "the final attempt took its task");
 }
 
 /// An endpoint failing for the whole window is disabled with a code, announced, and the
