@@ -3,6 +3,11 @@
 use std::process::ExitCode;
 use webhooks_local_stack::{config::Config, start};
 
+// glibc's allocator took a tenth of the CPU of a delivery under load (contended arenas):
+// docs/BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
