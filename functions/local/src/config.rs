@@ -8,7 +8,7 @@ use std::time::Duration;
 use webhooks_core::retry::RetryPolicy;
 use webhooks_core::services::AdminConfig;
 use webhooks_core::TenantId;
-use webhooks_local::WorkerConfig;
+use webhooks_local::{Durability, WorkerConfig};
 
 pub use webhooks_core::env::ConfigError;
 use webhooks_core::env::Env;
@@ -19,6 +19,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `WEBHOOKS_DB`, default `./.data/webhooks.db`.
     pub db: PathBuf,
+    /// `WEBHOOKS_SQLITE_SYNC`: `power-loss` (default: each commit fsynced, survives a power
+    /// loss) or `process` (a commit survives the process being killed, not a power loss).
+    pub durability: Durability,
     /// `WEBHOOKS_ADMIN_TOKENS="token=tenant,…"`; `None` → a persisted dev token.
     pub admin_tokens: Option<Vec<(String, TenantId)>>,
     /// `WEBHOOKS_INGEST_TOKEN`; `None` → a persisted dev token.
@@ -102,6 +105,7 @@ impl Config {
             db: env
                 .opt("WEBHOOKS_DB")
                 .map_or_else(|| PathBuf::from(".data/webhooks.db"), PathBuf::from),
+            durability: env.parse("WEBHOOKS_SQLITE_SYNC", Durability::default())?,
             admin_tokens: env
                 .opt("WEBHOOKS_ADMIN_TOKENS")
                 .map(|v| parse_tokens(&v))
@@ -162,6 +166,9 @@ mod tests {
         assert_eq!(c.retry, RetryPolicy::default());
         assert_eq!(c.http_timeout, Duration::from_secs(10));
         assert!(c.admin_tokens.is_none());
+        assert_eq!(c.durability, Durability::PowerLoss);
+        let c = cfg(&[("WEBHOOKS_SQLITE_SYNC", "process")]).unwrap();
+        assert_eq!(c.durability, Durability::Process);
     }
 
     #[test]
@@ -172,6 +179,7 @@ mod tests {
             ("WEBHOOKS_RETRY_FACTOR", "abc"),
             ("WEBHOOKS_HTTP_TIMEOUT_MS", "0"),
             ("WEBHOOKS_REQUIRE_HTTPS", "maybe"),
+            ("WEBHOOKS_SQLITE_SYNC", "sometimes"),
             ("WEBHOOKS_ADMIN_TOKENS", "short=ENS1"),
             ("WEBHOOKS_ADMIN_TOKENS", "0123456789abcdef=bad/tenant"),
         ] {

@@ -118,7 +118,7 @@ fn catalog(config: &Config) -> Result<Catalog, StartError> {
 
 /// Opens the database, binds the listener and starts the API server and the worker.
 pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
-    let db = Db::open(&config.db)?;
+    let db = Db::open_with(&config.db, config.durability)?;
     let catalog = Arc::new(catalog(config)?);
     let (stores, queue) = sqlite_stores(&db);
     let credentials = credentials(config, &db).await?;

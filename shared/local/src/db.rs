@@ -43,6 +43,33 @@ pub enum DbError {
     },
 }
 
+/// When a commit is on disk (`WEBHOOKS_SQLITE_SYNC`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous = NORMAL` under WAL: a commit survives the process being killed (it is
+    /// in the operating system's cache); a power loss or kernel crash may undo the last
+    /// commits before the next checkpoint, never corrupt the file. Events accepted in that
+    /// window can be lost: the publisher saw 202 for them.
+    Process,
+    /// `synchronous = FULL`, the default: each commit is fsynced before it is acknowledged,
+    /// so accepted means on disk even across a power loss. Group commit shares one fsync
+    /// among the writes queued meanwhile, which is why this costs no measurable throughput
+    /// here (docs/BENCHMARKS.md).
+    #[default]
+    PowerLoss,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "process" => Ok(Self::Process),
+            "power-loss" => Ok(Self::PowerLoss),
+            _ => Err("expected process or power-loss"),
+        }
+    }
+}
+
 /// Read-only connections opened beside the writer (file databases only).
 const READERS: usize = 4;
 /// Most write jobs committed together in one transaction.
@@ -100,8 +127,14 @@ fn run_writer(mut conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the database file and applies pending migrations, with
+    /// the default [`Durability`].
     pub fn open(path: &Path) -> Result<Self, DbError> {
+        Self::open_with(path, Durability::default())
+    }
+
+    /// [`Db::open`] with the given durability.
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Self, DbError> {
         let shown = path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| DbError::Dir {
@@ -113,7 +146,7 @@ impl Db {
             path: shown.clone(),
             source,
         })?;
-        let mut db = Self::init(conn, &shown)?;
+        let mut db = Self::init(conn, &shown, durability)?;
         let readers = (0..READERS)
             .map(|_| {
                 let c =
@@ -136,17 +169,21 @@ impl Db {
             path: ":memory:".into(),
             source,
         })?;
-        Self::init(conn, ":memory:")
+        Self::init(conn, ":memory:", Durability::default())
     }
 
-    fn init(mut conn: Connection, path: &str) -> Result<Self, DbError> {
-        conn.execute_batch(
+    fn init(mut conn: Connection, path: &str, durability: Durability) -> Result<Self, DbError> {
+        let synchronous = match durability {
+            Durability::Process => "NORMAL",
+            Durability::PowerLoss => "FULL",
+        };
+        conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
+             PRAGMA synchronous = {synchronous};
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;
-             PRAGMA temp_store = MEMORY;",
-        )
+             PRAGMA temp_store = MEMORY;"
+        ))
         .map_err(DbError::Migrate)?;
         let found: usize = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -357,5 +394,20 @@ mod tests {
         kept.unwrap();
         assert_eq!(db.setting("a").await.unwrap(), None);
         assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
+    }
+
+    /// The durability setting reaches the connection that commits.
+    #[tokio::test]
+    async fn durability_sets_synchronous() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Durability::default(), Durability::PowerLoss);
+        for (durability, level) in [(Durability::Process, 1), (Durability::PowerLoss, 2)] {
+            let db = Db::open_with(&dir.path().join(format!("{level}.db")), durability).unwrap();
+            let got: i64 = db
+                .call(|c| Ok(c.query_row("PRAGMA synchronous", [], |r| r.get(0))?))
+                .await
+                .unwrap();
+            assert_eq!(got, level, "{durability:?}");
+        }
     }
 }

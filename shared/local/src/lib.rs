@@ -14,7 +14,7 @@ pub mod retention;
 mod secrets;
 mod worker;
 
-pub use db::{Db, DbError};
+pub use db::{Db, DbError, Durability};
 pub use endpoints::SqliteEndpointStore;
 pub use log::SqliteDeliveryLog;
 pub use mail::{MailConfigError, SmtpMailer};

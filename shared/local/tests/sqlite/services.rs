@@ -244,7 +244,11 @@ async fn gone_stops_at_once() {
     w.script(&[Some(410)]);
     assert_eq!(w.step().await, DeliveryOutcome::Failed);
     assert_eq!(w.entry(&ep).await.attempt_count, 1);
-    assert_eq!(w.queue.depth().await.unwrap(), 0, "the final attempt took its task");
+    assert_eq!(
+        w.queue.depth().await.unwrap(),
+        0,
+        "the final attempt took its task"
+    );
 }
 
 /// An endpoint failing for the whole window is disabled with a code, announced, and the
