@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of docs/BENCHMARKS.md and draws their plots.
-#   infra/bench.sh          full run (a few minutes), results printed, plots in docs/
+#   infra/bench.sh          full run (about 10 minutes), results printed, plots in docs/
 #   infra/bench.sh --smoke  tiny sizes: checks the benchmarks still build and run (CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,8 @@ fi
 cargo bench --locked -p webhooks-core --bench signing
 cargo bench --locked -p webhooks-core --bench publish
 cargo run --locked --release -p webhooks-benches --bin throughput -- --events 20000 --csv target/bench/throughput.csv
-cargo run --locked --release -p webhooks-benches --bin latency -- --seconds 10 --csv target/bench/latency.csv
+cargo run --locked --release -p webhooks-benches --bin latency -- --seconds 60 --csv target/bench/latency.csv
+benches/external.sh 15
 .venv-bench/bin/python benches/plot.py target/bench/throughput.csv target/bench/latency.csv docs
 # P4 and P3 need a moto server.
 source infra/venv.sh

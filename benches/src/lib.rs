@@ -108,7 +108,13 @@ pub struct Bench {
 impl Bench {
     pub async fn start(concurrency: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::from_lookup(|_| None).unwrap();
+        // Defaults, but for the durability, which a run may choose (docs/BENCHMARKS.md).
+        let durability = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .filter(|_| k == "WEBHOOKS_SQLITE_SYNC")
+        };
+        let mut config = Config::from_lookup(durability).unwrap();
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.db = dir.path().join("bench.db");
         config.admin_tokens = Some(vec![(ADMIN.into(), TenantId::parse("BENCH").unwrap())]);

@@ -5,6 +5,7 @@
 //! time for the plot. Everything runs in this one process on this machine's 2 cores.
 //!
 //! Run: `cargo run --release -p webhooks-benches --bin throughput -- --events 20000`
+//! (`--fanouts 1` for one scenario, `--workers N` for the worker's concurrency).
 
 use serde_json::json;
 use std::sync::Arc;
@@ -67,7 +68,11 @@ async fn main() {
     println!("| fan-out | events | deliveries | all accepted (s) | all delivered (s) | deliveries/s | ratio to ceiling | CPU cores used | peak RSS MiB |");
     println!("|---|---|---|---|---|---|---|---|---|");
 
-    for fanout in [1u64, 5] {
+    let fanouts: String = arg("--fanouts", "1,5".to_owned());
+    for fanout in fanouts
+        .split(',')
+        .filter_map(|f| f.trim().parse::<u64>().ok())
+    {
         let rx = Receiver::start(epoch, false).await;
         let bench = Arc::new(Bench::start(arg("--workers", 64)).await);
         for _ in 0..fanout {
