@@ -33,18 +33,15 @@ impl DynamoDbDeliveryLog {
     }
 }
 
+/// The primary key of a delivery's log entry.
+fn entry_key(d: &DeliveryKey) -> Item {
+    key(log_pk(&d.tenant, &d.endpoint), delivery_sk(&d.message))
+}
+
 #[async_trait]
 impl DeliveryLog for DynamoDbDeliveryLog {
     async fn get(&self, delivery: &DeliveryKey) -> StoreResult<Option<LogEntry>> {
-        let DeliveryKey {
-            tenant,
-            endpoint: ep,
-            message: msg,
-        } = delivery;
-        let item = self
-            .table
-            .get(key(log_pk(tenant, ep), delivery_sk(msg)))
-            .await?;
+        let item = self.table.get(entry_key(delivery)).await?;
         item.as_ref().map(entry_from).transpose()
     }
 
@@ -151,8 +148,8 @@ impl DeliveryLog for DynamoDbDeliveryLog {
     async fn restart(&self, delivery: &DeliveryKey) -> StoreResult<bool> {
         let DeliveryKey {
             tenant,
-            endpoint: ep,
             message: msg,
+            ..
         } = delivery;
         // The payload first: it must outlive the new series too (and still be there).
         let kept = self
@@ -177,7 +174,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .client
             .update_item()
             .table_name(&self.table.name)
-            .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
+            .set_key(Some(entry_key(delivery)))
             // A new series gets a full retention period, so the entry cannot expire mid-way.
             .update_expression(
                 "SET #st = :pending, series_start = attempt_count, expires_at = :ttl, next_attempt_at = :now REMOVE parked",
@@ -195,17 +192,12 @@ impl DeliveryLog for DynamoDbDeliveryLog {
     }
 
     async fn unpark(&self, delivery: &DeliveryKey, at: DateTime<Utc>) -> StoreResult<bool> {
-        let DeliveryKey {
-            tenant,
-            endpoint: ep,
-            message: msg,
-        } = delivery;
         let result = self
             .table
             .client
             .update_item()
             .table_name(&self.table.name)
-            .set_key(Some(key(log_pk(tenant, ep), delivery_sk(msg))))
+            .set_key(Some(entry_key(delivery)))
             // Only a pending entry is parked (every other write clears the flag), so the
             // condition names no more attributes than the sweep's policy allows.
             .update_expression("REMOVE parked")
@@ -335,15 +327,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
     }
 
     async fn attempts(&self, delivery: &DeliveryKey) -> StoreResult<Vec<Attempt>> {
-        let DeliveryKey {
-            tenant,
-            endpoint: ep,
-            message: msg,
-        } = delivery;
-        let entry = self
-            .table
-            .get(key(log_pk(tenant, ep), delivery_sk(msg)))
-            .await?;
+        let entry = self.table.get(entry_key(delivery)).await?;
         entry
             .as_ref()
             .map_or_else(|| Ok(Vec::new()), attempts_with_excerpts)

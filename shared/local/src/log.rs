@@ -68,14 +68,9 @@ pub(crate) fn get_entry(
 #[async_trait]
 impl DeliveryLog for SqliteDeliveryLog {
     async fn get(&self, delivery: &DeliveryKey) -> StoreResult<Option<LogEntry>> {
-        let DeliveryKey {
-            tenant,
-            endpoint: ep,
-            message: msg,
-        } = delivery;
-        let (t, ep, msg) = (tenant.clone(), ep.clone(), msg.clone());
+        let d = delivery.clone();
         self.db
-            .lookup(move |c| Ok(get_entry(c, &t, &ep, &msg)?))
+            .lookup(move |c| Ok(get_entry(c, &d.tenant, &d.endpoint, &d.message)?))
             .await
     }
 
@@ -182,12 +177,11 @@ impl DeliveryLog for SqliteDeliveryLog {
     }
 
     async fn restart(&self, delivery: &DeliveryKey) -> StoreResult<bool> {
-        let DeliveryKey {
-            tenant,
-            endpoint: ep,
-            message: msg,
-        } = delivery;
-        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        let (t, ep, msg) = (
+            delivery.tenant.to_string(),
+            delivery.endpoint.to_string(),
+            delivery.message.to_string(),
+        );
         self.db
             .call(move |c| {
                 let n = c
@@ -209,12 +203,11 @@ impl DeliveryLog for SqliteDeliveryLog {
     }
 
     async fn unpark(&self, delivery: &DeliveryKey, at: DateTime<Utc>) -> StoreResult<bool> {
-        let DeliveryKey {
-            tenant,
-            endpoint: ep,
-            message: msg,
-        } = delivery;
-        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        let (t, ep, msg) = (
+            delivery.tenant.to_string(),
+            delivery.endpoint.to_string(),
+            delivery.message.to_string(),
+        );
         self.db
             .call(move |c| {
                 Ok(c.execute(
@@ -362,12 +355,11 @@ impl DeliveryLog for SqliteDeliveryLog {
     }
 
     async fn attempts(&self, delivery: &DeliveryKey) -> StoreResult<Vec<Attempt>> {
-        let DeliveryKey {
-            tenant,
-            endpoint: ep,
-            message: msg,
-        } = delivery;
-        let (t, ep, msg) = (tenant.to_string(), ep.to_string(), msg.to_string());
+        let (t, ep, msg) = (
+            delivery.tenant.to_string(),
+            delivery.endpoint.to_string(),
+            delivery.message.to_string(),
+        );
         self.db
             .read(move |c| {
                 let mut s = c
