@@ -4,10 +4,13 @@
 use super::decide::{self, EARLY_SLACK};
 use super::{Announcer, Stores};
 use crate::error::{CoreError, StoreError};
-use crate::model::{now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, MessageMeta, Payload};
+use crate::model::{
+    now, Attempt, DeliveryStatus, DeliveryTask, Endpoint, MessageMeta, NextAttempt, Payload,
+    Progress,
+};
 use crate::operational::{self, DisabledReason};
 use crate::ports::{EventPublisher, OutboundRequest, SendResult, WebhookSender};
-use crate::retry::RetryPolicy;
+use crate::retry::{AttemptOutcome, RetryPolicy};
 use crate::signing::signature_headers;
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -113,7 +116,6 @@ impl DeliveryService {
     /// Makes the next attempt of `task`. An `Err` means no attempt was recorded (storage
     /// trouble): the consumer should leave the task to come back later.
     pub async fn deliver(&self, task: &DeliveryTask) -> Result<Delivery, CoreError> {
-        let msg_id = &task.message_id;
         let inputs = self.stores.reader.read(task).await?;
         let entry = match decide::before_attempt(inputs.entry, inputs.message.is_some(), now()) {
             Ok(entry) => entry,
@@ -123,28 +125,19 @@ impl DeliveryService {
             return Ok(DeliveryOutcome::Skipped("endpoint deleted").into());
         };
         let Some(payload) = inputs.message else {
-            return Err(
-                StoreError::backend(format!("log entry for missing message {msg_id}")).into(),
-            );
+            let missing = format!("log entry for missing message {}", task.message_id);
+            return Err(StoreError::backend(missing).into());
         };
-        let number = entry.attempt_count + 1;
-        let started_at = now();
+        let (number, started_at) = (entry.attempt_count + 1, now());
         // A disabled endpoint gets nothing: the attempt records why.
         let result = match endpoint.enabled {
             true => Some(self.send(&endpoint, &payload, started_at).await?),
             false => None,
         };
         let (attempt, outcome) = decide::attempt_of(number, started_at, task.id.clone(), result);
-        // Retries are counted within the current series (a replay starts a new one).
-        let in_series = number.saturating_sub(entry.series_start);
-        let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
-        let next = self.config.retry.next_delay(in_series, outcome, jitter);
-        let (status_after, result, next_at) =
-            decide::settle(outcome, next, self.config.park_after, now());
-        let log = &self.stores.log;
-        let key = task.key();
-        let recorded = log.record_attempt(&key, &payload.meta, &attempt, status_after, next_at);
-        match recorded.await {
+        let (status_after, result, next_at) = self.schedule(&entry, number, outcome);
+        let (log, key) = (&self.stores.log, task.key());
+        match (log.record_attempt(&key, &payload.meta, &attempt, status_after, next_at)).await {
             Ok(()) => {}
             // Another copy of the task recorded this attempt first (a queue may hand one
             // message out twice). If the delivery is still pending, that copy scheduled the
@@ -154,24 +147,28 @@ impl DeliveryService {
             Err(e) => return Err(e.into()),
         }
         if !attempt.succeeded() {
-            self.after_failure(&endpoint, &payload.meta, &attempt, status_after)
-                .await?;
+            (self.after_failure(&endpoint, &payload.meta, &attempt, status_after)).await?;
         }
-        tracing::info!(
-            tenant = %task.tenant,
-            message_id = %msg_id,
-            endpoint_id = %task.endpoint_id,
-            attempt = number,
-            status_code = attempt.status_code,
-            error = attempt.error.as_deref(),
-            duration_ms = attempt.duration_ms,
-            outcome = ?result,
-            "delivery attempt"
-        );
+        log_attempt(task, &attempt, result);
         Ok(Delivery {
             outcome: result,
             attempt: Some(attempt),
         })
+    }
+
+    /// Where attempt `number`'s `outcome` leaves the entry: its status, the consumer's
+    /// outcome and the next attempt's time. Retries are counted within the current series
+    /// (a replay starts a new one).
+    fn schedule(
+        &self,
+        entry: &Progress,
+        number: u32,
+        outcome: AttemptOutcome,
+    ) -> (DeliveryStatus, DeliveryOutcome, Option<NextAttempt>) {
+        let in_series = number.saturating_sub(entry.series_start);
+        let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+        let next = self.config.retry.next_delay(in_series, outcome, jitter);
+        decide::settle(outcome, next, self.config.park_after, now())
     }
 
     /// Signs the payload with the endpoint's current secrets and sends it.
@@ -306,4 +303,19 @@ impl DeliveryService {
         }
         Ok(())
     }
+}
+
+/// One log line per attempt, with what the log entry shows.
+fn log_attempt(task: &DeliveryTask, attempt: &Attempt, outcome: DeliveryOutcome) {
+    tracing::info!(
+        tenant = %task.tenant,
+        message_id = %task.message_id,
+        endpoint_id = %task.endpoint_id,
+        attempt = attempt.number,
+        status_code = attempt.status_code,
+        error = attempt.error.as_deref(),
+        duration_ms = attempt.duration_ms,
+        outcome = ?outcome,
+        "delivery attempt"
+    );
 }
