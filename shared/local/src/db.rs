@@ -100,7 +100,13 @@ fn run_writer(mut conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(sql);
+        // Without the group's transaction, each job's savepoint would commit on its own
+        // while its caller is told it failed: drop the group instead (each caller gets an
+        // error, and nothing was written).
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, jobs = group.len(), "cannot begin a write group");
+            continue;
+        }
         let mut done = Vec::with_capacity(group.len());
         for job in group {
             // A job that panics loses only its own result (its caller gets an error); the
@@ -111,7 +117,7 @@ fn run_writer(mut conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
                 done.push(finish);
             }
         }
-        let committed = begun.and_then(|()| conn.execute_batch("COMMIT").map_err(sql));
+        let committed = conn.execute_batch("COMMIT").map_err(sql);
         if committed.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
@@ -380,18 +386,51 @@ pub(crate) fn parse_col<T, E: std::fmt::Display>(
 mod tests {
     use super::*;
 
-    /// A job that fails keeps none of its statements, whatever it wrote first, and the jobs
-    /// committed in the same group keep theirs.
+    /// A job that fails keeps none of its statements, whatever it wrote first, and the job
+    /// committed in the same group keeps its own.
     #[tokio::test]
     async fn a_failed_job_leaves_nothing_and_spares_its_group() {
         let db = Db::in_memory().unwrap();
-        let failing = db.call(|c| {
-            c.execute("INSERT INTO settings (key, value) VALUES ('a', '1')", [])?;
-            Err::<(), _>(StoreError::Conflict.into())
+        // Hold the writer until both jobs are queued, so they share the next group.
+        let (started, running) = std::sync::mpsc::channel();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.call(move |_| {
+                    let _ = started.send(());
+                    let _ = held.recv();
+                    Ok(())
+                })
+                .await
+            }
         });
-        let (failed, kept) = tokio::join!(failing, db.set_setting("b", "2"));
+        while running.try_recv().is_err() {
+            tokio::task::yield_now().await;
+        }
+        let failing = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.call(|c| {
+                    c.execute("INSERT INTO settings (key, value) VALUES ('a', '1')", [])?;
+                    Err::<(), _>(StoreError::Conflict.into())
+                })
+                .await
+            }
+        });
+        let kept = tokio::spawn({
+            let db = db.clone();
+            async move { db.set_setting("b", "2").await }
+        });
+        // Both spawned jobs send on their first poll, which these yields give them.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        let failed = failing.await.unwrap();
         assert!(matches!(failed, Err(StoreError::Conflict)), "{failed:?}");
-        kept.unwrap();
+        kept.await.unwrap().unwrap();
         assert_eq!(db.setting("a").await.unwrap(), None);
         assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
     }

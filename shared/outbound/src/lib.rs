@@ -133,7 +133,9 @@ impl ReqwestSender {
             // The environment's proxy variables are not a webhook setting.
             None => builder.no_proxy(),
         };
-        if !allow_private {
+        // Through a proxy, the only name resolved here is the proxy's own, which an
+        // operator chose (it may well be private): names of receivers are the proxy's to check.
+        if !allow_private && proxy.is_none() {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver(lookup)));
         }
         for root in extra_roots_pem
@@ -355,11 +357,12 @@ mod tests {
             axum::http::StatusCode::NO_CONTENT
         });
         let addr = serve(proxy).await;
+        // Named by a private name: the operator's proxy is reached whatever it resolves to.
         let s = ReqwestSender::new(
             Duration::from_secs(2),
             false,
             None,
-            Some(&format!("http://{addr}")),
+            Some(&format!("http://localhost:{}", addr.port())),
         )
         .unwrap();
         let r = s.send(request("http://hooks.invalid/in?x=1".into())).await;
