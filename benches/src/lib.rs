@@ -1,6 +1,10 @@
 //! Shared pieces of the bench binaries: a lean loopback receiver that counts deliveries and
 //! measures latency, a local stack on a throw-away database, and process CPU/memory figures.
 
+// The allocator the local binary uses, for every bench binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;

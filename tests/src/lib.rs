@@ -175,7 +175,10 @@ where
 /// A valid `event_data` of `event_type`: its catalog example, with `fields` over it, so
 /// that a test names only the fields it cares about and still meets the type's schema.
 pub fn event_data(event_type: &str, fields: Value) -> Value {
-    let mut data = webhooks_core::catalog::Catalog::built_in()
+    // Parsing the catalog compiles every schema: once per test binary, not per event.
+    static CATALOG: std::sync::LazyLock<webhooks_core::catalog::Catalog> =
+        std::sync::LazyLock::new(webhooks_core::catalog::Catalog::built_in);
+    let mut data = CATALOG
         .get(event_type)
         .map_or_else(|| json!({}), |t| t.example.clone());
     if let (Some(d), Value::Object(f)) = (data.as_object_mut(), fields) {

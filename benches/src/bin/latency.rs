@@ -10,10 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use webhooks_benches::{arg, percentile, Bench, Receiver};
 
-// The allocator the local binary uses, so the figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     let seconds: f64 = arg("--seconds", 10.0);

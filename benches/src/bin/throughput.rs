@@ -34,10 +34,6 @@ where
     }
 }
 
-// The allocator the local binary uses, so the figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() {
     let events: u64 = arg("--events", 20_000);
@@ -69,12 +65,13 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|---|---|");
 
     let fanouts: String = arg("--fanouts", "1,5".to_owned());
+    let workers: usize = arg("--workers", 64);
     for fanout in fanouts
         .split(',')
         .filter_map(|f| f.trim().parse::<u64>().ok())
     {
         let rx = Receiver::start(epoch, false).await;
-        let bench = Arc::new(Bench::start(arg("--workers", 64)).await);
+        let bench = Arc::new(Bench::start(workers).await);
         for _ in 0..fanout {
             bench.endpoint(&rx.url()).await;
         }

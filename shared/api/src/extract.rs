@@ -7,7 +7,7 @@ use http::request::Parts;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 use webhooks_core::validation::decode_json;
-use webhooks_core::FieldError;
+use webhooks_core::{CoreError, FieldError};
 
 /// The raw body, with over-limit bodies turned into a 413 problem.
 pub struct Body(pub Bytes);
@@ -22,21 +22,10 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             .map_err(|rej| {
                 let status = rej.status();
                 if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError {
-                        errors: vec![FieldError::new(
-                            "body",
-                            "body.too_large",
-                            format!("exceeds {} bytes", crate::MAX_BODY_BYTES),
-                        )
-                        .with("max", crate::MAX_BODY_BYTES)],
-                        ..ApiError::new(
-                            status,
-                            "urn:problem:too-large",
-                            "too_large",
-                            "Payload too large",
-                            "body: too large",
-                        )
-                    }
+                    ApiError::from(CoreError::TooLarge {
+                        field: "body",
+                        limit: crate::MAX_BODY_BYTES,
+                    })
                 } else {
                     ApiError::new(
                         status,

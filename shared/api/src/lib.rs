@@ -21,7 +21,7 @@ pub struct Deadline(pub std::time::Instant);
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -76,29 +76,25 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::ingest_event))
 }
 
-/// The OpenAPI 3.1 operations of the API, from the handlers' annotations; the served
-/// document ([`openapi::document`]) completes them.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut doc) = api_routes().split_for_parts();
-    openapi::add_security(&mut doc);
-    doc
-}
-
 /// The API router with its state applied; callers may merge more routes (UI, dev tools).
 pub fn router(state: AppState) -> Router {
-    let (api, _) = api_routes().split_for_parts();
+    let (api, mut base) = api_routes().split_for_parts();
+    openapi::add_security(&mut base);
     let types = state.admin.event_types();
-    let doc = Arc::new(openapi::document(
-        openapi(),
-        &types,
-        state.admin.url_policy(),
-    ));
+    // Built and serialised once: every request for it gets the same bytes.
+    let doc = openapi::document(base, &types, state.admin.url_policy()).to_string();
+    let doc = bytes::Bytes::from(doc);
     let ui = ui::routes(state.ui_dir.clone());
     Router::new()
         .route("/health", get(handlers::health))
         .route(
             "/openapi.json",
-            get(move || async move { Json(doc.as_ref().clone()) }),
+            get(move || async move {
+                (
+                    [(http::header::CONTENT_TYPE, "application/json")],
+                    doc.clone(),
+                )
+            }),
         )
         .merge(api)
         .with_state(state)

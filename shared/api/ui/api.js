@@ -1,6 +1,6 @@
 // The REST client: the admin token (sessionStorage, taken from the portal link), api()
 // calls to /v1, problem responses as ApiError and as text, and the event-type catalog.
-import { state, TOKEN_KEY } from './state.js';
+import { state, TOKEN_KEY, alive } from './state.js';
 import { t, fieldErrorText, problemText } from './i18n.js';
 
 /** What the app does when the token is missing or refused, and when it changes; set by
@@ -136,3 +136,16 @@ export function catalog() {
 }
 
 export const enc = encodeURIComponent;
+
+/** Replays an endpoint's failed messages since `since` (ISO): a call stops on its time
+ *  budget (`complete: false`) and the next goes on from there, while the view `g` stands,
+ *  at most 100 calls. Resolves to the number of messages sent again. */
+export async function recoverAll(endpoint, since, g) {
+  let n = 0;
+  for (let call = 0; call < 100; call += 1) {
+    const res = await api('POST', `/v1/endpoints/${enc(endpoint)}/recover`, { since });
+    n += (res && res.recovered) || 0;
+    if (!res || res.complete !== false || !alive(g)) break;
+  }
+  return n;
+}

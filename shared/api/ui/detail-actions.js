@@ -4,7 +4,7 @@ import { state, alive } from './state.js';
 import { t } from './i18n.js';
 import { toLocalInput } from './format.js';
 import { h, icon, nextId, toast } from './dom.js';
-import { api, enc, errorText, isHandled } from './api.js';
+import { api, enc, errorText, isHandled, recoverAll } from './api.js';
 import { go } from './router.js';
 import { confirmDialog } from './dialogs.js';
 
@@ -83,7 +83,7 @@ export function recoverBox(ctx) {
     msg.textContent = '';
     let n;
     try {
-      n = await recoverSince(ctx, d);
+      n = await recoverAll(ctx.ep.id, d.toISOString(), ctx.g);
     } catch (err) {
       btn.disabled = false;
       if (isHandled(err) || !alive(ctx.g)) return;
@@ -99,13 +99,3 @@ export function recoverBox(ctx) {
   return h('details', { class: 'recover' }, h('summary', { text: t('recover.summary') }), form);
 }
 
-// A call stops on its time budget (complete: false): the next goes on from there.
-async function recoverSince(ctx, d) {
-  let n = 0;
-  for (let call = 0; call < 100; call += 1) {
-    const res = await api('POST', `${ctx.base}/recover`, { since: d.toISOString() });
-    n += (res && res.recovered) || 0;
-    if (!res || res.complete !== false || !alive(ctx.g)) break;
-  }
-  return n;
-}

@@ -13,7 +13,7 @@ export function headersEditor(initial, editing) {
   const entries = [];
   function addRow(name, kept) {
     const n = h('input', { class: 'input input-mono', 'aria-label': t('headers.name'), placeholder: 'x-api-key', maxlength: 64, spellcheck: 'false', value: name || '' });
-    const v = h('input', { class: 'input input-mono', type: 'password', autocomplete: 'off', 'aria-label': t('headers.value'), maxlength: 1024, placeholder: kept !== undefined ? t('headers.kept') : '' });
+    const v = h('input', { class: 'input input-mono', type: 'password', autocomplete: 'off', 'aria-label': t('headers.value'), maxlength: 1000, placeholder: kept !== undefined ? t('headers.kept') : '' });
     const entry = { n, v, kept };
     const row = h('div', { class: 'header-row' }, n, v,
       h('button', { type: 'button', class: 'btn btn-danger-ghost btn-small', 'aria-label': t('headers.remove'), text: '×', onclick: () => {

@@ -4,7 +4,7 @@ import { alive } from './state.js';
 import { t } from './i18n.js';
 import { fmtDate, fmtIn, fmtInt, failText, explainFailure } from './format.js';
 import { h, icon, spinner, badge, root, setTitle } from './dom.js';
-import { api, enc, ApiError, isHandled } from './api.js';
+import { api, enc, ApiError, isHandled, recoverAll } from './api.js';
 import { rerender } from './router.js';
 import { breadcrumb, focusHeading, showError } from './page.js';
 import { searchForm } from './list.js';
@@ -110,13 +110,7 @@ export async function viewFailed(route, g, moveFocus) {
     }
     let n = 0;
     try {
-      for (const [ep, from] of oldest) {
-        for (let done = false; !done;) {
-          const r = await api('POST', `/v1/endpoints/${enc(ep)}/recover`, { since: from });
-          n += r.recovered || 0;
-          done = r.complete !== false;
-        }
-      }
+      for (const [ep, from] of oldest) n += await recoverAll(ep, from, g);
     } catch (err) {
       replayAll.disabled = false;
       return showError(err, g);

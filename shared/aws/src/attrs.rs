@@ -157,6 +157,11 @@ pub(crate) fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
 }
 
+/// The primary key of a delivery's log entry.
+pub(crate) fn entry_key(d: &webhooks_core::model::DeliveryKey) -> Item {
+    key(log_pk(&d.tenant, &d.endpoint), delivery_sk(&d.message))
+}
+
 fn missing(name: &str) -> StoreError {
     StoreError::Backend(format!(
         "item attribute {name} missing or of the wrong type"

@@ -33,11 +33,6 @@ impl DynamoDbDeliveryLog {
     }
 }
 
-/// The primary key of a delivery's log entry.
-fn entry_key(d: &DeliveryKey) -> Item {
-    key(log_pk(&d.tenant, &d.endpoint), delivery_sk(&d.message))
-}
-
 #[async_trait]
 impl DeliveryLog for DynamoDbDeliveryLog {
     async fn get(&self, delivery: &DeliveryKey) -> StoreResult<Option<LogEntry>> {
@@ -67,7 +62,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             .client
             .update_item()
             .table_name(&self.table.name)
-            .set_key(Some(key(log_pk(tenant, ep), delivery_sk(&m.id))))
+            .set_key(Some(entry_key(delivery)))
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":n", n(a.number))
             .expression_attribute_values(":st", s(status_after.as_str()))
@@ -123,7 +118,7 @@ impl DeliveryLog for DynamoDbDeliveryLog {
             set.extend(["gsi1pk = :g", "gsi1sk = :m"]);
             u = u
                 .expression_attribute_values(":g", s(trouble_pk(tenant, ep)))
-                .expression_attribute_values(":m", s(m.id.as_str()));
+                .expression_attribute_values(":m", s(delivery.message.as_str()));
             if let Some(x) = excerpt {
                 set.push("#x = :x");
                 u = u

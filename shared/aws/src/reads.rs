@@ -43,10 +43,7 @@ impl DeliveryReader for DynamoDbDeliveryReader {
                 message: Some(payload.clone()),
             });
         }
-        let entry_key = key(
-            log_pk(&t.tenant, &t.endpoint_id),
-            delivery_sk(&t.message_id),
-        );
+        let entry_key = entry_key(&t.key());
         let message_key = key(message_pk(&t.tenant, &t.message_id), "M");
         let mut keys = vec![entry_key.clone(), endpoint_key.clone()];
         if hinted.is_none() {

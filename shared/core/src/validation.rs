@@ -101,11 +101,7 @@ pub fn url_pattern(policy: UrlPolicy) -> String {
 pub fn check_url(url: &str, policy: UrlPolicy) -> Result<(), FieldError> {
     let err = |code: &str, message: String| FieldError::new("url", format!("url.{code}"), message);
     if url.len() > MAX_URL_LEN {
-        return Err(err(
-            "too_long",
-            format!("must be at most {MAX_URL_LEN} characters"),
-        )
-        .with("max", MAX_URL_LEN));
+        return Err(FieldError::too_long("url", MAX_URL_LEN));
     }
     let parsed = url::Url::parse(url).map_err(|e| {
         err("not_absolute", format!("must be an absolute URL ({e})")).with("detail", e.to_string())
@@ -347,6 +343,19 @@ pub fn decode_event(bytes: &[u8], catalog: &Catalog) -> Result<ValidEvent, CoreE
     validate_event(ev, catalog)
 }
 
+/// A publisher's `event_id`: 1 to 255 printable characters (as published, and as searched).
+pub fn check_event_id(id: &str) -> Result<(), FieldError> {
+    if id.is_empty() || id.chars().count() > MAX_EVENT_ID_LEN || id.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "event_id",
+            "event_id.invalid",
+            format!("must be 1–{MAX_EVENT_ID_LEN} printable characters"),
+        )
+        .with("max", MAX_EVENT_ID_LEN));
+    }
+    Ok(())
+}
+
 /// Checks an already-decoded inbound event.
 pub fn validate_event(ev: InboundEvent, catalog: &Catalog) -> Result<ValidEvent, CoreError> {
     let mut errors = Vec::new();
@@ -369,20 +378,8 @@ pub fn validate_event(ev: InboundEvent, catalog: &Catalog) -> Result<ValidEvent,
             .with("value", ev.event_type.as_str()),
         );
     }
-    if let Some(id) = &ev.event_id {
-        if id.is_empty()
-            || id.chars().count() > MAX_EVENT_ID_LEN
-            || id.chars().any(char::is_control)
-        {
-            errors.push(
-                FieldError::new(
-                    "event_id",
-                    "event_id.invalid",
-                    format!("must be 1–{MAX_EVENT_ID_LEN} printable characters"),
-                )
-                .with("max", MAX_EVENT_ID_LEN),
-            );
-        }
+    if let Some(Err(e)) = ev.event_id.as_deref().map(check_event_id) {
+        errors.push(e);
     }
     if !ev.event_data.is_object() {
         errors.push(FieldError::not_object("event_data"));

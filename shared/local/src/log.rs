@@ -6,6 +6,7 @@
 //! they agree.
 
 use crate::db::{from_ms, ms, parse_col, Db};
+use crate::queue::{remove_task, reschedule_task};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -82,11 +83,15 @@ impl DeliveryLog for SqliteDeliveryLog {
         status_after: DeliveryStatus,
         next: Option<NextAttempt>,
     ) -> StoreResult<()> {
-        let (tenant, ep) = (&delivery.tenant, &delivery.endpoint);
-        let (t, ep, m, a) = (tenant.to_string(), ep.to_string(), m.clone(), a.clone());
+        let (t, ep, msg) = (
+            delivery.tenant.to_string(),
+            delivery.endpoint.to_string(),
+            delivery.message.to_string(),
+        );
+        let (m, a) = (m.clone(), a.clone());
         self.db
             .call(move |c| {
-                let msg = m.id.as_str();
+                let msg = msg.as_str();
                 let first = a.number == 1;
                 // The first attempt creates the entry; a later one needs it pending with the
                 // attempts before it. Either way a duplicate task changes no row.
@@ -159,18 +164,9 @@ impl DeliveryLog for SqliteDeliveryLog {
                 // no longer leave a task behind an attempt it already made, and the worker
                 // needs no second write (see `worker::process`).
                 match status_after {
-                    DeliveryStatus::Pending => c
-                        .prepare_cached(
-                            "UPDATE tasks SET leased = 0, not_before = ?3
-                             WHERE message_id = ?1 AND endpoint_id = ?2",
-                        )?
-                        .execute(params![msg, ep, next.unwrap_or(last)])?,
-                    _ => c
-                        .prepare_cached(
-                            "DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2",
-                        )?
-                        .execute(params![msg, ep])?,
-                };
+                    DeliveryStatus::Pending => reschedule_task(c, msg, ep, next.unwrap_or(last))?,
+                    _ => remove_task(c, msg, ep)?,
+                }
                 Ok(())
             })
             .await

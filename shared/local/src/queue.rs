@@ -5,13 +5,34 @@
 use crate::db::{ms, parse_col, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use webhooks_core::model::{now, DeliveryTask};
 use webhooks_core::ports::{StoreResult, TaskQueue};
 use webhooks_core::{EndpointId, MessageId, TenantId};
+
+/// Removes the task of (`message`, `endpoint`), on a connection the caller holds.
+pub(crate) fn remove_task(c: &Connection, message: &str, endpoint: &str) -> rusqlite::Result<()> {
+    c.prepare_cached("DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2")?
+        .execute(params![message, endpoint])
+        .map(drop)
+}
+
+/// Releases the task of (`message`, `endpoint`) and makes it due at `at_ms`.
+pub(crate) fn reschedule_task(
+    c: &Connection,
+    message: &str,
+    endpoint: &str,
+    at_ms: i64,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "UPDATE tasks SET leased = 0, not_before = ?3 WHERE message_id = ?1 AND endpoint_id = ?2",
+    )?
+    .execute(params![message, endpoint, at_ms])
+    .map(drop)
+}
 
 #[derive(Clone)]
 pub struct SqliteTaskQueue {
@@ -65,30 +86,14 @@ impl SqliteTaskQueue {
     /// Removes a finished task.
     pub async fn complete(&self, task: &DeliveryTask) -> StoreResult<()> {
         let (m, e) = (task.message_id.to_string(), task.endpoint_id.to_string());
-        self.db
-            .call(move |c| {
-                Ok(
-                    c.prepare_cached(
-                        "DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2",
-                    )
-                    .and_then(|mut s| s.execute(params![m, e]))
-                    .map(drop)?,
-                )
-            })
-            .await
+        self.db.call(move |c| Ok(remove_task(c, &m, &e)?)).await
     }
 
     /// Releases a task and makes it due again at `at`.
     pub async fn retry_at(&self, task: &DeliveryTask, at: DateTime<Utc>) -> StoreResult<()> {
         let (m, e) = (task.message_id.to_string(), task.endpoint_id.to_string());
         self.db
-            .call(move |c| {
-                Ok(c.prepare_cached(
-                    "UPDATE tasks SET leased = 0, not_before = ?3 WHERE message_id = ?1 AND endpoint_id = ?2",
-                )
-                .and_then(|mut s| s.execute(params![m, e, ms(at)]))
-                .map(drop)?)
-            })
+            .call(move |c| Ok(reschedule_task(c, &m, &e, ms(at))?))
             .await?;
         // The worker may be asleep until a later due time: let it recompute.
         self.wake.notify_one();

@@ -1,5 +1,6 @@
-//! The local delivery worker: leases due tasks, runs the delivery service on them with
-//! bounded concurrency, and carries out each outcome (remove, or reschedule).
+//! The local delivery worker: leases due tasks and runs the delivery service on them with
+//! bounded concurrency. An attempt's own write moves its task; the worker moves the tasks
+//! that got no attempt (too early, nothing to do, storage trouble).
 
 use crate::queue::SqliteTaskQueue;
 use chrono::TimeDelta;
@@ -128,7 +129,7 @@ impl Worker {
 
 impl Worker {
     /// A task again for each pending delivery that has none: a process stopped between a
-    /// replay's restart and its enqueue, or between an attempt and its rescheduling.
+    /// replay's restart and its enqueue.
     async fn requeue_orphans(&self) {
         match self.queue.requeue_orphans().await {
             Ok(0) => {}
@@ -149,38 +150,34 @@ async fn process(
     task: &DeliveryTask,
     backoff: Duration,
 ) {
-    let delivered = delivery.deliver(task).await;
-    if let Ok(Delivery {
-        attempt: Some(_),
-        outcome,
-    }) = &delivered
-    {
-        // Recording the attempt also removed or rescheduled the task (`SqliteDeliveryLog`).
-        if matches!(outcome, DeliveryOutcome::RetryIn(_)) {
-            queue.nudge();
+    let after = |delay: Duration| now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX);
+    let result = match delivery.deliver(task).await {
+        // Recording the attempt also removed or rescheduled the task (`SqliteDeliveryLog`);
+        // a rescheduled one may be due before the time the worker sleeps until.
+        Ok(Delivery {
+            attempt: Some(_),
+            outcome,
+        }) => {
+            if matches!(
+                outcome,
+                DeliveryOutcome::RetryIn(_) | DeliveryOutcome::Parked(_)
+            ) {
+                queue.nudge();
+            }
+            return;
         }
-        return;
-    }
-    let result = match delivered.map(|d| d.outcome) {
-        // Nothing parks here (the local queue has no in-flight quota): a parked retry is
-        // held like any other.
-        Ok(DeliveryOutcome::RetryIn(delay) | DeliveryOutcome::Parked(delay)) => {
-            let at = now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX);
-            queue.retry_at(task, at).await
-        }
-        Ok(DeliveryOutcome::Skipped(why)) => {
-            tracing::debug!(message_id = %task.message_id, endpoint_id = %task.endpoint_id, why, "task skipped");
+        // No attempt made: too early (or another copy made it), or nothing to do.
+        Ok(Delivery {
+            outcome: DeliveryOutcome::RetryIn(delay) | DeliveryOutcome::Parked(delay),
+            ..
+        }) => queue.retry_at(task, after(delay)).await,
+        Ok(Delivery { outcome, .. }) => {
+            tracing::debug!(message_id = %task.message_id, endpoint_id = %task.endpoint_id, outcome = ?outcome, "task done without an attempt");
             queue.complete(task).await
         }
-        Ok(DeliveryOutcome::Delivered | DeliveryOutcome::Failed) => queue.complete(task).await,
         Err(e) => {
             tracing::error!(message_id = %task.message_id, endpoint_id = %task.endpoint_id, error = %e, "delivery attempt not recorded; will retry");
-            queue
-                .retry_at(
-                    task,
-                    now() + TimeDelta::from_std(backoff).unwrap_or(TimeDelta::MAX),
-                )
-                .await
+            queue.retry_at(task, after(backoff)).await
         }
     };
     if let Err(e) = result {

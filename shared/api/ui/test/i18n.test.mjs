@@ -49,7 +49,7 @@ const CODES = {
   'headers.too_many': { max: 10 },
   'headers.name_invalid': { max: 64 },
   'headers.reserved': {},
-  'headers.value_invalid': { max: 1024 },
+  'headers.value_invalid': { max: 1000 },
   'headers.duplicate': {},
   'filter.too_long': { max: 1000 },
   'filter.empty': {},

@@ -95,12 +95,8 @@ impl AdminService {
                     complete = false;
                     break 'pages;
                 }
-                let restarted = match self
-                    .stores
-                    .log
-                    .restart(&DeliveryKey::new(tenant, &id, &entry.message_id))
-                    .await
-                {
+                let task = DeliveryTask::new(tenant.clone(), entry.message_id.clone(), id.clone());
+                let restarted = match self.stores.log.restart(&task.key()).await {
                     Ok(r) => r,
                     Err(e) => {
                         // The entries restarted so far get their tasks before the error.
@@ -109,8 +105,6 @@ impl AdminService {
                     }
                 };
                 if restarted {
-                    let task =
-                        DeliveryTask::new(tenant.clone(), entry.message_id.clone(), id.clone());
                     tasks.push(task.identified());
                     recovered += 1;
                 }

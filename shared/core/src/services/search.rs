@@ -5,7 +5,6 @@ use super::admin::{AdminService, MAX_PAGE};
 use crate::error::{CoreError, FieldError, StoreError};
 use crate::model::DeliveryKey;
 use crate::model::{DeliveryStatus, LogEntry, Page};
-use crate::validation::MAX_EVENT_ID_LEN as MAX_EVENT_ID;
 use crate::TenantId;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
@@ -72,31 +71,17 @@ impl AdminService {
         tenant: &TenantId,
         event_id: &str,
     ) -> Result<EventTrace, CoreError> {
-        if event_id.is_empty()
-            || event_id.chars().count() > MAX_EVENT_ID
-            || event_id.chars().any(char::is_control)
-        {
-            return Err(FieldError::new(
-                "event_id",
-                "event_id.invalid",
-                format!("must be 1 to {MAX_EVENT_ID} printable characters"),
-            )
-            .with("max", MAX_EVENT_ID)
-            .into());
-        }
+        crate::validation::check_event_id(event_id)?;
         let m = (self.stores().messages.find_event(tenant, event_id).await?)
             .ok_or(CoreError::NotFound("event"))?;
         let msg = &m.id;
         let deliveries = join_all(m.endpoints.iter().map(|ep| async move {
             let stores = self.stores();
             let endpoint = stores.endpoints.get(tenant, ep).await?;
-            let entry = stores.log.get(&DeliveryKey::new(tenant, ep, msg)).await?;
+            let key = DeliveryKey::new(tenant, ep, msg);
+            let entry = stores.log.get(&key).await?;
             let last = match &entry {
-                Some(_) => stores
-                    .log
-                    .attempts(&DeliveryKey::new(tenant, ep, msg))
-                    .await?
-                    .pop(),
+                Some(_) => stores.log.attempts(&key).await?.pop(),
                 None => None,
             };
             Ok::<_, StoreError>(DeliveryTrace {
