@@ -10,6 +10,7 @@ mod notifications;
 mod publisher;
 mod queue;
 mod reads;
+mod ready;
 pub mod retention;
 mod secrets;
 mod worker;

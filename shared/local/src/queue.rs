@@ -1,13 +1,15 @@
 //! The durable local task queue: a SQLite table of (message, endpoint) tasks with a
 //! `not_before` time. Leasing hides a task while a worker holds it; a process killed
-//! mid-delivery releases its leases at the next start, so nothing is lost.
+//! mid-delivery releases its leases at the next start, so nothing is lost. While a worker
+//! runs, its tasks pass through the in-memory ready list (`ready`) already leased.
 
 use crate::db::{ms, parse_col, Db};
+use crate::ready::{Limits, ReadyList};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use webhooks_core::model::{now, DeliveryTask};
 use webhooks_core::ports::{StoreResult, TaskQueue};
@@ -38,6 +40,7 @@ pub(crate) fn reschedule_task(
 pub struct SqliteTaskQueue {
     db: Db,
     wake: Arc<Notify>,
+    ready: Arc<ReadyList>,
 }
 
 impl SqliteTaskQueue {
@@ -45,10 +48,44 @@ impl SqliteTaskQueue {
         Self {
             db,
             wake: Arc::new(Notify::new()),
+            ready: Arc::default(),
         }
     }
 
-    /// Resolves when new tasks were enqueued since the last call.
+    /// Starts handing tasks to this process's worker in memory (see `ready`); call only
+    /// after [`Self::release_all_leases`], when no task is listed or leased.
+    pub(crate) fn open_ready(&self, limits: Limits) {
+        self.ready.open(limits);
+    }
+
+    /// Stops handing tasks over in memory; the listed ones keep their leases.
+    pub(crate) fn close_ready(&self) {
+        self.ready.close();
+    }
+
+    /// The next task for the worker, waiting for one (the ready list must be open).
+    pub(crate) async fn next_ready(&self) -> DeliveryTask {
+        self.ready.take().await
+    }
+
+    /// Leases due tasks from the table into the ready list once it is below half full;
+    /// returns how many it asked for and how many it got (fewer: the table has no more due
+    /// now). Leases are taken in slices, so one write stays short.
+    pub(crate) async fn feed_ready(&self) -> StoreResult<(usize, usize)> {
+        const SLICE: usize = 512;
+        self.ready.wants_more().await;
+        let Some((room, limits)) = self.ready.room_for_feeder() else {
+            return Ok((0, 0));
+        };
+        let asked = room.min(SLICE);
+        let leased_at = Instant::now();
+        let tasks = self.lease(asked, limits.lease).await?;
+        let got = tasks.len();
+        self.ready.push(tasks, leased_at);
+        Ok((asked, got))
+    }
+
+    /// Resolves when tasks were put in the table or rescheduled since the last call.
     pub async fn woken(&self) {
         self.wake.notified().await;
     }
@@ -169,29 +206,121 @@ impl TaskQueue for SqliteTaskQueue {
         if tasks.is_empty() {
             return Ok(());
         }
+        // Tasks due now go to the worker's ready list while it has room: their rows are
+        // written already leased, the list gets them once committed.
+        let (at, leased_at) = (now(), Instant::now());
+        let (room, lease_until) = match self.ready.room_for_enqueue() {
+            Some((room, l)) => (
+                room,
+                ms(at) + i64::try_from(l.lease.as_millis()).unwrap_or(i64::MAX / 2),
+            ),
+            None => (0, 0),
+        };
         let tasks = tasks.to_vec();
-        self.db
+        let (handed, in_table) = self
+            .db
             .call(move |c| {
-                {
-                    // A task already queued for the same (message, endpoint) stays as it is:
-                    // the queue holds at most one task per delivery.
-                    let mut ins = c.prepare_cached(
-                        "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before)
-                             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-                    )?;
-                    for (t, at) in &tasks {
-                        ins.execute(params![
-                            t.message_id.as_str(),
-                            t.endpoint_id.as_str(),
-                            t.tenant.as_str(),
-                            ms(*at)
-                        ])?;
+                // A task already queued for the same (message, endpoint) stays as it is:
+                // the queue holds at most one task per delivery.
+                let mut ins = c.prepare_cached(
+                    "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before, leased)
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )?;
+                let (mut handed, mut in_table) = (Vec::new(), 0);
+                for (t, due) in tasks {
+                    let hand = handed.len() < room && due <= at;
+                    let (not_before, leased) = if hand { (lease_until, 1) } else { (ms(due), 0) };
+                    let added = ins.execute(params![
+                        t.message_id.as_str(),
+                        t.endpoint_id.as_str(),
+                        t.tenant.as_str(),
+                        not_before,
+                        leased
+                    ])?;
+                    match (added, hand) {
+                        (0, _) => {}
+                        (_, true) => handed.push(t),
+                        (_, false) => in_table += 1,
                     }
                 }
-                Ok(())
+                Ok((handed, in_table))
             })
             .await?;
-        self.wake.notify_one();
+        self.ready.push(handed, leased_at);
+        if in_table > 0 {
+            self.wake.notify_one();
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use webhooks_core::{EndpointId, MessageId, TenantId};
+
+    fn task() -> DeliveryTask {
+        DeliveryTask::new(
+            TenantId::parse("A").unwrap(),
+            MessageId::generate(),
+            EndpointId::generate(),
+        )
+    }
+
+    /// An enqueue hands its tasks to the open ready list, their rows written leased, up to
+    /// the enqueues' half of the list; the rest wait in the table. A process that stops
+    /// with tasks listed loses none: the next start releases their leases.
+    #[tokio::test]
+    async fn enqueued_tasks_reach_the_ready_list_leased_and_survive_a_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = SqliteTaskQueue::new(Db::open(&dir.path().join("q.db")).unwrap());
+        queue.open_ready(Limits {
+            capacity: 4,
+            lease: Duration::from_secs(60),
+            wait: Duration::from_secs(10),
+        });
+        let tasks = [task(), task(), task()];
+        queue.enqueue(&tasks).await.unwrap();
+        // Enqueued again: the queue holds one task per delivery, the list too.
+        queue.enqueue(&tasks[..1]).await.unwrap();
+        assert_eq!(queue.next_ready().await, tasks[0]);
+        assert_eq!(queue.next_ready().await, tasks[1]);
+        let in_table = queue.lease(10, Duration::from_secs(60)).await.unwrap();
+        assert_eq!(in_table, vec![tasks[2].clone()]);
+        assert_eq!(queue.depth().await.unwrap(), 3);
+        // The process stops here, listed tasks unprocessed.
+        queue.close_ready();
+        queue.enqueue(&[task()]).await.unwrap();
+        assert_eq!(queue.release_all_leases().await.unwrap(), 3);
+        assert_eq!(
+            queue
+                .lease(10, Duration::from_secs(60))
+                .await
+                .unwrap()
+                .len(),
+            4
+        );
+    }
+
+    /// The feeder leases due tasks from the table into the list, and says when the table
+    /// had fewer than it asked for.
+    #[tokio::test]
+    async fn the_feeder_leases_ahead_into_the_ready_list() {
+        let queue = SqliteTaskQueue::new(Db::in_memory().unwrap());
+        let tasks = [task(), task()];
+        queue.enqueue(&tasks).await.unwrap();
+        queue.open_ready(Limits {
+            capacity: 8,
+            lease: Duration::from_secs(60),
+            wait: Duration::from_secs(10),
+        });
+        assert_eq!(queue.feed_ready().await.unwrap(), (8, 2));
+        assert_eq!(queue.next_ready().await, tasks[0]);
+        assert_eq!(queue.next_ready().await, tasks[1]);
+        assert!(queue
+            .lease(10, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty());
     }
 }
