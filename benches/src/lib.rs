@@ -165,7 +165,25 @@ impl Bench {
 
 /// CPU seconds (user + system) used by this process so far.
 pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    stat_cpu_seconds(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+/// CPU seconds used so far by this process's threads named `name` (e.g. `sqlite-writer`).
+pub fn thread_cpu_seconds(name: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
+        .map(|t| {
+            stat_cpu_seconds(&std::fs::read_to_string(t.path().join("stat")).unwrap_or_default())
+        })
+        .sum()
+}
+
+/// User plus system time of a `/proc/.../stat` line.
+fn stat_cpu_seconds(stat: &str) -> f64 {
     // Fields after the command name (which may contain spaces) start after the last ')'.
     let fields: Vec<&str> = stat
         .rsplit_once(')')

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_message_endpoints.sql"),
     include_str!("../migrations/0007_notifications.sql"),
     include_str!("../migrations/0008_endpoint_filter.sql"),
+    include_str!("../migrations/0009_tasks_due_unleased.sql"),
 ];
 
 /// The database could not be opened or migrated.
@@ -91,7 +92,11 @@ pub struct Db {
     next_reader: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-fn run_writer(mut conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
+fn run_writer(
+    mut conn: Connection,
+    jobs: std::sync::mpsc::Receiver<Job>,
+    checkpoints: Option<std::sync::mpsc::SyncSender<()>>,
+) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < GROUP_COMMIT {
@@ -121,6 +126,9 @@ fn run_writer(mut conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
         if committed.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        if let Some(c) = &checkpoints {
+            let _ = c.try_send(());
+        }
         for finish in done {
             finish(
                 committed
@@ -130,6 +138,42 @@ fn run_writer(mut conn: Connection, jobs: std::sync::mpsc::Receiver<Job>) {
             );
         }
     }
+}
+
+/// Shortest time between two checkpoints under load: each copies a few megabytes of WAL.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Starts the thread that copies the WAL back into the database file, signalled after
+/// each commit. SQLite would otherwise checkpoint inside the commit that crosses its
+/// threshold, on the writer thread, which every write waits for; here it runs on another
+/// core, without blocking the writer (a passive checkpoint waits for no one).
+fn start_checkpointer(
+    file: &Path,
+    synchronous: &str,
+) -> Result<std::sync::mpsc::SyncSender<()>, DbError> {
+    let open = |source| DbError::Open {
+        path: file.display().to_string(),
+        source,
+    };
+    let conn = Connection::open(file).map_err(open)?;
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = 5000;"
+    ))
+    .map_err(open)?;
+    let (signal, commits) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            // Ends with the writer, whose last connection to close checkpoints what is left.
+            while commits.recv().is_ok() {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::error!(error = %e, "WAL checkpoint failed; will retry");
+                }
+                std::thread::sleep(CHECKPOINT_EVERY);
+            }
+        })
+        .map_err(DbError::Writer)?;
+    Ok(signal)
 }
 
 impl Db {
@@ -152,7 +196,7 @@ impl Db {
             path: shown.clone(),
             source,
         })?;
-        let mut db = Self::init(conn, &shown, durability)?;
+        let mut db = Self::init(conn, Some(path), durability)?;
         let readers = (0..READERS)
             .map(|_| {
                 let c =
@@ -175,10 +219,17 @@ impl Db {
             path: ":memory:".into(),
             source,
         })?;
-        Self::init(conn, ":memory:", Durability::default())
+        Self::init(conn, None, Durability::default())
     }
 
-    fn init(mut conn: Connection, path: &str, durability: Durability) -> Result<Self, DbError> {
+    /// Configures and migrates `conn`, starts its writer thread and, for a `file`, the
+    /// checkpointer beside it.
+    fn init(
+        mut conn: Connection,
+        file: Option<&Path>,
+        durability: Durability,
+    ) -> Result<Self, DbError> {
+        let path = file.map_or(":memory:".into(), |p| p.display().to_string());
         let synchronous = match durability {
             Durability::Process => "NORMAL",
             Durability::PowerLoss => "FULL",
@@ -188,7 +239,13 @@ impl Db {
              PRAGMA synchronous = {synchronous};
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 5000;
-             PRAGMA temp_store = MEMORY;"
+             PRAGMA temp_store = MEMORY;
+             PRAGMA wal_autocheckpoint = {};",
+            if file.is_some() && std::env::var("XCKPT").is_err() {
+                0
+            } else {
+                1000
+            }
         ))
         .map_err(DbError::Migrate)?;
         let found: usize = conn
@@ -196,7 +253,7 @@ impl Db {
             .map_err(DbError::Migrate)?;
         if found > MIGRATIONS.len() {
             return Err(DbError::TooNew {
-                path: path.into(),
+                path,
                 found,
                 known: MIGRATIONS.len(),
             });
@@ -208,10 +265,14 @@ impl Db {
                 .map_err(DbError::Migrate)?;
             tx.commit().map_err(DbError::Migrate)?;
         }
+        let checkpoints = match file.filter(|_| std::env::var("XCKPT").is_err()) {
+            Some(file) => Some(start_checkpointer(file, synchronous)?),
+            None => None,
+        };
         let (writer, jobs) = std::sync::mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(conn, jobs))
+            .spawn(move || run_writer(conn, jobs, checkpoints))
             .map_err(DbError::Writer)?;
         Ok(Self {
             writer,
@@ -334,15 +395,33 @@ impl From<SqlError> for StoreError {
     }
 }
 
-/// `f` in a savepoint: released when it succeeds, rolled back when it fails.
+/// `f` in a savepoint: released when it succeeds, rolled back when it fails or panics.
+/// The savepoint statements are prepared once per connection, as a job's own are: parsing
+/// them for every job cost a tenth of the writer's time (docs/BENCHMARKS.md).
 fn in_savepoint<R>(
     conn: &mut Connection,
     f: impl FnOnce(&Connection) -> Result<R, SqlError>,
 ) -> Result<R, StoreError> {
-    let sp = conn.savepoint().map_err(sql)?;
-    let r = f(&sp)?;
-    sp.commit().map_err(sql)?;
+    /// Rolls the savepoint back unless it was released, also when `f` unwinds.
+    struct Open<'c>(&'c Connection, bool);
+    impl Drop for Open<'_> {
+        fn drop(&mut self) {
+            if !self.1 {
+                let _ = run_cached(self.0, "ROLLBACK TO job");
+                let _ = run_cached(self.0, "RELEASE job");
+            }
+        }
+    }
+    run_cached(conn, "SAVEPOINT job").map_err(sql)?;
+    let mut open = Open(conn, false);
+    let r = f(conn)?;
+    run_cached(conn, "RELEASE job").map_err(sql)?;
+    open.1 = true;
     Ok(r)
+}
+
+fn run_cached(conn: &Connection, statement: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(statement)?.execute([]).map(drop)
 }
 
 /// Maps a SQLite error; constraint violations are conflicts, a busy database a throttle.
@@ -433,6 +512,46 @@ mod tests {
         kept.await.unwrap().unwrap();
         assert_eq!(db.setting("a").await.unwrap(), None);
         assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
+    }
+
+    /// A job that panics after writing keeps nothing either, and the writer goes on.
+    #[tokio::test]
+    async fn a_panicking_job_leaves_nothing() {
+        let db = Db::in_memory().unwrap();
+        let panicked: Result<(), _> = db
+            .call(|c| {
+                c.execute("INSERT INTO settings (key, value) VALUES ('a', '1')", [])?;
+                panic!("job bug")
+            })
+            .await;
+        assert!(panicked.is_err());
+        db.set_setting("b", "2").await.unwrap();
+        assert_eq!(db.setting("a").await.unwrap(), None);
+        assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
+    }
+
+    /// Commits reach the database file through the checkpointer: the writer itself never
+    /// checkpoints, so without it the file would stay empty and the WAL grow.
+    #[tokio::test]
+    async fn the_checkpointer_copies_commits_into_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let db = Db::open(&path).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        for i in 0..200 {
+            db.set_setting(&format!("k{i}"), &"x".repeat(4000))
+                .await
+                .unwrap();
+        }
+        let mut grown = 0;
+        for _ in 0..200 {
+            grown = std::fs::metadata(&path).unwrap().len();
+            if grown > before + 500_000 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(grown > before + 500_000, "file {before} -> {grown} bytes");
     }
 
     /// The durability setting reaches the connection that commits.

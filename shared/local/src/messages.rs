@@ -27,8 +27,8 @@ impl MessageStore for SqliteMessageStore {
             .call(move |c| {
                 if let Some(event_id) = &m.event_id {
                     let existing = c
+                        .prepare_cached("SELECT id, fanned_out FROM messages WHERE tenant = ?1 AND event_id = ?2")?
                         .query_row(
-                            "SELECT id, fanned_out FROM messages WHERE tenant = ?1 AND event_id = ?2",
                             params![m.tenant.as_str(), event_id],
                             |r| Ok((parse_col(0, MessageId::parse(&r.get::<_, String>(0)?))?, r.get(1)?)),
                         )
@@ -40,10 +40,11 @@ impl MessageStore for SqliteMessageStore {
                         });
                     }
                 }
-                c.execute(
+                c.prepare_cached(
                     "INSERT INTO messages (tenant, id, event_type, event_id, body, created_at, endpoints)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
+                )?
+                .execute(params![
                         m.tenant.as_str(),
                         m.id.as_str(),
                         m.event_type,
@@ -58,16 +59,26 @@ impl MessageStore for SqliteMessageStore {
             .await
     }
 
+    /// Usually only a read: enqueueing a message's tasks marks it in the same transaction
+    /// (`SqliteTaskQueue`), so only a message with no task is marked here.
     async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()> {
         let (t, id) = (tenant.to_string(), id.to_string());
-        self.db
-            .call(move |c| {
-                Ok(c.execute(
-                    "UPDATE messages SET fanned_out = 1 WHERE tenant = ?1 AND id = ?2",
-                    params![t, id],
-                )
-                .map(drop)?)
+        let (t2, id2) = (t.clone(), id.clone());
+        let marked = self
+            .db
+            .lookup(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT fanned_out FROM messages WHERE tenant = ?1 AND id = ?2",
+                )?
+                .query_row(params![t2, id2], |r| r.get::<_, bool>(0))
+                .optional()?)
             })
+            .await?;
+        if marked == Some(true) {
+            return Ok(());
+        }
+        self.db
+            .call(move |c| Ok(mark_fanned_out(c, &t, &id)?))
             .await
     }
 
@@ -94,6 +105,15 @@ impl MessageStore for SqliteMessageStore {
             })
             .await
     }
+}
+
+/// Marks the message `id` of `tenant` fanned out, on a connection the caller holds.
+pub(crate) fn mark_fanned_out(c: &Connection, tenant: &str, id: &str) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "UPDATE messages SET fanned_out = 1 WHERE tenant = ?1 AND id = ?2 AND fanned_out = 0",
+    )?
+    .execute(params![tenant, id])
+    .map(drop)
 }
 
 /// Endpoint ids as stored: separated by spaces.

@@ -4,6 +4,7 @@
 //! runs, its tasks pass through the in-memory ready list (`ready`) already leased.
 
 use crate::db::{ms, parse_col, Db};
+use crate::messages::mark_fanned_out;
 use crate::ready::{Limits, ReadyList};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -217,6 +218,11 @@ impl TaskQueue for SqliteTaskQueue {
             None => (0, 0),
         };
         let tasks = tasks.to_vec();
+        let mut messages: Vec<_> = (tasks.iter())
+            .map(|(t, _)| (t.tenant.clone(), t.message_id.clone()))
+            .collect();
+        messages.sort();
+        messages.dedup();
         let (handed, in_table) = self
             .db
             .call(move |c| {
@@ -242,6 +248,12 @@ impl TaskQueue for SqliteTaskQueue {
                         (_, true) => handed.push(t),
                         (_, false) => in_table += 1,
                     }
+                }
+                // The ingest service enqueues all of a message's tasks in one call, then
+                // marks the message fanned out: marking it here, in the same transaction,
+                // spares that mark a write of its own (see `SqliteMessageStore`).
+                for (tenant, message) in &messages {
+                    mark_fanned_out(c, tenant.as_str(), message.as_str())?;
                 }
                 Ok((handed, in_table))
             })
