@@ -147,7 +147,7 @@ impl Catalog {
             let v = jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft202012)
                 .should_validate_formats(true)
-                .build(&spelled_out_types(schema.clone()))
+                .build(schema)
                 .map_err(|e| CatalogError::Schema {
                     name: t.name.clone(),
                     message: e.to_string(),
@@ -155,7 +155,7 @@ impl Catalog {
             if let Some(e) = v.iter_errors(&t.example).next() {
                 return Err(CatalogError::Example {
                     name: t.name.clone(),
-                    message: format!("{}: {e}", e.instance_path),
+                    message: format!("{}: {e}", e.instance_path()),
                 });
             }
             validators.insert(t.name.clone(), Arc::new(v));
@@ -176,14 +176,14 @@ impl Catalog {
         };
         v.iter_errors(event_data)
             .map(|e| {
-                let schema_path = e.schema_path.to_string();
+                let schema_path = e.schema_path().to_string();
                 let rule = schema_path
                     .rsplit('/')
                     .next()
                     .unwrap_or_default()
                     .to_owned();
                 Violation {
-                    pointer: e.instance_path.to_string(),
+                    pointer: e.instance_path().to_string(),
                     rule,
                     message: e.to_string(),
                 }
@@ -215,34 +215,6 @@ fn is_event_type_name(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         && s.as_bytes()[0].is_ascii_uppercase()
-}
-
-/// `schema` with each list of types (`"type": ["integer", "null"]`) spelled as an `anyOf`
-/// of single types, which means the same. The validator's list form takes `348.0` for a
-/// non-integer, which JSON Schema (and its single-type form) counts as an integer.
-fn spelled_out_types(mut schema: serde_json::Value) -> serde_json::Value {
-    use serde_json::{json, Value};
-    if let Value::Object(o) = &mut schema {
-        if let Some(Value::Array(types)) = o.get("type").cloned() {
-            o.remove("type");
-            let any: Vec<Value> = types.into_iter().map(|t| json!({"type": t})).collect();
-            let spelled = json!({"anyOf": any});
-            match o.get_mut("allOf") {
-                Some(Value::Array(all)) => all.push(spelled),
-                _ => {
-                    o.insert("allOf".into(), json!([spelled]));
-                }
-            }
-        }
-        for v in o.values_mut() {
-            *v = spelled_out_types(v.take());
-        }
-    } else if let Value::Array(items) = &mut schema {
-        for v in items {
-            *v = spelled_out_types(v.take());
-        }
-    }
-    schema
 }
 
 #[cfg(test)]
@@ -294,7 +266,7 @@ mod tests {
     fn type_lists_take_whole_numbers_as_integers() {
         let schema =
             serde_json::json!({"properties": {"n": {"type": ["integer", "null"], "minimum": 0}}});
-        let v = jsonschema::validator_for(&spelled_out_types(schema)).unwrap();
+        let v = jsonschema::validator_for(&schema).unwrap();
         for (n, valid) in [
             (serde_json::json!(348), true),
             (serde_json::json!(348.0), true),
