@@ -64,7 +64,7 @@ impl MessageStore for DynamoDbMessageStore {
             .await
             .map_err(sdk);
         match put {
-            Ok(_) => Ok(Inserted::Created),
+            Ok(_) => Ok(Inserted::Created { fanned_out: false }),
             Err(StoreError::Conflict) => {
                 let item = self
                     .table

@@ -89,7 +89,10 @@ pub trait SecretStore: Send + Sync {
 /// What happened when a message was inserted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inserted {
-    Created,
+    /// Stored. `fanned_out`: the store also queued a first-attempt task for each of the
+    /// message's `endpoints` and marked it fanned out, in the same write — a store whose
+    /// transactions span the task queue (SQLite) — so the caller has no fan-out left to do.
+    Created { fanned_out: bool },
     /// The tenant already sent this `event_id`: here is the message it produced, and
     /// whether its fan-out completed: `Some` from a store that tracks it, `None` from one
     /// that does not (DynamoDB: it would cost a write per event), for which the caller

@@ -36,7 +36,7 @@ pub fn sqlite_stores(db: &Db) -> (Stores, SqliteTaskQueue) {
     let stores = Stores {
         endpoints: Arc::new(SqliteEndpointStore::new(db.clone())),
         secrets: Arc::new(SqliteSecretStore::new(db.clone())),
-        messages: Arc::new(SqliteMessageStore::new(db.clone())),
+        messages: Arc::new(SqliteMessageStore::with_queue(db.clone(), queue.clone())),
         log: Arc::new(SqliteDeliveryLog::new(db.clone())),
         reader: Arc::new(SqliteDeliveryReader::new(db.clone())),
         queue: Arc::new(queue.clone()),

@@ -1,21 +1,34 @@
-//! `MessageStore` on SQLite; idempotency is a unique index on (tenant, event_id).
+//! `MessageStore` on SQLite; idempotency is a unique index on (tenant, event_id). With the
+//! task queue of the same database, a new message's fan-out is queued in its own write.
 
 use crate::db::{from_ms, ms, parse_col, Db};
+use crate::queue::{write_tasks, SqliteTaskQueue};
 use async_trait::async_trait;
 use bytes::Bytes;
 use rusqlite::{params, Connection, OptionalExtension};
-use webhooks_core::model::Message;
+use webhooks_core::model::{now, DeliveryTask, Message};
 use webhooks_core::ports::{Inserted, MessageStore, StoreResult};
 use webhooks_core::{EndpointId, MessageId, StoreError, TenantId};
 
 #[derive(Clone)]
 pub struct SqliteMessageStore {
     db: Db,
+    queue: Option<SqliteTaskQueue>,
 }
 
 impl SqliteMessageStore {
+    /// A store that leaves the fan-out to the caller.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self { db, queue: None }
+    }
+
+    /// A store that queues each new message's first-attempt tasks on `queue` (on the same
+    /// database) in the message's own write: an ingest is then one write, not three.
+    pub fn with_queue(db: Db, queue: SqliteTaskQueue) -> Self {
+        Self {
+            db,
+            queue: Some(queue),
+        }
     }
 }
 
@@ -23,7 +36,9 @@ impl SqliteMessageStore {
 impl MessageStore for SqliteMessageStore {
     async fn insert(&self, m: &Message) -> StoreResult<Inserted> {
         let m = m.clone();
-        self.db
+        let place = self.queue.as_ref().map(SqliteTaskQueue::placement);
+        let (inserted, written) = self
+            .db
             .call(move |c| {
                 if let Some(event_id) = &m.event_id {
                     let existing = c
@@ -34,15 +49,27 @@ impl MessageStore for SqliteMessageStore {
                         )
                         .optional()?;
                     if let Some((id, fanned_out)) = existing {
-                        return Ok(Inserted::Duplicate {
+                        let dup = Inserted::Duplicate {
                             id,
                             fanned_out: Some(fanned_out),
-                        });
+                        };
+                        return Ok((dup, None));
                     }
                 }
+                let written = match &place {
+                    Some(place) => {
+                        let at = now();
+                        let tasks = (m.endpoints.iter()).map(|ep| {
+                            let task = DeliveryTask::new(m.tenant.clone(), m.id.clone(), ep.clone());
+                            (task, at)
+                        });
+                        Some(write_tasks(c, place, tasks)?)
+                    }
+                    None => None,
+                };
                 c.prepare_cached(
-                    "INSERT INTO messages (tenant, id, event_type, event_id, body, created_at, endpoints)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO messages (tenant, id, event_type, event_id, body, created_at, endpoints, fanned_out)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?
                 .execute(params![
                         m.tenant.as_str(),
@@ -51,34 +78,29 @@ impl MessageStore for SqliteMessageStore {
                         m.event_id,
                         &m.body[..],
                         ms(m.created_at),
-                        join_ids(&m.endpoints)
+                        join_ids(&m.endpoints),
+                        written.is_some()
                     ],
                 )?;
-                Ok(Inserted::Created)
-            })
-            .await
-    }
-
-    /// Usually only a read: enqueueing a message's tasks marks it in the same transaction
-    /// (`SqliteTaskQueue`), so only a message with no task is marked here.
-    async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()> {
-        let (t, id) = (tenant.to_string(), id.to_string());
-        let (t2, id2) = (t.clone(), id.clone());
-        let marked = self
-            .db
-            .lookup(move |c| {
-                Ok(c.prepare_cached(
-                    "SELECT fanned_out FROM messages WHERE tenant = ?1 AND id = ?2",
-                )?
-                .query_row(params![t2, id2], |r| r.get::<_, bool>(0))
-                .optional()?)
+                let fanned_out = written.is_some();
+                Ok((Inserted::Created { fanned_out }, written))
             })
             .await?;
-        if marked == Some(true) {
-            return Ok(());
+        if let (Some(queue), Some(written)) = (&self.queue, written) {
+            queue.written(written);
         }
+        Ok(inserted)
+    }
+
+    async fn mark_fanned_out(&self, tenant: &TenantId, id: &MessageId) -> StoreResult<()> {
+        let (t, id) = (tenant.to_string(), id.to_string());
         self.db
-            .call(move |c| Ok(mark_fanned_out(c, &t, &id)?))
+            .call(move |c| {
+                let mut mark = c.prepare_cached(
+                    "UPDATE messages SET fanned_out = 1 WHERE tenant = ?1 AND id = ?2",
+                )?;
+                Ok(mark.execute(params![t, id]).map(drop)?)
+            })
             .await
     }
 
@@ -105,15 +127,6 @@ impl MessageStore for SqliteMessageStore {
             })
             .await
     }
-}
-
-/// Marks the message `id` of `tenant` fanned out, on a connection the caller holds.
-pub(crate) fn mark_fanned_out(c: &Connection, tenant: &str, id: &str) -> rusqlite::Result<()> {
-    c.prepare_cached(
-        "UPDATE messages SET fanned_out = 1 WHERE tenant = ?1 AND id = ?2 AND fanned_out = 0",
-    )?
-    .execute(params![tenant, id])
-    .map(drop)
 }
 
 /// Endpoint ids as stored: separated by spaces.

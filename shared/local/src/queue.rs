@@ -4,7 +4,6 @@
 //! runs, its tasks pass through the in-memory ready list (`ready`) already leased.
 
 use crate::db::{ms, parse_col, Db};
-use crate::messages::mark_fanned_out;
 use crate::ready::{Limits, ReadyList};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -207,8 +206,35 @@ impl TaskQueue for SqliteTaskQueue {
         if tasks.is_empty() {
             return Ok(());
         }
-        // Tasks due now go to the worker's ready list while it has room: their rows are
-        // written already leased, the list gets them once committed.
+        let (place, tasks) = (self.placement(), tasks.to_vec());
+        let written = self
+            .db
+            .call(move |c| Ok(write_tasks(c, &place, tasks)?))
+            .await?;
+        self.written(written);
+        Ok(())
+    }
+}
+
+/// Where a write puts its tasks: due now and while the worker's ready list has room, in
+/// the list, their rows written already leased; otherwise in the table.
+pub(crate) struct Placement {
+    at: DateTime<Utc>,
+    leased_at: Instant,
+    room: usize,
+    lease_until: i64,
+}
+
+/// What a write did with its tasks, to act on once it is committed.
+pub(crate) struct Written {
+    handed: Vec<DeliveryTask>,
+    leased_at: Instant,
+    in_table: usize,
+}
+
+impl SqliteTaskQueue {
+    /// Where tasks written now go (see [`write_tasks`]).
+    pub(crate) fn placement(&self) -> Placement {
         let (at, leased_at) = (now(), Instant::now());
         let (room, lease_until) = match self.ready.room_for_enqueue() {
             Some((room, l)) => (
@@ -217,53 +243,61 @@ impl TaskQueue for SqliteTaskQueue {
             ),
             None => (0, 0),
         };
-        let tasks = tasks.to_vec();
-        let mut messages: Vec<_> = (tasks.iter())
-            .map(|(t, _)| (t.tenant.clone(), t.message_id.clone()))
-            .collect();
-        messages.sort();
-        messages.dedup();
-        let (handed, in_table) = self
-            .db
-            .call(move |c| {
-                // A task already queued for the same (message, endpoint) stays as it is:
-                // the queue holds at most one task per delivery.
-                let mut ins = c.prepare_cached(
-                    "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before, leased)
-                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                )?;
-                let (mut handed, mut in_table) = (Vec::new(), 0);
-                for (t, due) in tasks {
-                    let hand = handed.len() < room && due <= at;
-                    let (not_before, leased) = if hand { (lease_until, 1) } else { (ms(due), 0) };
-                    let added = ins.execute(params![
-                        t.message_id.as_str(),
-                        t.endpoint_id.as_str(),
-                        t.tenant.as_str(),
-                        not_before,
-                        leased
-                    ])?;
-                    match (added, hand) {
-                        (0, _) => {}
-                        (_, true) => handed.push(t),
-                        (_, false) => in_table += 1,
-                    }
-                }
-                // The ingest service enqueues all of a message's tasks in one call, then
-                // marks the message fanned out: marking it here, in the same transaction,
-                // spares that mark a write of its own (see `SqliteMessageStore`).
-                for (tenant, message) in &messages {
-                    mark_fanned_out(c, tenant.as_str(), message.as_str())?;
-                }
-                Ok((handed, in_table))
-            })
-            .await?;
-        self.ready.push(handed, leased_at);
-        if in_table > 0 {
+        Placement {
+            at,
+            leased_at,
+            room,
+            lease_until,
+        }
+    }
+
+    /// After the commit of [`write_tasks`]: lists the tasks handed over and wakes the
+    /// feeder for those left in the table.
+    pub(crate) fn written(&self, w: Written) {
+        self.ready.push(w.handed, w.leased_at);
+        if w.in_table > 0 {
             self.wake.notify_one();
         }
-        Ok(())
     }
+}
+
+/// Writes `tasks` (each with its due time) placed by `place`, on a connection the caller
+/// holds. A task already queued for the same (message, endpoint) stays as it is: the queue
+/// holds at most one task per delivery.
+pub(crate) fn write_tasks(
+    c: &Connection,
+    place: &Placement,
+    tasks: impl IntoIterator<Item = (DeliveryTask, DateTime<Utc>)>,
+) -> rusqlite::Result<Written> {
+    let mut ins = c.prepare_cached(
+        "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before, leased)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    )?;
+    let (mut handed, mut in_table) = (Vec::new(), 0);
+    for (t, due) in tasks {
+        let hand = handed.len() < place.room && due <= place.at;
+        let (not_before, leased) = match hand {
+            true => (place.lease_until, 1),
+            false => (ms(due), 0),
+        };
+        let added = ins.execute(params![
+            t.message_id.as_str(),
+            t.endpoint_id.as_str(),
+            t.tenant.as_str(),
+            not_before,
+            leased
+        ])?;
+        match (added, hand) {
+            (0, _) => {}
+            (_, true) => handed.push(t),
+            (_, false) => in_table += 1,
+        }
+    }
+    Ok(Written {
+        handed,
+        leased_at: place.leased_at,
+        in_table,
+    })
 }
 
 #[cfg(test)]

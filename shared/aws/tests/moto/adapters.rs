@@ -553,10 +553,10 @@ async fn expired_items_read_as_gone_and_a_replay_near_expiry_renews_both() {
         event_id: Some("FA-OLD".into()),
         ..message(&t)
     };
-    assert_eq!(
+    assert!(matches!(
         aws.stores.messages.insert(&again).await.unwrap(),
-        webhooks_core::ports::Inserted::Created
-    );
+        webhooks_core::ports::Inserted::Created { .. }
+    ));
     assert_eq!(
         aws.stores.messages.get(&t, &again.id).await.unwrap(),
         Some(again.clone())

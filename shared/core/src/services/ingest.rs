@@ -44,6 +44,8 @@ enum Staged {
     Done(IngestReceipt),
     /// To fan out; `resume` completes an earlier copy's fan-out.
     FanOut { message: Message, resume: bool },
+    /// Stored with its fan-out, in one write (see [`Inserted::Created`]).
+    FannedOut(Message),
 }
 
 /// An event with its tasks planned.
@@ -53,6 +55,8 @@ enum Planned {
         receipt: IngestReceipt,
         message: Message,
         tasks: Vec<DeliveryTask>,
+        /// The store already queued the fan-out and marked it.
+        marked: bool,
     },
 }
 
@@ -180,14 +184,17 @@ impl IngestService {
                     .collect();
                 tracing::warn!(tenant = %event.tenant, event_type = %event.event_type, violations = ?rules, "event breaks its type's documented-only schema: accepted");
             }
-            let (message, resume) = match self.store(event, endpoints.clone()).await? {
+            let (message, resume, marked) = match self.store(event, endpoints.clone()).await? {
                 Staged::Done(receipt) => return Ok(Planned::Done(receipt)),
-                Staged::FanOut { message, resume } => (message, resume),
+                Staged::FanOut { message, resume } => (message, resume, false),
+                Staged::FannedOut(message) => (message, false, true),
             };
-            let tasks = self
-                .stores
-                .tasks_to_send(&message, &endpoints, resume)
-                .await?;
+            let tasks = match marked {
+                true => Vec::new(),
+                false => (self.stores)
+                    .tasks_to_send(&message, &endpoints, resume)
+                    .await?,
+            };
             Ok::<_, CoreError>(Planned::Send {
                 receipt: IngestReceipt {
                     message_id: message.id.clone(),
@@ -197,6 +204,7 @@ impl IngestService {
                 },
                 message,
                 tasks,
+                marked,
             })
         }))
         .await;
@@ -225,15 +233,17 @@ impl IngestService {
                         receipt,
                         message,
                         tasks,
+                        marked,
                     } => {
                         // An event with no subscriber had nothing in the failed enqueue.
                         if !tasks.is_empty() {
                             sent.clone().map_err(StoreError::Backend)?;
                         }
-                        self.stores
-                            .messages
-                            .mark_fanned_out(&message.tenant, &message.id)
-                            .await?;
+                        if !marked {
+                            (self.stores.messages)
+                                .mark_fanned_out(&message.tenant, &message.id)
+                                .await?;
+                        }
                         if let (Some(notify), false) = (&self.notify, receipt.duplicate) {
                             notify.notify(&message).await;
                         }
@@ -261,7 +271,8 @@ impl IngestService {
     ) -> Result<Staged, CoreError> {
         let message = new_message(event, endpoints)?;
         match self.stores.messages.insert(&message).await? {
-            Inserted::Created => Ok(Staged::FanOut {
+            Inserted::Created { fanned_out: true } => Ok(Staged::FannedOut(message)),
+            Inserted::Created { fanned_out: false } => Ok(Staged::FanOut {
                 message,
                 resume: false,
             }),
@@ -318,10 +329,13 @@ impl IngestService {
             },
             vec![id.clone()],
         )?;
-        self.stores.messages.insert(&message).await?;
-        self.stores
-            .fan_out(&message, std::slice::from_ref(&id))
-            .await?;
+        if let Inserted::Created { fanned_out: false } =
+            self.stores.messages.insert(&message).await?
+        {
+            (self.stores)
+                .fan_out(&message, std::slice::from_ref(&id))
+                .await?;
+        }
         tracing::info!(tenant = %tenant, endpoint_id = %id, message_id = %message.id, "test event sent");
         Ok(IngestReceipt {
             message_id: message.id,
