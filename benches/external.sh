@@ -19,7 +19,7 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light wrk
 fi
 cargo build --locked --release -q -p pp-svc-webhooks
-bin="$PWD/target/release/pp-svc-webhooks"
+bin="${WEBHOOKS_BENCH_BIN:-$PWD/target/release/pp-svc-webhooks}"
 
 tmp="$(mktemp -d)"
 pids=()

@@ -28,15 +28,13 @@ impl DeliveryReader for DynamoDbDeliveryReader {
     async fn read(&self, t: &DeliveryTask) -> StoreResult<DeliveryInputs> {
         let endpoint_key = key(tenant_pk(&t.tenant), endpoint_sk(&t.endpoint_id));
         let hinted = t.hinted_payload();
-        if let (Some(progress), Some(payload)) = (t.implied_progress(), &hinted) {
+        if let (Some(entry), Some(payload)) = (t.implied_entry(), &hinted) {
             // A stale read can only miss an endpoint created a moment ago: read it again
             // consistently before concluding it is gone.
             let item = match self.table.get_with(endpoint_key.clone(), false).await? {
                 Some(item) => Some(item),
                 None => self.table.get(endpoint_key).await?,
             };
-            // The hint says "attempt 1", whose entry does not exist yet.
-            let entry = (progress != Progress::FIRST).then_some(progress);
             return Ok(DeliveryInputs {
                 entry,
                 endpoint: item.as_ref().map(endpoint_from).transpose()?,

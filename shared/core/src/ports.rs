@@ -128,7 +128,7 @@ pub struct DeliveryInputs {
 
 /// Reads a task's [`DeliveryInputs`] in one round trip (on AWS every request is billed).
 /// What the task carries need not be read: with an `attempt` hint an adapter may answer
-/// [`DeliveryTask::implied_progress`] instead of reading the entry, and with the message
+/// [`DeliveryTask::implied_entry`] instead of reading the entry, and with the message
 /// hints it may answer [`DeliveryTask::hinted_payload`] instead of reading the message.
 #[async_trait]
 pub trait DeliveryReader: Send + Sync {

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_notifications.sql"),
     include_str!("../migrations/0008_endpoint_filter.sql"),
     include_str!("../migrations/0009_tasks_due_unleased.sql"),
+    include_str!("../migrations/0010_lean_delivery_indexes.sql"),
 ];
 
 /// The database could not be opened or migrated.

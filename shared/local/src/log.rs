@@ -282,9 +282,11 @@ impl DeliveryLog for SqliteDeliveryLog {
                            delivered = (SELECT COUNT(*) FROM deliveries
                                         WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'delivered'),
                            failed_messages = (SELECT COUNT(*) FROM deliveries
-                                              WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'failed'),
+                                              WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'failed'
+                                                AND status != 'delivered'),
                            in_flight = (SELECT COUNT(*) FROM deliveries
-                                        WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'),
+                                        WHERE tenant = ?1 AND endpoint_id = ?2 AND status = 'pending'
+                                          AND status != 'delivered'),
                            failed_attempts = (SELECT COUNT(*) FROM attempts
                                               WHERE tenant = ?1 AND endpoint_id = ?2 AND NOT succeeded)
                          WHERE tenant = ?1 AND id = ?2",
@@ -330,14 +332,22 @@ impl DeliveryLog for SqliteDeliveryLog {
                 // The sentinel sorts after every message id, so "no cursor" needs no other query.
                 let before = after.map_or_else(|| "msg_~".to_owned(), |id| id.to_string());
                 let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-                let mut s = c
-                    .prepare_cached(&format!(
-                        "SELECT {ENTRY_COLUMNS} FROM deliveries
-                         WHERE tenant = ?1 AND endpoint_id = ?2 AND (?3 IS NULL OR status = ?3) AND message_id < ?4
+                // `status != 'delivered'` names the partial index of the entries not delivered
+                // (SQLite uses one only when the query states its condition).
+                let filter = match status {
+                    None => "AND ?3 IS NULL",
+                    Some(DeliveryStatus::Delivered) => "AND status = ?3",
+                    Some(_) => "AND status = ?3 AND status != 'delivered'",
+                };
+                let mut s = c.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM deliveries
+                         WHERE tenant = ?1 AND endpoint_id = ?2 {filter} AND message_id < ?4
                          ORDER BY message_id DESC LIMIT ?5"
-                    ))?;
-                let rows = s
-                    .query_map(params![t, ep, status.map(DeliveryStatus::as_str), before, fetch], row_to_entry)?;
+                ))?;
+                let rows = s.query_map(
+                    params![t, ep, status.map(DeliveryStatus::as_str), before, fetch],
+                    row_to_entry,
+                )?;
                 let mut data: Vec<LogEntry> = rows.collect::<Result<_, _>>()?;
                 let next_cursor = if data.len() > limit {
                     data.truncate(limit);

@@ -59,10 +59,8 @@ impl MessageStore for SqliteMessageStore {
                 let written = match &place {
                     Some(place) => {
                         let at = now();
-                        let tasks = (m.endpoints.iter()).map(|ep| {
-                            let task = DeliveryTask::new(m.tenant.clone(), m.id.clone(), ep.clone());
-                            (task, at)
-                        });
+                        // With the message in hand, the first attempts need not read it.
+                        let tasks = (m.endpoints.iter()).map(|ep| (DeliveryTask::first_of(&m, ep), at));
                         Some(write_tasks(c, place, tasks)?)
                     }
                     None => None,

@@ -1,5 +1,6 @@
 //! `DeliveryReader` on SQLite: a delivery's entry, endpoint and message read on one
-//! read-only connection in one trip, instead of three hops to the reader threads.
+//! read-only connection in one trip, instead of three hops to the reader threads; what a
+//! first-attempt task carries (its attempt number, its message) is not read again.
 
 use crate::db::Db;
 use crate::endpoints::get_endpoint;
@@ -26,14 +27,22 @@ impl DeliveryReader for SqliteDeliveryReader {
         let t = task.clone();
         self.db
             .lookup(move |c| {
-                Ok(DeliveryInputs {
-                    entry: get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id)?
+                let entry = match t.implied_entry() {
+                    Some(implied) => implied,
+                    None => get_entry(c, &t.tenant, &t.endpoint_id, &t.message_id)?
                         .as_ref()
                         .map(Progress::from),
-                    endpoint: get_endpoint(c, &t.tenant, &t.endpoint_id)?,
-                    message: get_message(c, &t.tenant, &t.message_id)?
+                };
+                let message = match t.hinted_payload() {
+                    Some(p) => Some(p),
+                    None => get_message(c, &t.tenant, &t.message_id)?
                         .as_ref()
                         .map(Payload::from),
+                };
+                Ok(DeliveryInputs {
+                    entry,
+                    endpoint: get_endpoint(c, &t.tenant, &t.endpoint_id)?,
+                    message,
                 })
             })
             .await

@@ -204,6 +204,18 @@ impl DeliveryTask {
         }
     }
 
+    /// The first-attempt task of `message` for `endpoint`, carrying what that attempt
+    /// needs (the attempt number and the message), with an identity of its own.
+    pub fn first_of(message: &super::Message, endpoint: &EndpointId) -> Self {
+        Self {
+            attempt: Some(1),
+            body: std::str::from_utf8(&message.body).ok().map(str::to_owned),
+            event_type: Some(message.event_type.clone()),
+            created_at: Some(message.created_at),
+            ..Self::new(message.tenant.clone(), message.id.clone(), endpoint.clone()).identified()
+        }
+    }
+
     /// The same task with an identity of its own (see [`Self::id`]).
     pub fn identified(self) -> Self {
         Self {
@@ -233,15 +245,16 @@ impl DeliveryTask {
         })
     }
 
-    /// The progress the task's `attempt` hint implies (pending, `attempt − 1` attempts, in
-    /// the first series), for readers that skip reading the entry.
-    pub fn implied_progress(&self) -> Option<Progress> {
+    /// The entry the task's `attempt` hint implies, for readers that skip reading it:
+    /// `Some(None)` before attempt 1 (no entry yet), `Some(progress)` pending with
+    /// `attempt − 1` attempts in the first series after that; `None` without a hint.
+    pub fn implied_entry(&self) -> Option<Option<Progress>> {
         let attempt = self.attempt.filter(|n| *n >= 1)?;
-        Some(Progress {
+        Some((attempt > 1).then_some(Progress {
             status: DeliveryStatus::Pending,
             attempt_count: attempt - 1,
             ..Progress::FIRST
-        })
+        }))
     }
 }
 
@@ -328,11 +341,17 @@ mod tests {
                 EndpointId::generate(),
             )
         };
-        let p = t.implied_progress().unwrap();
-        assert_eq!((p.status, p.attempt_count), (DeliveryStatus::Pending, 0));
+        // Before attempt 1 there is no entry; before attempt 3, a pending one with two.
+        assert_eq!(t.implied_entry(), Some(None));
+        let third = DeliveryTask {
+            attempt: Some(3),
+            ..t.clone()
+        };
+        let p = third.implied_entry().flatten().unwrap();
+        assert_eq!((p.status, p.attempt_count), (DeliveryStatus::Pending, 2));
         let seen = t.without_attempt();
         assert_eq!((seen.attempt, seen.body.as_deref()), (None, Some("{}")));
-        assert!(seen.implied_progress().is_none());
+        assert!(seen.implied_entry().is_none());
         let bare = DeliveryTask { body: None, ..seen };
         let json = serde_json::to_string(&bare).unwrap();
         assert!(

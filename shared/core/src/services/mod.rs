@@ -73,16 +73,8 @@ pub struct Stores {
 /// number, so that first delivery need not read them back (a queue adapter may drop the
 /// body when it does not fit).
 fn tasks_for(message: &Message, endpoints: &[EndpointId]) -> Vec<DeliveryTask> {
-    let body = std::str::from_utf8(&message.body).ok().map(str::to_owned);
-    endpoints
-        .iter()
-        .map(|ep| DeliveryTask {
-            attempt: Some(1),
-            body: body.clone(),
-            event_type: Some(message.event_type.clone()),
-            created_at: Some(message.created_at),
-            ..DeliveryTask::new(message.tenant.clone(), message.id.clone(), ep.clone()).identified()
-        })
+    (endpoints.iter())
+        .map(|ep| DeliveryTask::first_of(message, ep))
         .collect()
 }
 
