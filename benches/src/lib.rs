@@ -110,7 +110,8 @@ pub struct Bench {
 }
 
 impl Bench {
-    pub async fn start(concurrency: usize) -> Self {
+    /// A stack whose worker has `concurrency` deliveries in flight (`None`: the default).
+    pub async fn start(concurrency: Option<usize>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         // Defaults, but for the durability, which a run may choose (docs/BENCHMARKS.md).
         let durability = |k: &str| {
@@ -123,7 +124,7 @@ impl Bench {
         config.db = dir.path().join("bench.db");
         config.admin_tokens = Some(vec![(ADMIN.into(), TenantId::parse("BENCH").unwrap())]);
         config.ingest_token = Some(INGEST.into());
-        config.concurrency = concurrency;
+        config.concurrency = concurrency.unwrap_or(config.concurrency);
         config.retry = RetryPolicy::new(5, Duration::from_millis(100), 1.0).unwrap();
         let stack = start(&config).await.unwrap();
         Self {

@@ -22,7 +22,7 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     for (rate, fanout) in [(100u64, 1u64), (500, 1), (500, 5)] {
         let rx = Receiver::start(epoch, true).await;
-        let bench = Arc::new(Bench::start(64).await);
+        let bench = Arc::new(Bench::start(None).await);
         for _ in 0..fanout {
             bench.endpoint(&rx.url()).await;
         }

@@ -65,7 +65,8 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|");
 
     let fanouts: String = arg("--fanouts", "1,5".to_owned());
-    let workers: usize = arg("--workers", 64);
+    // 0: the worker's default.
+    let workers = Some(arg("--workers", 0usize)).filter(|w| *w > 0);
     for fanout in fanouts
         .split(',')
         .filter_map(|f| f.trim().parse::<u64>().ok())

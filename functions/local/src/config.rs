@@ -40,7 +40,7 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// `WEBHOOKS_HTTP_TIMEOUT_MS`, default 10 000.
     pub http_timeout: Duration,
-    /// `WEBHOOKS_CONCURRENCY`: deliveries in flight at once, default 64.
+    /// `WEBHOOKS_CONCURRENCY`: deliveries in flight at once, default 256.
     pub concurrency: usize,
     /// `WEBHOOKS_EVENT_TYPES_FILE`: a catalog JSON file replacing the built-in one.
     pub catalog_file: Option<PathBuf>,

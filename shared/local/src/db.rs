@@ -75,7 +75,7 @@ impl std::str::FromStr for Durability {
 /// Read-only connections opened beside the writer (file databases only).
 const READERS: usize = 4;
 /// Most write jobs committed together in one transaction.
-const GROUP_COMMIT: usize = 128;
+const GROUP_COMMIT: usize = 512;
 
 /// A write job: runs on the writer connection inside the group's transaction and returns
 /// what to do once the group's commit is known (send the result, or the commit error).

@@ -36,7 +36,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            concurrency: 64,
+            concurrency: 256,
             lease: Duration::from_secs(60),
             ready: 1024,
             ready_wait: Duration::from_secs(10),
