@@ -303,15 +303,7 @@ pub(crate) fn write_tasks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use webhooks_core::{EndpointId, MessageId, TenantId};
-
-    fn task() -> DeliveryTask {
-        DeliveryTask::new(
-            TenantId::parse("A").unwrap(),
-            MessageId::generate(),
-            EndpointId::generate(),
-        )
-    }
+    use crate::ready::tests::task;
 
     /// An enqueue hands its tasks to the open ready list, their rows written leased, up to
     /// the enqueues' half of the list; the rest wait in the table. A process that stops

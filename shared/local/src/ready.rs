@@ -121,11 +121,12 @@ impl ReadyList {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use webhooks_core::{EndpointId, MessageId, TenantId};
 
-    fn task() -> DeliveryTask {
+    /// A task for a fresh message and endpoint of tenant A.
+    pub(crate) fn task() -> DeliveryTask {
         DeliveryTask::new(
             TenantId::parse("A").unwrap(),
             MessageId::generate(),
