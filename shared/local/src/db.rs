@@ -242,11 +242,8 @@ impl Db {
              PRAGMA busy_timeout = 5000;
              PRAGMA temp_store = MEMORY;
              PRAGMA wal_autocheckpoint = {};",
-            if file.is_some() && std::env::var("XCKPT").is_err() {
-                0
-            } else {
-                1000
-            }
+            // A file's checkpoints are the checkpointer thread's (see `start_checkpointer`).
+            if file.is_some() { 0 } else { 1000 }
         ))
         .map_err(DbError::Migrate)?;
         let found: usize = conn
@@ -266,7 +263,7 @@ impl Db {
                 .map_err(DbError::Migrate)?;
             tx.commit().map_err(DbError::Migrate)?;
         }
-        let checkpoints = match file.filter(|_| std::env::var("XCKPT").is_err()) {
+        let checkpoints = match file {
             Some(file) => Some(start_checkpointer(file, synchronous)?),
             None => None,
         };
