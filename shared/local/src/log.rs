@@ -276,6 +276,8 @@ impl DeliveryLog for SqliteDeliveryLog {
         let (t, ep) = (tenant.to_string(), ep.to_string());
         self.db
             .call(move |c| {
+                // `status != 'delivered'` lets the failed and pending counts use the partial
+                // index of the entries not delivered (see `list`).
                 let n = c
                     .execute(
                         "UPDATE endpoints SET

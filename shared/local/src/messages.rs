@@ -84,8 +84,8 @@ impl MessageStore for SqliteMessageStore {
                 Ok((Inserted::Created { fanned_out }, written))
             })
             .await?;
-        if let (Some(queue), Some(written)) = (&self.queue, written) {
-            queue.written(written);
+        if let (Some(queue), Some(place), Some(written)) = (&self.queue, &place, written) {
+            queue.written(place, written);
         }
         Ok(inserted)
     }

@@ -15,6 +15,11 @@ use webhooks_core::model::{now, DeliveryTask};
 use webhooks_core::ports::{StoreResult, TaskQueue};
 use webhooks_core::{EndpointId, MessageId, TenantId};
 
+/// When a lease of `lease` taken at `from` ends, in stored milliseconds.
+fn lease_end(from: DateTime<Utc>, lease: Duration) -> i64 {
+    ms(from) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
 /// Removes the task of (`message`, `endpoint`), on a connection the caller holds.
 pub(crate) fn remove_task(c: &Connection, message: &str, endpoint: &str) -> rusqlite::Result<()> {
     c.prepare_cached("DELETE FROM tasks WHERE message_id = ?1 AND endpoint_id = ?2")?
@@ -97,7 +102,7 @@ impl SqliteTaskQueue {
 
     /// Takes up to `limit` due tasks, oldest first, hiding them for `lease`.
     pub async fn lease(&self, limit: usize, lease: Duration) -> StoreResult<Vec<DeliveryTask>> {
-        let until = ms(now()) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let until = lease_end(now(), lease);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.db
             .call(move |c| {
@@ -211,13 +216,14 @@ impl TaskQueue for SqliteTaskQueue {
             .db
             .call(move |c| Ok(write_tasks(c, &place, tasks)?))
             .await?;
-        self.written(written);
+        self.written(&place, written);
         Ok(())
     }
 }
 
 /// Where a write puts its tasks: due now and while the worker's ready list has room, in
 /// the list, their rows written already leased; otherwise in the table.
+#[derive(Clone, Copy)]
 pub(crate) struct Placement {
     at: DateTime<Utc>,
     leased_at: Instant,
@@ -228,7 +234,6 @@ pub(crate) struct Placement {
 /// What a write did with its tasks, to act on once it is committed.
 pub(crate) struct Written {
     handed: Vec<DeliveryTask>,
-    leased_at: Instant,
     in_table: usize,
 }
 
@@ -237,10 +242,7 @@ impl SqliteTaskQueue {
     pub(crate) fn placement(&self) -> Placement {
         let (at, leased_at) = (now(), Instant::now());
         let (room, lease_until) = match self.ready.room_for_enqueue() {
-            Some((room, l)) => (
-                room,
-                ms(at) + i64::try_from(l.lease.as_millis()).unwrap_or(i64::MAX / 2),
-            ),
+            Some((room, l)) => (room, lease_end(at, l.lease)),
             None => (0, 0),
         };
         Placement {
@@ -251,10 +253,10 @@ impl SqliteTaskQueue {
         }
     }
 
-    /// After the commit of [`write_tasks`]: lists the tasks handed over and wakes the
-    /// feeder for those left in the table.
-    pub(crate) fn written(&self, w: Written) {
-        self.ready.push(w.handed, w.leased_at);
+    /// After the commit of [`write_tasks`] placed by `place`: lists the tasks handed over
+    /// and wakes the feeder for those left in the table.
+    pub(crate) fn written(&self, place: &Placement, w: Written) {
+        self.ready.push(w.handed, place.leased_at);
         if w.in_table > 0 {
             self.wake.notify_one();
         }
@@ -293,11 +295,7 @@ pub(crate) fn write_tasks(
             (_, false) => in_table += 1,
         }
     }
-    Ok(Written {
-        handed,
-        leased_at: place.leased_at,
-        in_table,
-    })
+    Ok(Written { handed, in_table })
 }
 
 #[cfg(test)]

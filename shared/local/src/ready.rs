@@ -29,6 +29,20 @@ struct State {
     tasks: VecDeque<(DeliveryTask, Instant)>,
 }
 
+impl State {
+    /// Room left below `share(limits)` tasks, with the limits; `None` while closed.
+    fn room(&self, share: impl Fn(&Limits) -> usize) -> Option<(usize, Limits)> {
+        let l = self.limits?;
+        Some((share(&l).saturating_sub(self.tasks.len()), l))
+    }
+
+    /// Open and below half full: the feeder should lease ahead.
+    fn wants_more(&self) -> bool {
+        self.room(|l| l.capacity / 2)
+            .is_some_and(|(room, _)| room > 0)
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct ReadyList {
     state: Mutex<State>,
@@ -59,16 +73,12 @@ impl ReadyList {
 
     /// How many fresh tasks an enqueue may hand over now, with the lease to write on them.
     pub fn room_for_enqueue(&self) -> Option<(usize, Limits)> {
-        let s = self.state();
-        let l = s.limits?;
-        Some(((l.capacity / 2).saturating_sub(s.tasks.len()), l))
+        self.state().room(|l| l.capacity / 2)
     }
 
     /// How many tasks the feeder may lease from the table now, with their lease.
     pub fn room_for_feeder(&self) -> Option<(usize, Limits)> {
-        let s = self.state();
-        let l = s.limits?;
-        Some((l.capacity.saturating_sub(s.tasks.len()), l))
+        self.state().room(|l| l.capacity)
     }
 
     /// Adds tasks whose rows were leased at `leased_at` (if the list is still open).
@@ -95,7 +105,7 @@ impl ReadyList {
                         tracing::debug!(message_id = %task.message_id, endpoint_id = %task.endpoint_id, "ready task waited too long; left to its lease");
                         continue;
                     }
-                    if s.limits.is_some_and(|l| s.tasks.len() < l.capacity / 2) {
+                    if s.wants_more() {
                         self.drained.notify_one();
                     }
                     return task;
@@ -109,11 +119,8 @@ impl ReadyList {
     /// Resolves once the list is below half full: time for the feeder to lease ahead.
     pub async fn wants_more(&self) {
         loop {
-            {
-                let s = self.state();
-                if s.limits.is_some_and(|l| s.tasks.len() < l.capacity / 2) {
-                    return;
-                }
+            if self.state().wants_more() {
+                return;
             }
             self.drained.notified().await;
         }
