@@ -4,19 +4,20 @@
 
 use super::admin::{endpoint_id, message_id, AdminService, MAX_PAGE};
 use crate::error::CoreError;
-use crate::ids::TenantId;
+use crate::ids::{EndpointId, MessageId, TenantId};
 use crate::model::{Counters, DeliveryKey, DeliveryStatus, DeliveryTask};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::time::{Duration, Instant};
 
 /// Most failed messages one recovery call replays; call again for more.
 pub const MAX_RECOVER: usize = 10_000;
 
-/// A recovery stops this long before its caller's deadline: time for the chunk under way
-/// and the answer.
-pub const RECOVER_RESERVE: std::time::Duration = std::time::Duration::from_secs(2);
+/// A recovery stops at least this long before its caller's deadline: time for the step
+/// under way and the answer. On a slow backend it keeps back twice its slowest step instead.
+pub const RECOVER_RESERVE: Duration = Duration::from_secs(2);
 
-/// Tasks of a recovery are enqueued this many at a time, right after their restarts: a
+/// A recovery restarts this many entries at once and enqueues their tasks right after: a
 /// call stopped half-way leaves at most this many restarted entries without their task.
 const RECOVER_CHUNK: usize = 10;
 
@@ -58,25 +59,21 @@ impl AdminService {
 
     /// Replays every failed message of the endpoint created at or after `since`, newest
     /// first, at most [`MAX_RECOVER`] and the configured time budget per call, and stopping
-    /// [`RECOVER_RESERVE`] before `until` (the caller's own deadline, if it has one). Calling
-    /// it twice replays nothing twice: replayed messages are pending, no longer failed.
+    /// before `until` (the caller's own deadline, if it has one) with room for the answer.
+    /// Calling it twice replays nothing twice: replayed messages are pending, no longer
+    /// failed.
     pub async fn recover(
         &self,
         tenant: &TenantId,
         id: &str,
         since: DateTime<Utc>,
-        until: Option<std::time::Instant>,
+        until: Option<Instant>,
     ) -> Result<RecoverReport, CoreError> {
         let id = endpoint_id(id)?;
         self.load(tenant, &id).await?;
-        let started = std::time::Instant::now();
-        let out_of_time = || {
-            started.elapsed() >= self.config.recover_budget
-                || until.is_some_and(|u| std::time::Instant::now() + RECOVER_RESERVE >= u)
-        };
+        let mut clock = StepClock::new(self.config.recover_budget, until);
         let (mut recovered, mut complete) = (0, true);
         let mut cursor: Option<String> = None;
-        let mut tasks = Vec::new();
         'pages: loop {
             let page = (self.stores.log)
                 .list(
@@ -87,45 +84,24 @@ impl AdminService {
                     MAX_PAGE,
                 )
                 .await?;
-            for entry in &page.data {
-                if entry.created_at < since {
-                    break 'pages;
-                }
-                if recovered == MAX_RECOVER {
+            let due = page.data.iter().take_while(|e| e.created_at >= since);
+            let due: Vec<_> = due.map(|e| e.message_id.clone()).collect();
+            let reached_since = due.len() < page.data.len();
+            for chunk in due.chunks(RECOVER_CHUNK) {
+                // Each call makes progress: the time is looked at once something is
+                // restarted (entries a concurrent call replayed first do not count).
+                if recovered == MAX_RECOVER || (recovered > 0 && clock.out_of_time()) {
                     complete = false;
                     break 'pages;
                 }
-                let task = DeliveryTask::new(tenant.clone(), entry.message_id.clone(), id.clone());
-                let restarted = match self.stores.log.restart(&task.key()).await {
-                    Ok(r) => r,
-                    Err(e) => {
-                        // The entries restarted so far get their tasks before the error.
-                        self.stores.queue.enqueue(&tasks).await?;
-                        return Err(e.into());
-                    }
-                };
-                if restarted {
-                    tasks.push(task.identified());
-                    recovered += 1;
-                }
-                if tasks.len() == RECOVER_CHUNK {
-                    self.stores
-                        .queue
-                        .enqueue(&std::mem::take(&mut tasks))
-                        .await?;
-                    // Each call makes progress: the budget is looked at between chunks.
-                    if out_of_time() {
-                        complete = false;
-                        break 'pages;
-                    }
-                }
+                let chunk = &chunk[..chunk.len().min(MAX_RECOVER - recovered)];
+                recovered += self.restart_chunk(tenant, &id, chunk).await?;
             }
             match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
+                Some(next) if !reached_since => cursor = Some(next),
+                _ => break,
             }
         }
-        self.stores.queue.enqueue(&tasks).await?;
         tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, complete, "failed messages recovered");
         Ok(RecoverReport {
             recovered,
@@ -133,6 +109,37 @@ impl AdminService {
         })
     }
 
+    /// Restarts the chunk's entries at once, then enqueues a task for each one restarted,
+    /// before reporting any error: no entry is left pending without its task. Returns how
+    /// many were restarted.
+    async fn restart_chunk(
+        &self,
+        tenant: &TenantId,
+        id: &EndpointId,
+        chunk: &[MessageId],
+    ) -> Result<usize, CoreError> {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .map(|msg| DeliveryTask::new(tenant.clone(), msg.clone(), id.clone()))
+            .collect();
+        let keys: Vec<_> = tasks.iter().map(DeliveryTask::key).collect();
+        let restarts = keys.iter().map(|key| self.stores.log.restart(key));
+        let results = futures::future::join_all(restarts).await;
+        let mut restarted = Vec::with_capacity(tasks.len());
+        let mut failure = None;
+        for (task, result) in tasks.into_iter().zip(results) {
+            match result {
+                Ok(true) => restarted.push(task.identified()),
+                Ok(false) => {}
+                Err(e) => failure = failure.or(Some(e)),
+            }
+        }
+        self.stores.queue.enqueue(&restarted).await?;
+        match failure {
+            Some(e) => Err(e.into()),
+            None => Ok(restarted.len()),
+        }
+    }
     /// Rebuilds the endpoint's counters from its retained delivery log (on AWS they are
     /// maintained from the table's stream; this repairs them after an incident).
     pub async fn recount(&self, tenant: &TenantId, id: &str) -> Result<Counters, CoreError> {
@@ -141,5 +148,85 @@ impl AdminService {
         let counters = counters.ok_or(CoreError::NotFound("endpoint"))?;
         tracing::info!(tenant = %tenant, endpoint_id = %id, ?counters, "counters rebuilt");
         Ok(counters)
+    }
+}
+
+/// When a recovery must stop: past its own budget, or too close to its caller's deadline to
+/// fit one more step like the slowest seen so far (twice its length, at least
+/// [`RECOVER_RESERVE`]), so a backend that slows down under load shortens the call instead
+/// of overrunning it.
+struct StepClock {
+    started: Instant,
+    budget: Duration,
+    until: Option<Instant>,
+    last: Instant,
+    slowest: Duration,
+}
+
+impl StepClock {
+    fn new(budget: Duration, until: Option<Instant>) -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            budget,
+            until,
+            last: now,
+            slowest: Duration::ZERO,
+        }
+    }
+
+    /// Ends a step (what was done since the last look: a chunk, and the page read before
+    /// it, if any); tells whether to stop before the next one.
+    fn out_of_time(&mut self) -> bool {
+        self.out_of_time_at(Instant::now())
+    }
+
+    fn out_of_time_at(&mut self, now: Instant) -> bool {
+        self.slowest = self.slowest.max(now - self.last);
+        self.last = now;
+        let reserve = RECOVER_RESERVE.max(2 * self.slowest);
+        now - self.started >= self.budget || self.until.is_some_and(|u| now + reserve >= u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recovery_keeps_back_twice_its_slowest_step() {
+        let s = Duration::from_secs;
+        // (own budget, deadline in, steps taken, stops after the last one)
+        let table = [
+            (s(15), Some(s(10)), vec![s(1)], false),
+            (s(15), Some(s(10)), vec![s(1), s(1), s(1), s(1)], false),
+            // 4 s left, after a 3 s step: the next one might not fit.
+            (s(15), Some(s(10)), vec![s(3), s(3)], true),
+            (s(15), Some(s(10)), vec![s(3), s(1)], true),
+            // Within the fixed reserve, however fast the steps.
+            (s(15), Some(s(10)), vec![s(1); 7], false),
+            (s(15), Some(s(10)), vec![s(1); 8], true),
+            (s(15), None, vec![s(5), s(5)], false),
+            (s(15), None, vec![s(5), s(5), s(5)], true),
+        ];
+        for (budget, until, steps, stops) in table {
+            let t0 = Instant::now();
+            let mut clock = StepClock::new(budget, until.map(|d| t0 + d));
+            clock.started = t0;
+            clock.last = t0;
+            let mut at = t0;
+            let mut verdicts = Vec::new();
+            for step in &steps {
+                at += *step;
+                verdicts.push(clock.out_of_time_at(at));
+            }
+            assert_eq!(
+                verdicts.last(),
+                Some(&stops),
+                "{budget:?} {until:?} {steps:?}"
+            );
+            let before = &verdicts[..verdicts.len() - 1];
+            assert!(before.iter().all(|v| !v), "{steps:?}: stopped early");
+        }
     }
 }
