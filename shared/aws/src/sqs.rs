@@ -76,11 +76,8 @@ impl SqsTaskQueue {
             .map(|(i, (t, delay))| {
                 let mut json = serde_json::to_string(t).map_err(StoreError::backend)?;
                 if json.len() > MAX_TASK_BYTES {
-                    json = serde_json::to_string(&DeliveryTask {
-                        body: None,
-                        ..t.clone()
-                    })
-                    .map_err(StoreError::backend)?;
+                    json = serde_json::to_string(&t.clone().without_body())
+                        .map_err(StoreError::backend)?;
                 }
                 Ok((i.to_string(), json, *delay))
             })

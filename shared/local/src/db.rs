@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_endpoint_filter.sql"),
     include_str!("../migrations/0009_tasks_due_unleased.sql"),
     include_str!("../migrations/0010_lean_delivery_indexes.sql"),
+    include_str!("../migrations/0011_task_attempt.sql"),
 ];
 
 /// The database could not be opened or migrated.

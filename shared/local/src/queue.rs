@@ -4,16 +4,30 @@
 //! runs, its tasks pass through the in-memory ready list (`ready`) already leased.
 
 use crate::db::{ms, parse_col, Db};
+use crate::messages::get_message;
 use crate::ready::{Limits, ReadyList};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-use webhooks_core::model::{now, DeliveryTask};
+use webhooks_core::model::{now, DeliveryTask, Message};
 use webhooks_core::ports::{StoreResult, TaskQueue};
 use webhooks_core::{EndpointId, MessageId, TenantId};
+
+/// Largest message body a listed task carries; the delivery of a larger one reads it from
+/// the table, so the ready list holds at most its capacity × 16 KiB of bodies.
+const LISTED_BODY_MAX: usize = 16 * 1024;
+
+/// `t` as the ready list keeps it (see [`LISTED_BODY_MAX`]).
+fn listed(t: DeliveryTask) -> DeliveryTask {
+    match &t.body {
+        Some(body) if body.len() > LISTED_BODY_MAX => t.without_body(),
+        _ => t,
+    }
+}
 
 /// When a lease of `lease` taken at `from` ends, in stored milliseconds.
 fn lease_end(from: DateTime<Utc>, lease: Duration) -> i64 {
@@ -35,7 +49,8 @@ pub(crate) fn reschedule_task(
     at_ms: i64,
 ) -> rusqlite::Result<()> {
     c.prepare_cached(
-        "UPDATE tasks SET leased = 0, not_before = ?3 WHERE message_id = ?1 AND endpoint_id = ?2",
+        "UPDATE tasks SET leased = 0, not_before = ?3, attempt = NULL
+             WHERE message_id = ?1 AND endpoint_id = ?2",
     )?
     .execute(params![message, endpoint, at_ms])
     .map(drop)
@@ -85,9 +100,49 @@ impl SqliteTaskQueue {
         let asked = room.min(SLICE);
         let leased_at = Instant::now();
         let tasks = self.lease(asked, limits.lease).await?;
+        let tasks = self.with_payloads(tasks).await;
         let got = tasks.len();
         self.ready.push(tasks, leased_at);
         Ok((asked, got))
+    }
+
+    /// `tasks` carrying their messages (read once per message, not once per task) when the
+    /// message is at most [`LISTED_BODY_MAX`]; on a read error, as they are (each delivery
+    /// then reads its own).
+    async fn with_payloads(&self, tasks: Vec<DeliveryTask>) -> Vec<DeliveryTask> {
+        let mut wanted: Vec<_> = tasks
+            .iter()
+            .map(|t| (t.tenant.clone(), t.message_id.clone()))
+            .collect();
+        wanted.dedup();
+        let read = self.db.lookup(move |c| {
+            let mut found = HashMap::with_capacity(wanted.len());
+            for (tenant, id) in wanted {
+                if found.contains_key(&id) {
+                    continue;
+                }
+                if let Some(m) = get_message(c, &tenant, &id)? {
+                    found.insert(id, m);
+                }
+            }
+            Ok(found)
+        });
+        let messages = match read.await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "messages not read ahead; each delivery reads its own");
+                return tasks;
+            }
+        };
+        let carried =
+            |t: &DeliveryTask, m: &Message| m.tenant == t.tenant && m.body.len() <= LISTED_BODY_MAX;
+        tasks
+            .into_iter()
+            .map(|t| match messages.get(&t.message_id) {
+                Some(m) if carried(&t, m) => t.carrying(m),
+                _ => t,
+            })
+            .collect()
     }
 
     /// Resolves when tasks were put in the table or rescheduled since the last call.
@@ -111,14 +166,17 @@ impl SqliteTaskQueue {
                          WHERE (message_id, endpoint_id) IN (
                              SELECT message_id, endpoint_id FROM tasks
                              WHERE leased = 0 AND not_before <= ?2 ORDER BY not_before LIMIT ?3)
-                         RETURNING tenant, message_id, endpoint_id",
+                         RETURNING tenant, message_id, endpoint_id, attempt",
                 )?;
                 let rows = s.query_map(params![until, ms(now()), limit], |r| {
-                    Ok(DeliveryTask::new(
-                        parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
-                        parse_col(1, MessageId::parse(&r.get::<_, String>(1)?))?,
-                        parse_col(2, EndpointId::parse(&r.get::<_, String>(2)?))?,
-                    ))
+                    Ok(DeliveryTask {
+                        attempt: r.get(3)?,
+                        ..DeliveryTask::new(
+                            parse_col(0, TenantId::parse(&r.get::<_, String>(0)?))?,
+                            parse_col(1, MessageId::parse(&r.get::<_, String>(1)?))?,
+                            parse_col(2, EndpointId::parse(&r.get::<_, String>(2)?))?,
+                        )
+                    })
                 })?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
@@ -272,8 +330,8 @@ pub(crate) fn write_tasks(
     tasks: impl IntoIterator<Item = (DeliveryTask, DateTime<Utc>)>,
 ) -> rusqlite::Result<Written> {
     let mut ins = c.prepare_cached(
-        "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before, leased)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before, leased, attempt)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
     )?;
     let (mut handed, mut in_table) = (Vec::new(), 0);
     for (t, due) in tasks {
@@ -287,11 +345,12 @@ pub(crate) fn write_tasks(
             t.endpoint_id.as_str(),
             t.tenant.as_str(),
             not_before,
-            leased
+            leased,
+            t.attempt
         ])?;
         match (added, hand) {
             (0, _) => {}
-            (_, true) => handed.push(t),
+            (_, true) => handed.push(listed(t)),
             (_, false) => in_table += 1,
         }
     }
@@ -358,5 +417,63 @@ mod tests {
             .await
             .unwrap()
             .is_empty());
+    }
+
+    /// A new message's tasks leased from the table come with what their first attempt
+    /// needs, as the ones handed over in memory do: the attempt number (until the task is
+    /// rescheduled) and the message, read once for all its tasks, unless it is large.
+    #[tokio::test]
+    async fn the_feeder_hands_over_first_attempts_with_their_message() {
+        use crate::messages::SqliteMessageStore;
+        use webhooks_core::ports::MessageStore;
+        let db = Db::in_memory().unwrap();
+        let (queue, messages) = (
+            SqliteTaskQueue::new(db.clone()),
+            SqliteMessageStore::new(db),
+        );
+        let message = |body: Vec<u8>| Message {
+            id: MessageId::generate(),
+            tenant: TenantId::parse("A").unwrap(),
+            event_type: "INVOICE_VALIDATED".into(),
+            event_id: None,
+            body: body.into(),
+            created_at: now(),
+            endpoints: vec![EndpointId::generate(), EndpointId::generate()],
+        };
+        let (small, large) = (
+            message(b"{}".to_vec()),
+            message(vec![b' '; LISTED_BODY_MAX + 1]),
+        );
+        let mut tasks = Vec::new();
+        for m in [&small, &large] {
+            messages.insert(m).await.unwrap();
+            tasks.extend(m.endpoints.iter().map(|e| DeliveryTask::first_of(m, e)));
+        }
+        queue.enqueue(&tasks).await.unwrap();
+        queue.open_ready(Limits {
+            capacity: 8,
+            lease: Duration::from_secs(60),
+            wait: Duration::from_secs(10),
+        });
+        assert_eq!(queue.feed_ready().await.unwrap(), (8, 4));
+        let mut listed = Vec::new();
+        for _ in 0..4 {
+            listed.push(queue.next_ready().await);
+        }
+        listed.sort_by_key(|t| tasks.iter().position(|u| u.key() == t.key()));
+        for (got, sent) in listed.iter().zip(&tasks) {
+            assert_eq!((&got.key(), got.attempt), (&sent.key(), Some(1)));
+            let carried = got.hinted_payload().map(|p| p.body);
+            let expected = (sent.message_id == small.id).then(|| small.body.clone());
+            assert_eq!(
+                carried, expected,
+                "the large message is read by its delivery"
+            );
+        }
+        // Rescheduled, a task no longer says which attempt it is for.
+        queue.retry_at(&listed[0], now()).await.unwrap();
+        let again = queue.lease(10, Duration::from_secs(60)).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].key(), again[0].attempt), (listed[0].key(), None));
     }
 }

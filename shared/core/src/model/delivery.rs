@@ -209,11 +209,24 @@ impl DeliveryTask {
     pub fn first_of(message: &super::Message, endpoint: &EndpointId) -> Self {
         Self {
             attempt: Some(1),
+            ..Self::new(message.tenant.clone(), message.id.clone(), endpoint.clone()).identified()
+        }
+        .carrying(message)
+    }
+
+    /// The same task carrying its `message` (see [`Self::hinted_payload`]).
+    pub fn carrying(self, message: &super::Message) -> Self {
+        Self {
             body: std::str::from_utf8(&message.body).ok().map(str::to_owned),
             event_type: Some(message.event_type.clone()),
             created_at: Some(message.created_at),
-            ..Self::new(message.tenant.clone(), message.id.clone(), endpoint.clone()).identified()
+            ..self
         }
+    }
+
+    /// The same task without the message body it carried.
+    pub fn without_body(self) -> Self {
+        Self { body: None, ..self }
     }
 
     /// The same task with an identity of its own (see [`Self::id`]).
