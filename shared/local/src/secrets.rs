@@ -1,22 +1,58 @@
 //! `SecretStore` on SQLite: one random secret per (endpoint, generation). Locally the
 //! database file is the trust boundary (it holds everything else too); on AWS, secrets are
-//! derived from a tenant key held in Secrets Manager instead.
+//! derived from a tenant key held in Secrets Manager instead. A generation's secret never
+//! changes once issued, so the ones read are kept in memory for the next deliveries.
 
 use crate::db::{parse_col, Db};
 use async_trait::async_trait;
 use rusqlite::params;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use webhooks_core::ports::{SecretStore, StoreResult};
 use webhooks_core::signing::Secret;
 use webhooks_core::{EndpointId, TenantId};
 
+/// Most secrets kept in memory; past it the cache starts again empty.
+const CACHED_MAX: usize = 4096;
+
+type Key = (TenantId, EndpointId, u32);
+
 #[derive(Clone)]
 pub struct SqliteSecretStore {
     db: Db,
+    /// Secrets read, by (tenant, endpoint, generation). An entry is right for as long as
+    /// the endpoint exists (ids are never reused), so nothing but deletion removes it.
+    cache: Arc<Mutex<HashMap<Key, Secret>>>,
 }
 
 impl SqliteSecretStore {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            cache: Arc::default(),
+        }
+    }
+
+    fn cached(
+        &self,
+        tenant: &TenantId,
+        endpoint: &EndpointId,
+        generations: &[u32],
+    ) -> Option<Vec<Secret>> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        (generations.iter())
+            .map(|g| cache.get(&(tenant.clone(), endpoint.clone(), *g)).cloned())
+            .collect()
+    }
+
+    fn keep(&self, tenant: &TenantId, endpoint: &EndpointId, read: &[(u32, Secret)]) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() + read.len() > CACHED_MAX {
+            cache.clear();
+        }
+        for (g, secret) in read {
+            cache.insert((tenant.clone(), endpoint.clone(), *g), secret.clone());
+        }
     }
 }
 
@@ -57,12 +93,16 @@ impl SecretStore for SqliteSecretStore {
         endpoint: &EndpointId,
         generations: &[u32],
     ) -> StoreResult<Option<Vec<Secret>>> {
+        if let Some(secrets) = self.cached(tenant, endpoint, generations) {
+            return Ok(Some(secrets));
+        }
         let (t, e, generations) = (
             tenant.to_string(),
             endpoint.to_string(),
             generations.to_vec(),
         );
-        self.db
+        let read = self
+            .db
             .lookup(move |c| {
                 let mut s = c.prepare_cached(
                     "SELECT secret FROM secret_generations
@@ -77,13 +117,17 @@ impl SecretStore for SqliteSecretStore {
                         .next()
                         .transpose()?;
                     match found {
-                        Some(secret) => out.push(secret),
+                        Some(secret) => out.push((g, secret)),
                         None => return Ok(None),
                     }
                 }
                 Ok(Some(out))
             })
-            .await
+            .await?;
+        Ok(read.map(|read| {
+            self.keep(tenant, endpoint, &read);
+            read.into_iter().map(|(_, secret)| secret).collect()
+        }))
     }
 
     async fn delete(&self, tenant: &TenantId, endpoint: &EndpointId) -> StoreResult<()> {
@@ -96,6 +140,37 @@ impl SecretStore for SqliteSecretStore {
                 )
                 .map(drop)?)
             })
+            .await?;
+        (self.cache.lock().unwrap_or_else(PoisonError::into_inner))
+            .retain(|(t, e, _), _| (t, e) != (tenant, endpoint));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A secret read once is served from memory (here, after its row is gone behind the
+    /// store's back), to its own tenant only, until the store deletes the endpoint's secrets.
+    #[tokio::test]
+    async fn secrets_read_are_kept_until_deleted() {
+        let db = Db::in_memory().unwrap();
+        let store = SqliteSecretStore::new(db.clone());
+        let (t, e) = (TenantId::parse("A").unwrap(), EndpointId::generate());
+        let issued = store.issue(&t, &e, 1).await.unwrap();
+        assert_eq!(
+            store.get(&t, &e, &[1]).await.unwrap(),
+            Some(vec![issued.clone()])
+        );
+        db.call(|c| Ok(c.execute("DELETE FROM secret_generations", [])?))
             .await
+            .unwrap();
+        assert_eq!(store.get(&t, &e, &[1]).await.unwrap(), Some(vec![issued]));
+        let other = TenantId::parse("B").unwrap();
+        assert_eq!(store.get(&other, &e, &[1]).await.unwrap(), None);
+        assert_eq!(store.get(&t, &e, &[1, 2]).await.unwrap(), None);
+        store.delete(&t, &e).await.unwrap();
+        assert_eq!(store.get(&t, &e, &[1]).await.unwrap(), None);
     }
 }
