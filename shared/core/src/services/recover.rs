@@ -75,6 +75,10 @@ impl AdminService {
         let (mut recovered, mut complete) = (0, true);
         let mut cursor: Option<String> = None;
         'pages: loop {
+            if recovered > 0 && clock.out_of_time() {
+                complete = false;
+                break;
+            }
             let page = (self.stores.log)
                 .list(
                     tenant,
@@ -175,8 +179,8 @@ impl StepClock {
         }
     }
 
-    /// Ends a step (what was done since the last look: a chunk, and the page read before
-    /// it, if any); tells whether to stop before the next one.
+    /// Ends a step (what was done since the last look: a chunk or a page read); tells
+    /// whether to stop before the next one.
     fn out_of_time(&mut self) -> bool {
         self.out_of_time_at(Instant::now())
     }
