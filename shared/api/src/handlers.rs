@@ -184,6 +184,8 @@ pub async fn recount(
 pub struct RecoverIn {
     /// Replay the failed messages created at or after this date-time (RFC 3339).
     since: DateTime<Utc>,
+    /// Go on from where an earlier call with the same `since` stopped: its `next_cursor`.
+    cursor: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/endpoints/{id}/recover", tag = "delivery log", security(("bearer" = [])),
@@ -194,13 +196,13 @@ pub async fn recover(
     AdminOf(t): AdminOf,
     Path(id): Path<String>,
     deadline: Option<axum::Extension<crate::Deadline>>,
-    JsonBody(RecoverIn { since }): JsonBody<RecoverIn>,
+    JsonBody(RecoverIn { since, cursor }): JsonBody<RecoverIn>,
 ) -> ApiResult<impl IntoResponse> {
     Ok((
         StatusCode::ACCEPTED,
         Json(
             s.admin
-                .recover(&t, &id, since, deadline.map(|d| d.0 .0))
+                .recover(&t, &id, since, cursor, deadline.map(|d| d.0 .0))
                 .await?,
         ),
     ))

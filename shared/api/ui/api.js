@@ -138,14 +138,16 @@ export function catalog() {
 export const enc = encodeURIComponent;
 
 /** Replays an endpoint's failed messages since `since` (ISO): a call stops on its time
- *  budget (`complete: false`) and the next goes on from there, while the view `g` stands,
- *  at most 100 calls. Resolves to the number of messages sent again. */
+ *  budget (`complete: false`) and the next goes on from its `next_cursor`, while the view
+ *  `g` stands, at most 100 calls. Resolves to the number of messages sent again. */
 export async function recoverAll(endpoint, since, g) {
   let n = 0;
+  let cursor;
   for (let call = 0; call < 100; call += 1) {
-    const res = await api('POST', `/v1/endpoints/${enc(endpoint)}/recover`, { since });
+    const res = await api('POST', `/v1/endpoints/${enc(endpoint)}/recover`, { since, cursor });
     n += (res && res.recovered) || 0;
     if (!res || res.complete !== false || !alive(g)) break;
+    cursor = res.next_cursor;
   }
   return n;
 }

@@ -130,7 +130,7 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
         delivery.clone(),
     );
     let since = (now() - chrono::TimeDelta::hours(1)).to_rfc3339();
-    let (mut recovered, mut calls) = (0, 0);
+    let (mut recovered, mut calls, mut cursor) = (0, 0, Value::Null);
     loop {
         calls += 1;
         assert!(calls <= 200, "the recovery does not end");
@@ -140,7 +140,7 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
                 "POST",
                 &path,
                 admin(),
-                Some(json!({"since": since})),
+                Some(json!({"since": since, "cursor": cursor})),
             ))
             .await
             .expect("answered before the deadline, never killed");
@@ -150,6 +150,9 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
         if report["complete"] == true {
             break;
         }
+        // As the UI does: the next call goes on from where this one stopped.
+        cursor = report["next_cursor"].clone();
+        assert!(cursor.is_string(), "{report}");
     }
     assert!(
         calls > 1,

@@ -313,19 +313,12 @@ impl AdminService {
             return Err(FieldError::range("limit", 1, MAX_PAGE as u64).into());
         }
         self.load(tenant, &id).await?;
-        match self
+        (self
             .stores
             .log
             .list(tenant, &id, status, cursor, limit)
-            .await
-        {
-            Err(StoreError::InvalidCursor) => Err(CoreError::field(
-                "cursor",
-                "cursor.invalid",
-                "is not a cursor returned by this listing",
-            )),
-            other => Ok(other?),
-        }
+            .await)
+            .map_err(cursor_error)
     }
 
     pub async fn list_attempts(
@@ -396,5 +389,17 @@ impl AdminService {
             created_at: m.created_at,
             payload,
         })
+    }
+}
+
+/// A store error as the caller sees it, a cursor it did not get from us being its mistake.
+pub(super) fn cursor_error(e: StoreError) -> CoreError {
+    match e {
+        StoreError::InvalidCursor => CoreError::field(
+            "cursor",
+            "cursor.invalid",
+            "is not a cursor returned by this listing",
+        ),
+        other => other.into(),
     }
 }

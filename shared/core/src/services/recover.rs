@@ -2,10 +2,10 @@
 //! failed message of an endpoint since a date), and an endpoint's counters rebuilt after an
 //! incident.
 
-use super::admin::{endpoint_id, message_id, AdminService, MAX_PAGE};
+use super::admin::{cursor_error, endpoint_id, message_id, AdminService, MAX_PAGE};
 use crate::error::CoreError;
 use crate::ids::{EndpointId, MessageId, TenantId};
-use crate::model::{Counters, DeliveryKey, DeliveryStatus, DeliveryTask};
+use crate::model::{Counters, DeliveryKey, DeliveryStatus, DeliveryTask, LogEntry, Page};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -23,13 +23,17 @@ const RECOVER_CHUNK: usize = 10;
 
 /// Result of a recovery: how many failed messages got a new series of attempts, and whether
 /// every one since the date was reached. When not, the call stopped on its time budget (or
-/// at [`MAX_RECOVER`]): calling again with the same date goes on where it stopped, since the
-/// recovered messages are no longer failed.
+/// at [`MAX_RECOVER`]): calling again with the same date and `next_cursor` goes on where it
+/// stopped. (Without the cursor it goes on too, since the recovered messages are no longer
+/// failed, but walks past those still pending again.)
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecoverReport {
     pub recovered: usize,
     pub complete: bool,
+    /// Where the call stopped, when it did not complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl AdminService {
@@ -58,26 +62,35 @@ impl AdminService {
     }
 
     /// Replays every failed message of the endpoint created at or after `since`, newest
-    /// first, at most [`MAX_RECOVER`] and the configured time budget per call, and stopping
-    /// before `until` (the caller's own deadline, if it has one) with room for the answer.
-    /// Calling it twice replays nothing twice: replayed messages are pending, no longer
-    /// failed.
+    /// first from `cursor` (a `next_cursor` of an earlier call) or from the newest, at most
+    /// [`MAX_RECOVER`] and the configured time budget per call, and stopping before `until`
+    /// (the caller's own deadline, if it has one) with room for the answer. Calling it twice
+    /// replays nothing twice: replayed messages are pending, no longer failed.
     pub async fn recover(
         &self,
         tenant: &TenantId,
         id: &str,
         since: DateTime<Utc>,
+        cursor: Option<String>,
         until: Option<Instant>,
     ) -> Result<RecoverReport, CoreError> {
         let id = endpoint_id(id)?;
         self.load(tenant, &id).await?;
         let mut clock = StepClock::new(self.config.recover_budget, until);
-        let (mut recovered, mut complete) = (0, true);
-        let mut cursor: Option<String> = None;
-        'pages: loop {
+        let (mut recovered, mut cursor) = (0, cursor);
+        let stopped = |recovered: usize, next_cursor: Option<String>| -> Result<_, CoreError> {
+            tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, complete = next_cursor.is_none(), "failed messages recovered");
+            Ok(RecoverReport {
+                recovered,
+                complete: next_cursor.is_none(),
+                next_cursor,
+            })
+        };
+        loop {
+            // Each call makes progress: the time is looked at once something is restarted
+            // (entries a concurrent call replayed first do not count).
             if recovered > 0 && clock.out_of_time() {
-                complete = false;
-                break;
+                return stopped(recovered, cursor);
             }
             let page = (self.stores.log)
                 .list(
@@ -87,30 +100,33 @@ impl AdminService {
                     cursor.as_deref(),
                     MAX_PAGE,
                 )
-                .await?;
+                .await
+                .map_err(cursor_error)?;
             let due = page.data.iter().take_while(|e| e.created_at >= since);
             let due: Vec<_> = due.map(|e| e.message_id.clone()).collect();
             let reached_since = due.len() < page.data.len();
-            for chunk in due.chunks(RECOVER_CHUNK) {
-                // Each call makes progress: the time is looked at once something is
-                // restarted (entries a concurrent call replayed first do not count).
+            let mut done = 0;
+            while done < due.len() {
                 if recovered == MAX_RECOVER || (recovered > 0 && clock.out_of_time()) {
-                    complete = false;
-                    break 'pages;
+                    // The next call goes on just after the last entry looked at.
+                    let last = done
+                        .checked_sub(1)
+                        .map(|i| Page::<LogEntry>::cursor_after(&due[i]));
+                    return stopped(recovered, last.or(cursor));
                 }
-                let chunk = &chunk[..chunk.len().min(MAX_RECOVER - recovered)];
-                recovered += self.restart_chunk(tenant, &id, chunk).await?;
+                let n = RECOVER_CHUNK
+                    .min(MAX_RECOVER - recovered)
+                    .min(due.len() - done);
+                recovered += self
+                    .restart_chunk(tenant, &id, &due[done..done + n])
+                    .await?;
+                done += n;
             }
             match page.next_cursor {
                 Some(next) if !reached_since => cursor = Some(next),
-                _ => break,
+                _ => return stopped(recovered, None),
             }
         }
-        tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, complete, "failed messages recovered");
-        Ok(RecoverReport {
-            recovered,
-            complete,
-        })
     }
 
     /// Restarts the chunk's entries at once, then enqueues a task for each one restarted,

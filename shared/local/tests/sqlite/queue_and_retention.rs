@@ -336,7 +336,9 @@ async fn a_task_arriving_before_its_retry_time_is_put_back_without_sending() {
 }
 
 /// A recovery works within its time budget, enqueueing as it restarts, and says when it is
-/// not complete; calling again goes on from there until every failed message is back.
+/// not complete; calling again goes on from there until every failed message is back. With
+/// the cursor it answered, the next call goes on from where it stopped: a message that
+/// failed in between, newer than that, waits for the next recovery.
 #[tokio::test]
 async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
     use std::sync::Arc;
@@ -344,29 +346,60 @@ async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
     use webhooks_core::model::DeliveryStatus;
     use webhooks_core::services::{AdminConfig, AdminService};
 
+    async fn fail(stores: &webhooks_core::services::Stores, t: &TenantId, ep: &EndpointId) {
+        let m = message(t, TimeDelta::zero());
+        stores.messages.insert(&m).await.unwrap();
+        stores
+            .log
+            .record_attempt(
+                &DeliveryKey::new(t, ep, &m.id),
+                &(&m).into(),
+                &failed_attempt(1),
+                DeliveryStatus::Failed,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+
     // No time at all, by the configured budget or by the caller's deadline (within the
     // reserve): each call does one chunk.
     let near = std::time::Instant::now() + webhooks_core::services::RECOVER_RESERVE / 2;
-    for (recover_budget, until) in [
-        (Duration::ZERO, None),
-        (AdminConfig::default().recover_budget, Some(near)),
-    ] {
+    // (budget, deadline, follow the cursor, reports, then a call from the newest)
+    let table = [
+        (
+            Duration::ZERO,
+            None,
+            false,
+            [(10, false), (10, false), (6, true)],
+            0,
+        ),
+        (
+            Duration::ZERO,
+            None,
+            true,
+            [(10, false), (10, false), (5, true)],
+            1,
+        ),
+        (
+            AdminConfig::default().recover_budget,
+            Some(near),
+            false,
+            [(10, false), (10, false), (6, true)],
+            0,
+        ),
+        (
+            AdminConfig::default().recover_budget,
+            Some(near),
+            true,
+            [(10, false), (10, false), (5, true)],
+            1,
+        ),
+    ];
+    for (recover_budget, until, follow, expected, left) in table {
         let (stores, queue, t, ep) = with_endpoint().await;
         for _ in 0..25 {
-            let m = message(&t, TimeDelta::zero());
-            stores.messages.insert(&m).await.unwrap();
-            let failed = failed_attempt(1);
-            stores
-                .log
-                .record_attempt(
-                    &DeliveryKey::new(&t, &ep.id, &m.id),
-                    &(&m).into(),
-                    &failed,
-                    DeliveryStatus::Failed,
-                    None,
-                )
-                .await
-                .unwrap();
+            fail(&stores, &t, &ep.id).await;
         }
         let admin = AdminService::new(
             stores.clone(),
@@ -377,28 +410,50 @@ async fn a_recovery_stops_on_its_budget_and_the_next_call_goes_on() {
             },
         );
         let since = webhooks_core::model::now() - TimeDelta::hours(1);
-        let mut reports = Vec::new();
+        let (mut reports, mut cursor) = (Vec::new(), None);
         loop {
             let r = admin
-                .recover(&t, ep.id.as_str(), since, until)
+                .recover(&t, ep.id.as_str(), since, cursor.take(), until)
                 .await
                 .unwrap();
             reports.push((r.recovered, r.complete));
+            assert_eq!(r.next_cursor.is_some(), !r.complete);
+            if reports.len() == 1 {
+                fail(&stores, &t, &ep.id).await;
+            }
             if r.complete {
                 break;
             }
+            cursor = r.next_cursor.filter(|_| follow);
         }
-        assert_eq!(reports, vec![(10, false), (10, false), (5, true)]);
-        assert_eq!(
-            queue.depth().await.unwrap(),
-            25,
-            "every restarted entry has its task"
-        );
+        assert_eq!(reports, expected, "follow the cursor: {follow}");
         let again = admin
-            .recover(&t, ep.id.as_str(), since, until)
+            .recover(&t, ep.id.as_str(), since, None, until)
             .await
             .unwrap();
-        assert_eq!((again.recovered, again.complete), (0, true));
+        assert_eq!((again.recovered, again.complete), (left, true));
+        assert_eq!(
+            queue.depth().await.unwrap(),
+            26,
+            "every restarted entry has its task"
+        );
+    }
+    let (stores, _, t, ep) = with_endpoint().await;
+    let admin = AdminService::new(
+        stores,
+        Arc::new(Catalog::built_in()),
+        AdminConfig::default(),
+    );
+    let since = webhooks_core::model::now();
+    let refused = admin.recover(&t, ep.id.as_str(), since, Some("nope".into()), None);
+    match refused.await {
+        Err(webhooks_core::CoreError::Validation(errors)) => {
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].code.as_str()),
+                ("cursor", "cursor.invalid")
+            );
+        }
+        other => panic!("{other:?}"),
     }
 }
 
