@@ -3,7 +3,7 @@ import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { state } from '../state.js';
 import { parseRoute, routeKey } from '../router.js';
-import { ApiError, errorText, fieldLine, tokenFromFragment } from '../api.js';
+import { ApiError, errorText, fieldLine, recoverAll, tokenFromFragment } from '../api.js';
 
 beforeEach(() => {
   state.lang = 'fr';
@@ -53,4 +53,30 @@ test('errorText: problem codes, then detail, title, status', () => {
   assert.equal(errorText(new ApiError(403, { code: 'forbidden', detail: 'tenant DEV only' })), 'Accès refusé : votre jeton ne permet pas cette action. (tenant DEV only)');
   assert.equal(errorText(new ApiError(404, { code: 'not_found', detail: 'endpoint not found' }), 'endpoint'), 'Ce point de terminaison n’existe pas ou a été supprimé.');
   assert.equal(errorText(new Error('boom')), 'boom');
+});
+
+test('recoverAll goes on from each call’s next_cursor until the recovery is complete', async () => {
+  const answers = [
+    { recovered: 10, complete: false, next_cursor: 'msg_b' },
+    { recovered: 10, complete: false, next_cursor: 'msg_c' },
+    { recovered: 5, complete: true },
+  ];
+  const bodies = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (path, init) => {
+    bodies.push([path, JSON.parse(init.body)]);
+    return new Response(JSON.stringify(answers[bodies.length - 1]), { status: 202 });
+  };
+  state.memoryToken = 'token';
+  try {
+    assert.equal(await recoverAll('ep_1', '2026-12-01T00:00:00Z', state.gen), 25);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  const since = '2026-12-01T00:00:00Z';
+  assert.deepEqual(bodies, [
+    ['/v1/endpoints/ep_1/recover', { since }],
+    ['/v1/endpoints/ep_1/recover', { since, cursor: 'msg_b' }],
+    ['/v1/endpoints/ep_1/recover', { since, cursor: 'msg_c' }],
+  ]);
 });
