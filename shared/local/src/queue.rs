@@ -110,12 +110,12 @@ impl SqliteTaskQueue {
     /// message is at most [`LISTED_BODY_MAX`]; on a read error, as they are (each delivery
     /// then reads its own).
     async fn with_payloads(&self, tasks: Vec<DeliveryTask>) -> Vec<DeliveryTask> {
-        let mut wanted: Vec<_> = tasks
+        let wanted: Vec<_> = tasks
             .iter()
             .map(|t| (t.tenant.clone(), t.message_id.clone()))
             .collect();
-        wanted.dedup();
-        let read = self.db.lookup(move |c| {
+        // A slice's reads take longer than a lookup should hold a runtime thread.
+        let read = self.db.read(move |c| {
             let mut found = HashMap::with_capacity(wanted.len());
             for (tenant, id) in wanted {
                 if found.contains_key(&id) {
