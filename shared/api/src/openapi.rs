@@ -252,6 +252,12 @@ fn constrain_bodies(schemas: &mut Value, types: &[EventType], policy: UrlPolicy)
     });
     *event = json!({"description": description, "oneOf": shapes.collect::<Vec<_>>()});
 
+    // A recovery goes on from a cursor of the same shape as the listings' (constrain_params).
+    schemas["RecoverIn"]["properties"]["cursor"] = json!({
+        "type": ["string", "null"], "pattern": cursor_pattern(),
+        "description": "`next_cursor` of an earlier call with the same `since`: go on from there.",
+    });
+
     let trial = &mut schemas["FilterTrial"]["properties"];
     trial["filter"] = filter;
     trial["event_type"] = json!({"type": "string", "enum": names});
@@ -270,9 +276,17 @@ fn constrain_bodies(schemas: &mut Value, types: &[EventType], policy: UrlPolicy)
         json!({"type": "array", "items": {"type": "string", "enum": OPERATIONAL_TYPES}});
 }
 
+/// The 26 characters of a ULID, as ids and cursors spell them.
+const ULID: &str = "[0-7][0-9A-HJKMNP-TV-Z]{25}";
+
+/// A cursor: the message id a page or a recovery goes on after.
+fn cursor_pattern() -> String {
+    format!("^{}{ULID}$", MessageId::PREFIX)
+}
+
 /// Path and query parameters: id shapes, enums and ranges.
 fn constrain_params(path: &str, op: &mut Value, types: &[EventType]) {
-    let ulid = "[0-7][0-9A-HJKMNP-TV-Z]{25}";
+    let ulid = ULID;
     let params = op.get_mut("parameters").and_then(Value::as_array_mut);
     for p in params.into_iter().flatten() {
         let name = p["name"].as_str().unwrap_or_default();
@@ -285,7 +299,7 @@ fn constrain_params(path: &str, op: &mut Value, types: &[EventType]) {
                 json!({"type": "string", "enum": types.iter().map(|t| &t.name).collect::<Vec<_>>()})
             }
             "cursor" => json!({
-                "type": "string", "pattern": format!("^{}{ulid}$", MessageId::PREFIX),
+                "type": "string", "pattern": cursor_pattern(),
                 "description": "`next_cursor` of the previous page: the page starts after this message.",
             }),
             "limit" if path == "/v1/notifications/history" => {
