@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-use webhooks_core::model::{now, DeliveryTask, Message};
+use webhooks_core::model::{now, DeliveryTask};
 use webhooks_core::ports::{StoreResult, TaskQueue};
 use webhooks_core::{EndpointId, MessageId, TenantId};
 
@@ -24,9 +24,14 @@ const LISTED_BODY_MAX: usize = 16 * 1024;
 /// `t` as the ready list keeps it (see [`LISTED_BODY_MAX`]).
 fn listed(t: DeliveryTask) -> DeliveryTask {
     match &t.body {
-        Some(body) if body.len() > LISTED_BODY_MAX => t.without_body(),
+        Some(body) if !listable(body.len()) => t.without_body(),
         _ => t,
     }
+}
+
+/// Whether a listed task may carry a body of `len` bytes.
+fn listable(len: usize) -> bool {
+    len <= LISTED_BODY_MAX
 }
 
 /// When a lease of `lease` taken at `from` ends, in stored milliseconds.
@@ -134,12 +139,10 @@ impl SqliteTaskQueue {
                 return tasks;
             }
         };
-        let carried =
-            |t: &DeliveryTask, m: &Message| m.tenant == t.tenant && m.body.len() <= LISTED_BODY_MAX;
         tasks
             .into_iter()
             .map(|t| match messages.get(&t.message_id) {
-                Some(m) if carried(&t, m) => t.carrying(m),
+                Some(m) if m.tenant == t.tenant && listable(m.body.len()) => t.carrying(m),
                 _ => t,
             })
             .collect()
@@ -362,6 +365,14 @@ mod tests {
     use super::*;
     use crate::ready::tests::task;
 
+    fn limits(capacity: usize) -> Limits {
+        Limits {
+            capacity,
+            lease: Duration::from_secs(60),
+            wait: Duration::from_secs(10),
+        }
+    }
+
     /// An enqueue hands its tasks to the open ready list, their rows written leased, up to
     /// the enqueues' half of the list; the rest wait in the table. A process that stops
     /// with tasks listed loses none: the next start releases their leases.
@@ -369,11 +380,7 @@ mod tests {
     async fn enqueued_tasks_reach_the_ready_list_leased_and_survive_a_stop() {
         let dir = tempfile::tempdir().unwrap();
         let queue = SqliteTaskQueue::new(Db::open(&dir.path().join("q.db")).unwrap());
-        queue.open_ready(Limits {
-            capacity: 4,
-            lease: Duration::from_secs(60),
-            wait: Duration::from_secs(10),
-        });
+        queue.open_ready(limits(4));
         let tasks = [task(), task(), task()];
         queue.enqueue(&tasks).await.unwrap();
         // Enqueued again: the queue holds one task per delivery, the list too.
@@ -404,11 +411,7 @@ mod tests {
         let queue = SqliteTaskQueue::new(Db::in_memory().unwrap());
         let tasks = [task(), task()];
         queue.enqueue(&tasks).await.unwrap();
-        queue.open_ready(Limits {
-            capacity: 8,
-            lease: Duration::from_secs(60),
-            wait: Duration::from_secs(10),
-        });
+        queue.open_ready(limits(8));
         assert_eq!(queue.feed_ready().await.unwrap(), (8, 2));
         assert_eq!(queue.next_ready().await, tasks[0]);
         assert_eq!(queue.next_ready().await, tasks[1]);
@@ -425,6 +428,7 @@ mod tests {
     #[tokio::test]
     async fn the_feeder_hands_over_first_attempts_with_their_message() {
         use crate::messages::SqliteMessageStore;
+        use webhooks_core::model::Message;
         use webhooks_core::ports::MessageStore;
         let db = Db::in_memory().unwrap();
         let (queue, messages) = (
@@ -450,11 +454,7 @@ mod tests {
             tasks.extend(m.endpoints.iter().map(|e| DeliveryTask::first_of(m, e)));
         }
         queue.enqueue(&tasks).await.unwrap();
-        queue.open_ready(Limits {
-            capacity: 8,
-            lease: Duration::from_secs(60),
-            wait: Duration::from_secs(10),
-        });
+        queue.open_ready(limits(8));
         assert_eq!(queue.feed_ready().await.unwrap(), (8, 4));
         let mut listed = Vec::new();
         for _ in 0..4 {

@@ -12,17 +12,21 @@ use webhooks_core::ports::{SecretStore, StoreResult};
 use webhooks_core::signing::Secret;
 use webhooks_core::{EndpointId, TenantId};
 
-/// Most secrets kept in memory; past it the cache starts again empty.
+/// Most endpoints whose secrets are kept in memory; past it the cache starts again empty.
 const CACHED_MAX: usize = 4096;
 
-type Key = (TenantId, EndpointId, u32);
+/// An endpoint's secrets read so far, by generation, with its tenant.
+struct Cached {
+    tenant: TenantId,
+    secrets: Vec<(u32, Secret)>,
+}
 
 #[derive(Clone)]
 pub struct SqliteSecretStore {
     db: Db,
-    /// Secrets read, by (tenant, endpoint, generation). An entry is right for as long as
-    /// the endpoint exists (ids are never reused), so nothing but deletion removes it.
-    cache: Arc<Mutex<HashMap<Key, Secret>>>,
+    /// Secrets read, by endpoint. An entry is right for as long as the endpoint exists (ids
+    /// are never reused, a generation's secret never changes), so only deletion removes it.
+    cache: Arc<Mutex<HashMap<EndpointId, Cached>>>,
 }
 
 impl SqliteSecretStore {
@@ -33,25 +37,41 @@ impl SqliteSecretStore {
         }
     }
 
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<EndpointId, Cached>> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn cached(
         &self,
         tenant: &TenantId,
         endpoint: &EndpointId,
         generations: &[u32],
     ) -> Option<Vec<Secret>> {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let cache = self.cache();
+        let c = cache.get(endpoint).filter(|c| &c.tenant == tenant)?;
         (generations.iter())
-            .map(|g| cache.get(&(tenant.clone(), endpoint.clone(), *g)).cloned())
+            .map(|g| {
+                c.secrets
+                    .iter()
+                    .find(|(n, _)| n == g)
+                    .map(|(_, s)| s.clone())
+            })
             .collect()
     }
 
-    fn keep(&self, tenant: &TenantId, endpoint: &EndpointId, read: &[(u32, Secret)]) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() + read.len() > CACHED_MAX {
+    fn keep(&self, tenant: &TenantId, endpoint: &EndpointId, read: Vec<(u32, Secret)>) {
+        let mut cache = self.cache();
+        if cache.len() >= CACHED_MAX && !cache.contains_key(endpoint) {
             cache.clear();
         }
+        let c = cache.entry(endpoint.clone()).or_insert_with(|| Cached {
+            tenant: tenant.clone(),
+            secrets: Vec::new(),
+        });
         for (g, secret) in read {
-            cache.insert((tenant.clone(), endpoint.clone(), *g), secret.clone());
+            if c.tenant == *tenant && c.secrets.iter().all(|(n, _)| *n != g) {
+                c.secrets.push((g, secret));
+            }
         }
     }
 }
@@ -125,8 +145,9 @@ impl SecretStore for SqliteSecretStore {
             })
             .await?;
         Ok(read.map(|read| {
-            self.keep(tenant, endpoint, &read);
-            read.into_iter().map(|(_, secret)| secret).collect()
+            let secrets = read.iter().map(|(_, secret)| secret.clone()).collect();
+            self.keep(tenant, endpoint, read);
+            secrets
         }))
     }
 
@@ -141,8 +162,10 @@ impl SecretStore for SqliteSecretStore {
                 .map(drop)?)
             })
             .await?;
-        (self.cache.lock().unwrap_or_else(PoisonError::into_inner))
-            .retain(|(t, e, _), _| (t, e) != (tenant, endpoint));
+        let mut cache = self.cache();
+        if cache.get(endpoint).is_some_and(|c| &c.tenant == tenant) {
+            cache.remove(endpoint);
+        }
         Ok(())
     }
 }

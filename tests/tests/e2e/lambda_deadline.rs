@@ -119,9 +119,8 @@ async fn a_recovery_under_a_short_deadline_answers_in_time_and_strands_nothing()
 
     // Recover through the api function with an 8 s timeout (25 s in template.yaml), while the
     // delivery function works through what it enqueues. Shorter would test moto more than
-    // the deadline: one page of the failed entries (a query and a batch read per round, up
-    // to 8 rounds past entries already replayed) took up to 2.8 s on a loaded CI machine,
-    // where moto evaluates every query over the whole table.
+    // the deadline: a call took up to 4.95 s on a loaded CI machine, where moto evaluates
+    // every query over the whole table.
     let api = Function::start_with_timeout("webhooks-api", &env, Duration::from_secs(8)).await;
     let delivery = Arc::new(Function::start("webhooks-delivery", &env).await);
     let mapping = event_source_mapping(

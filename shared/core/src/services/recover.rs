@@ -76,7 +76,7 @@ impl AdminService {
     ) -> Result<RecoverReport, CoreError> {
         let id = endpoint_id(id)?;
         self.load(tenant, &id).await?;
-        let mut clock = StepClock::new(self.config.recover_budget, until);
+        let mut clock = StepClock::new(self.config.recover_budget, until, Instant::now());
         let (mut recovered, mut cursor) = (0, cursor);
         let stopped = |recovered: usize, next_cursor: Option<String>| -> Result<_, CoreError> {
             tracing::info!(tenant = %tenant, endpoint_id = %id, recovered, complete = next_cursor.is_none(), "failed messages recovered");
@@ -160,6 +160,7 @@ impl AdminService {
             None => Ok(restarted.len()),
         }
     }
+
     /// Rebuilds the endpoint's counters from its retained delivery log (on AWS they are
     /// maintained from the table's stream; this repairs them after an incident).
     pub async fn recount(&self, tenant: &TenantId, id: &str) -> Result<Counters, CoreError> {
@@ -184,8 +185,7 @@ struct StepClock {
 }
 
 impl StepClock {
-    fn new(budget: Duration, until: Option<Instant>) -> Self {
-        let now = Instant::now();
+    fn new(budget: Duration, until: Option<Instant>, now: Instant) -> Self {
         Self {
             started: now,
             budget,
@@ -231,9 +231,7 @@ mod tests {
         ];
         for (budget, until, steps, stops) in table {
             let t0 = Instant::now();
-            let mut clock = StepClock::new(budget, until.map(|d| t0 + d));
-            clock.started = t0;
-            clock.last = t0;
+            let mut clock = StepClock::new(budget, until.map(|d| t0 + d), t0);
             let mut at = t0;
             let mut verdicts = Vec::new();
             for step in &steps {
