@@ -81,8 +81,14 @@ const GROUP_COMMIT: usize = 512;
 
 /// A write job: runs on the writer connection inside the group's transaction and returns
 /// what to do once the group's commit is known (send the result, or the commit error).
-type Job =
-    Box<dyn FnOnce(&mut Connection) -> Box<dyn FnOnce(Result<(), StoreError>) + Send> + Send>;
+type Job = Box<dyn FnOnce(&mut Connection) -> Ran + Send>;
+
+/// What a job left: its reply, and whether it failed after changing rows, which only a
+/// job without a savepoint can do ([`Db::call_unguarded`]).
+struct Ran {
+    reply: Box<dyn FnOnce(Result<(), StoreError>) + Send>,
+    partial: bool,
+}
 
 /// A shared handle on the database. One writer thread owns the read-write connection and
 /// commits the writes queued meanwhile together (group commit: one transaction, each job in
@@ -119,24 +125,41 @@ fn run_writer(
             continue;
         }
         let mut done = Vec::with_capacity(group.len());
+        // A job that failed part-way without a savepoint: nothing of the group may be kept.
+        let mut poisoned = false;
         for job in group {
-            // A job that panics loses only its own result (its caller gets an error); the
-            // savepoint it held is rolled back when its guard unwinds.
-            if let Ok(finish) =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)))
-            {
-                done.push(finish);
+            let changes = conn.total_changes();
+            // A job that panics loses only its own result (its caller gets an error); a
+            // savepoint it held is rolled back when its guard unwinds. Without one, what it
+            // changed cannot be told apart from its group's, so the group goes too.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn))) {
+                Ok(ran) => {
+                    poisoned |= ran.partial;
+                    done.push(ran.reply);
+                }
+                Err(_) => poisoned |= conn.total_changes() != changes,
             }
         }
-        let committed = conn.execute_batch("COMMIT").map_err(sql);
+        let committed = match poisoned {
+            false => conn.execute_batch("COMMIT").map_err(sql),
+            true => {
+                tracing::error!(
+                    jobs = done.len(),
+                    "a write failed part-way: its group is rolled back"
+                );
+                Err(StoreError::Backend(
+                    "rolled back with a write that failed part-way".into(),
+                ))
+            }
+        };
         if committed.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
         if let Some(c) = &checkpoints {
             let _ = c.signal.try_send(());
         }
-        for finish in done {
-            finish(
+        for reply in done {
+            reply(
                 committed
                     .as_ref()
                     .map(|_| ())
@@ -340,12 +363,45 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
     {
+        self.submit(move |conn| (in_savepoint(conn, f), false))
+            .await
+    }
+
+    /// [`Db::call`] without the savepoint, for the hot writes (an attempt, an ingest) whose
+    /// every error comes before their first change, or from SQLite itself failing. A
+    /// savepoint makes SQLite copy each page a job touches into a statement journal first:
+    /// about a sixth of the writer's time. Should such a job fail after changing rows all
+    /// the same, its whole group is rolled back and every job in it gets an error — nothing
+    /// of theirs written, as each is told: correct, only wider than needed.
+    pub async fn call_unguarded<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
+    {
+        self.submit(move |conn| {
+            let changes = conn.total_changes();
+            let result = f(conn).map_err(StoreError::from);
+            let partial = result.is_err() && conn.total_changes() != changes;
+            (result, partial)
+        })
+        .await
+    }
+
+    /// Queues `run` for the next group; resolves once the group's commit is known.
+    async fn submit<R, F>(&self, run: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> (Result<R, StoreError>, bool) + Send + 'static,
+    {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn: &mut Connection| {
-            let result = in_savepoint(conn, f);
-            Box::new(move |committed: Result<(), StoreError>| {
-                let _ = tx.send(committed.and(result));
-            })
+            let (result, partial) = run(conn);
+            Ran {
+                reply: Box::new(move |committed: Result<(), StoreError>| {
+                    let _ = tx.send(committed.and(result));
+                }),
+                partial,
+            }
         });
         self.writer
             .send(job)
@@ -514,65 +570,97 @@ mod tests {
     /// committed in the same group keeps its own.
     #[tokio::test]
     async fn a_failed_job_leaves_nothing_and_spares_its_group() {
-        let db = Db::in_memory().unwrap();
-        // Hold the writer until both jobs are queued, so they share the next group.
-        let (started, running) = std::sync::mpsc::channel();
-        let (release, held) = std::sync::mpsc::channel::<()>();
-        let blocker = tokio::spawn({
-            let db = db.clone();
-            async move {
-                db.call(move |_| {
-                    let _ = started.send(());
-                    let _ = held.recv();
-                    Ok(())
-                })
-                .await
+        // (savepoint, fails after writing, the other job of its group kept)
+        for (guarded, wrote, kept) in [
+            (true, true, true),
+            (false, false, true),
+            // Without a savepoint nothing tells its rows from the group's: all go.
+            (false, true, false),
+        ] {
+            let case = format!("guarded {guarded}, wrote {wrote}");
+            let db = Db::in_memory().unwrap();
+            // Hold the writer until both jobs are queued, so they share the next group.
+            let (started, running) = std::sync::mpsc::channel();
+            let (release, held) = std::sync::mpsc::channel::<()>();
+            let blocker = tokio::spawn({
+                let db = db.clone();
+                async move {
+                    db.call(move |_| {
+                        let _ = started.send(());
+                        let _ = held.recv();
+                        Ok(())
+                    })
+                    .await
+                }
+            });
+            while running.try_recv().is_err() {
+                tokio::task::yield_now().await;
             }
-        });
-        while running.try_recv().is_err() {
-            tokio::task::yield_now().await;
-        }
-        let failing = tokio::spawn({
-            let db = db.clone();
-            async move {
-                db.call(|c| {
-                    c.execute("INSERT INTO settings (key, value) VALUES ('a', '1')", [])?;
-                    Err::<(), _>(StoreError::Conflict.into())
-                })
-                .await
+            let failing = tokio::spawn({
+                let db = db.clone();
+                async move {
+                    let job = move |c: &Connection| {
+                        if wrote {
+                            c.execute("INSERT INTO settings (key, value) VALUES ('a', '1')", [])?;
+                        }
+                        Err::<(), _>(StoreError::Conflict.into())
+                    };
+                    match guarded {
+                        true => db.call(job).await,
+                        false => db.call_unguarded(job).await,
+                    }
+                }
+            });
+            let other = tokio::spawn({
+                let db = db.clone();
+                async move { db.set_setting("b", "2").await }
+            });
+            // Both spawned jobs send on their first poll, which these yields give them.
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
             }
-        });
-        let kept = tokio::spawn({
-            let db = db.clone();
-            async move { db.set_setting("b", "2").await }
-        });
-        // Both spawned jobs send on their first poll, which these yields give them.
-        for _ in 0..10 {
-            tokio::task::yield_now().await;
+            release.send(()).unwrap();
+            blocker.await.unwrap().unwrap();
+            let failed = failing.await.unwrap();
+            let other = other.await.unwrap();
+            assert_eq!(db.setting("a").await.unwrap(), None, "{case}");
+            let b = db.setting("b").await.unwrap();
+            match kept {
+                true => {
+                    assert!(
+                        matches!(failed, Err(StoreError::Conflict)),
+                        "{case}: {failed:?}"
+                    );
+                    assert!(other.is_ok(), "{case}");
+                    assert_eq!(b.as_deref(), Some("2"), "{case}");
+                }
+                false => {
+                    assert!(failed.is_err() && other.is_err(), "{case}");
+                    assert_eq!(b, None, "{case}");
+                }
+            }
         }
-        release.send(()).unwrap();
-        blocker.await.unwrap().unwrap();
-        let failed = failing.await.unwrap();
-        assert!(matches!(failed, Err(StoreError::Conflict)), "{failed:?}");
-        kept.await.unwrap().unwrap();
-        assert_eq!(db.setting("a").await.unwrap(), None);
-        assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
     }
 
-    /// A job that panics after writing keeps nothing either, and the writer goes on.
+    /// A job that panics after writing keeps nothing either, with or without its
+    /// savepoint, and the writer goes on.
     #[tokio::test]
     async fn a_panicking_job_leaves_nothing() {
-        let db = Db::in_memory().unwrap();
-        let panicked: Result<(), _> = db
-            .call(|c| {
+        for guarded in [true, false] {
+            let db = Db::in_memory().unwrap();
+            let job = |c: &Connection| -> Result<(), SqlError> {
                 c.execute("INSERT INTO settings (key, value) VALUES ('a', '1')", [])?;
                 panic!("job bug")
-            })
-            .await;
-        assert!(panicked.is_err());
-        db.set_setting("b", "2").await.unwrap();
-        assert_eq!(db.setting("a").await.unwrap(), None);
-        assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
+            };
+            let panicked = match guarded {
+                true => db.call(job).await,
+                false => db.call_unguarded(job).await,
+            };
+            assert!(panicked.is_err());
+            db.set_setting("b", "2").await.unwrap();
+            assert_eq!(db.setting("a").await.unwrap(), None, "guarded {guarded}");
+            assert_eq!(db.setting("b").await.unwrap().as_deref(), Some("2"));
+        }
     }
 
     /// Commits reach the database file through the checkpointer: the writer only finishes

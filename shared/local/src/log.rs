@@ -89,8 +89,9 @@ impl DeliveryLog for SqliteDeliveryLog {
             delivery.message.to_string(),
         );
         let (m, a) = (m.clone(), a.clone());
+        // Unguarded: its one expected failure (a conflict) comes before it changes a row.
         self.db
-            .call(move |c| {
+            .call_unguarded(move |c| {
                 let msg = msg.as_str();
                 let first = a.number == 1;
                 // The first attempt creates the entry; a later one needs it pending with the

@@ -37,9 +37,11 @@ impl MessageStore for SqliteMessageStore {
     async fn insert(&self, m: &Message) -> StoreResult<Inserted> {
         let m = m.clone();
         let place = self.queue.as_ref().map(SqliteTaskQueue::placement);
+        // Unguarded: the duplicate check comes before any change, and the writes after it
+        // cannot conflict (ids are new, and one writer runs the check and the insert).
         let (inserted, written) = self
             .db
-            .call(move |c| {
+            .call_unguarded(move |c| {
                 if let Some(event_id) = &m.event_id {
                     let existing = c
                         .prepare_cached("SELECT id, fanned_out FROM messages WHERE tenant = ?1 AND event_id = ?2")?
