@@ -93,8 +93,8 @@ struct Ran {
 /// A shared handle on the database. One writer thread owns the read-write connection and
 /// commits the writes queued meanwhile together (group commit: one transaction, each job in
 /// its own savepoint but the unguarded ones, results released only after the commit); a
-/// few read-only connections
-/// serve reads concurrently (WAL lets them proceed while the writer commits).
+/// few read-only connections serve reads concurrently (WAL lets them proceed while the
+/// writer commits).
 #[derive(Clone)]
 pub struct Db {
     writer: std::sync::mpsc::Sender<Job>,
