@@ -80,3 +80,33 @@ test('recoverAll goes on from each call’s next_cursor until the recovery is co
     ['/v1/endpoints/ep_1/recover', { since, cursor: 'msg_c' }],
   ]);
 });
+
+test('recoverAll makes a call cut short by the deadline again from the same cursor, three times at most', async () => {
+  const timeout = { status: 503, body: { type: 'urn:problem:timeout', code: 'timeout', status: 503 } };
+  const ok = (body) => ({ status: 202, body });
+  const run = async (answers) => {
+    const bodies = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (path, init) => {
+      bodies.push(JSON.parse(init.body).cursor);
+      const a = answers[bodies.length - 1];
+      return new Response(JSON.stringify(a.body), { status: a.status });
+    };
+    state.memoryToken = 'token';
+    try {
+      return { n: await recoverAll('ep_1', '2026-12-01T00:00:00Z', state.gen, 0), cursors: bodies };
+    } catch (err) {
+      return { err, cursors: bodies };
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  };
+  const cut = await run([ok({ recovered: 10, complete: false, next_cursor: 'msg_b' }), timeout, timeout, ok({ recovered: 5, complete: true })]);
+  assert.deepEqual(cut, { n: 15, cursors: [undefined, 'msg_b', 'msg_b', 'msg_b'] });
+  const stuck = await run([timeout, timeout, timeout, timeout, ok({ recovered: 5, complete: true })]);
+  assert.equal(stuck.err.status, 503);
+  assert.equal(stuck.cursors.length, 4);
+  const refused = await run([{ status: 400, body: { code: 'validation', status: 400 } }]);
+  assert.equal(refused.err.status, 400);
+  assert.equal(refused.cursors.length, 1);
+});
