@@ -143,25 +143,25 @@ const isRetryable = (err) => err instanceof ApiError && err.status === 503 && ['
 
 /** Replays an endpoint's failed messages since `since` (ISO): a call stops on its time
  *  budget (`complete: false`) and the next goes on from its `next_cursor`, while the view
- *  `g` stands, at most 100 calls. A call cut short by the deadline (503 `timeout`) is made
- *  again from the same cursor, up to 3 times in a row: a recovery replays nothing twice, and
- *  what the cut call restarted is no longer failed. Resolves to the number of messages
- *  reported sent again. */
+ *  `g` stands, at most 100 calls. A call cut short by the deadline or refused as busy
+ *  (503 `timeout` or `busy`) is made again from the same cursor, up to 3 times in a row:
+ *  a recovery replays nothing twice, and what a cut call restarted is no longer failed.
+ *  Resolves to the number of messages reported sent again. */
 export async function recoverAll(endpoint, since, g, pause = 1000) {
   let n = 0;
   let cursor;
-  let cutInARow = 0;
+  let failedInARow = 0;
   for (let call = 0; call < 100; call += 1) {
     let res;
     try {
       res = await api('POST', `/v1/endpoints/${enc(endpoint)}/recover`, { since, cursor });
     } catch (err) {
-      cutInARow += 1;
-      if (!isRetryable(err) || cutInARow > 3 || !alive(g)) throw err;
+      failedInARow += 1;
+      if (!isRetryable(err) || failedInARow > 3 || !alive(g)) throw err;
       await new Promise((resolve) => setTimeout(resolve, pause));
       continue;
     }
-    cutInARow = 0;
+    failedInARow = 0;
     n += (res && res.recovered) || 0;
     if (!res || res.complete !== false || !alive(g)) break;
     cursor = res.next_cursor;

@@ -55,58 +55,52 @@ test('errorText: problem codes, then detail, title, status', () => {
   assert.equal(errorText(new Error('boom')), 'boom');
 });
 
-test('recoverAll goes on from each call’s next_cursor until the recovery is complete', async () => {
-  const answers = [
-    { recovered: 10, complete: false, next_cursor: 'msg_b' },
-    { recovered: 10, complete: false, next_cursor: 'msg_c' },
-    { recovered: 5, complete: true },
-  ];
-  const bodies = [];
+const since = '2026-12-01T00:00:00Z';
+
+/** Runs recoverAll against scripted answers ({status, body}, one per call, in order);
+ *  resolves to its count or error, with the [path, body] of every call made. */
+async function recoverWith(answers) {
+  const calls = [];
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (path, init) => {
-    bodies.push([path, JSON.parse(init.body)]);
-    return new Response(JSON.stringify(answers[bodies.length - 1]), { status: 202 });
+    calls.push([path, JSON.parse(init.body)]);
+    const a = answers[calls.length - 1];
+    return new Response(JSON.stringify(a.body), { status: a.status });
   };
   state.memoryToken = 'token';
   try {
-    assert.equal(await recoverAll('ep_1', '2026-12-01T00:00:00Z', state.gen), 25);
+    return { n: await recoverAll('ep_1', since, state.gen, 0), calls };
+  } catch (err) {
+    return { err, calls };
   } finally {
     globalThis.fetch = realFetch;
   }
-  const since = '2026-12-01T00:00:00Z';
-  assert.deepEqual(bodies, [
-    ['/v1/endpoints/ep_1/recover', { since }],
-    ['/v1/endpoints/ep_1/recover', { since, cursor: 'msg_b' }],
-    ['/v1/endpoints/ep_1/recover', { since, cursor: 'msg_c' }],
-  ]);
+}
+
+const ok = (body) => ({ status: 202, body });
+
+test('recoverAll goes on from each call’s next_cursor until the recovery is complete', async () => {
+  const run = await recoverWith([ok({ recovered: 10, complete: false, next_cursor: 'msg_b' }), ok({ recovered: 10, complete: false, next_cursor: 'msg_c' }), ok({ recovered: 5, complete: true })]);
+  assert.deepEqual(run, {
+    n: 25,
+    calls: [
+      ['/v1/endpoints/ep_1/recover', { since }],
+      ['/v1/endpoints/ep_1/recover', { since, cursor: 'msg_b' }],
+      ['/v1/endpoints/ep_1/recover', { since, cursor: 'msg_c' }],
+    ],
+  });
 });
 
-test('recoverAll makes a call cut short by the deadline again from the same cursor, three times at most', async () => {
-  const timeout = { status: 503, body: { type: 'urn:problem:timeout', code: 'timeout', status: 503 } };
-  const ok = (body) => ({ status: 202, body });
-  const run = async (answers) => {
-    const bodies = [];
-    const realFetch = globalThis.fetch;
-    globalThis.fetch = async (path, init) => {
-      bodies.push(JSON.parse(init.body).cursor);
-      const a = answers[bodies.length - 1];
-      return new Response(JSON.stringify(a.body), { status: a.status });
-    };
-    state.memoryToken = 'token';
-    try {
-      return { n: await recoverAll('ep_1', '2026-12-01T00:00:00Z', state.gen, 0), cursors: bodies };
-    } catch (err) {
-      return { err, cursors: bodies };
-    } finally {
-      globalThis.fetch = realFetch;
-    }
-  };
-  const cut = await run([ok({ recovered: 10, complete: false, next_cursor: 'msg_b' }), timeout, timeout, ok({ recovered: 5, complete: true })]);
-  assert.deepEqual(cut, { n: 15, cursors: [undefined, 'msg_b', 'msg_b', 'msg_b'] });
-  const stuck = await run([timeout, timeout, timeout, timeout, ok({ recovered: 5, complete: true })]);
+test('recoverAll makes a call cut short by the deadline or busy again from the same cursor, three times in a row at most', async () => {
+  const problem = (code) => ({ status: 503, body: { type: `urn:problem:${code}`, code, status: 503 } });
+  const cursors = (run) => run.calls.map(([, body]) => body.cursor);
+  const cut = await recoverWith([ok({ recovered: 10, complete: false, next_cursor: 'msg_b' }), problem('timeout'), problem('busy'), ok({ recovered: 5, complete: true })]);
+  assert.equal(cut.n, 15);
+  assert.deepEqual(cursors(cut), [undefined, 'msg_b', 'msg_b', 'msg_b']);
+  const stuck = await recoverWith([problem('timeout'), problem('timeout'), problem('busy'), problem('timeout'), ok({ recovered: 5, complete: true })]);
   assert.equal(stuck.err.status, 503);
-  assert.equal(stuck.cursors.length, 4);
-  const refused = await run([{ status: 400, body: { code: 'validation', status: 400 } }]);
+  assert.equal(stuck.calls.length, 4);
+  const refused = await recoverWith([{ status: 400, body: { code: 'validation', status: 400 } }]);
   assert.equal(refused.err.status, 400);
-  assert.equal(refused.cursors.length, 1);
+  assert.equal(refused.calls.length, 1);
 });

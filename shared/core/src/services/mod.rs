@@ -15,7 +15,7 @@ pub use delivery::{
     SUCCESS_EXCERPT_BYTES,
 };
 pub use ingest::{IngestReceipt, IngestService};
-pub use recover::{RecoverReport, MAX_RECOVER, RECOVER_RESERVE};
+pub use recover::{RecoverReport, MAX_RECOVER, RECOVER_CHUNK, RECOVER_RESERVE};
 pub use search::{DeliveryTrace, EventTrace, FailedDelivery, TraceStatus};
 pub use sweep::{SweepConfig, SweepReport, SweepService};
 

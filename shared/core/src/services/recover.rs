@@ -19,7 +19,7 @@ pub const RECOVER_RESERVE: Duration = Duration::from_secs(2);
 
 /// A recovery restarts this many entries at once and enqueues their tasks right after: a
 /// call stopped half-way leaves at most this many restarted entries without their task.
-const RECOVER_CHUNK: usize = 10;
+pub const RECOVER_CHUNK: usize = 10;
 
 /// Result of a recovery: how many failed messages got a new series of attempts, and whether
 /// every one since the date was reached. When not, the call stopped on its time budget (or
