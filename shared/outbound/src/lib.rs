@@ -152,11 +152,13 @@ impl ReqwestSender {
         })
     }
 
-    fn literal_target_blocked(&self, url: &str) -> Option<&'static str> {
+    /// Why a URL whose host is an IP literal may not be called; names are checked when
+    /// they are resolved ([`PublicOnlyResolver`]).
+    fn literal_target_blocked(&self, url: &url::Url) -> Option<&'static str> {
         if self.allow_private {
             return None;
         }
-        match url::Url::parse(url).ok()?.host()? {
+        match url.host()? {
             url::Host::Ipv4(ip) => forbidden_reason(IpAddr::V4(ip)),
             url::Host::Ipv6(ip) => forbidden_reason(IpAddr::V6(ip)),
             url::Host::Domain(_) => None,
@@ -221,13 +223,22 @@ fn failure((kind, blocked): (FailureKind, Option<&'static str>), started: Instan
 impl WebhookSender for ReqwestSender {
     async fn send(&self, req: OutboundRequest) -> SendResult {
         let started = Instant::now();
-        if let Some(reason) = self.literal_target_blocked(&req.url) {
+        // Parsed once, for the check and the request. One that does not parse is handed to
+        // reqwest as it is, whose error classifies the failure.
+        let target = url::Url::parse(&req.url);
+        let blocked = target
+            .as_ref()
+            .ok()
+            .and_then(|u| self.literal_target_blocked(u));
+        if let Some(reason) = blocked {
             tracing::warn!(url = %req.url, reason, "blocked webhook target");
             return failure((FailureKind::Blocked, Some(reason)), started);
         }
-        let mut builder = self
-            .client
-            .post(&req.url)
+        let builder = match target {
+            Ok(url) => self.client.post(url),
+            Err(_) => self.client.post(&req.url),
+        };
+        let mut builder = builder
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(req.body);
         for (name, value) in req.headers {
