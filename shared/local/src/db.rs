@@ -1,6 +1,7 @@
 //! The SQLite connection: opening, pragmas, embedded migrations, and running blocking
 //! statements off the async runtime.
 
+use crate::endpoint_cache::EndpointCache;
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
@@ -83,6 +84,10 @@ const GROUP_COMMIT: usize = 512;
 /// what to do once the group's commit is known (send the result, or the commit error).
 type Job = Box<dyn FnOnce(&mut Connection) -> Ran + Send>;
 
+/// Whether a job's result, once its group's commit is known, makes the endpoint copies
+/// stale ([`Db::call_on_endpoints`]).
+type AfterCommit<R> = Option<(Arc<EndpointCache>, fn(&R) -> bool)>;
+
 /// What a job left: its reply, and whether it failed after changing rows, which only a
 /// job without a savepoint can do ([`Db::call_unguarded`]).
 struct Ran {
@@ -100,6 +105,9 @@ pub struct Db {
     writer: std::sync::mpsc::Sender<Job>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: Arc<AtomicUsize>,
+    /// Shared by every adapter on this database: the writes that change an endpoint are
+    /// theirs, the copies the delivery reader's.
+    endpoints: Arc<EndpointCache>,
 }
 
 fn run_writer(
@@ -352,6 +360,7 @@ impl Db {
             writer,
             readers: Arc::new(Vec::new()),
             next_reader: Arc::new(AtomicUsize::new(0)),
+            endpoints: Arc::default(),
         })
     }
 
@@ -364,7 +373,7 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
     {
-        self.submit(move |conn| (in_savepoint(conn, f), false))
+        self.submit(move |conn| (in_savepoint(conn, f), false), None)
             .await
     }
 
@@ -379,17 +388,37 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
     {
-        self.submit(move |conn| {
-            let changes = conn.total_changes();
-            let result = f(conn).map_err(StoreError::from);
-            let partial = result.is_err() && conn.total_changes() != changes;
-            (result, partial)
-        })
-        .await
+        self.submit(move |conn| unguarded(conn, f), None).await
     }
 
-    /// Queues `run` for the next group; resolves once the group's commit is known.
-    async fn submit<R, F>(&self, run: F) -> Result<R, StoreError>
+    /// [`Db::call`], or without `guarded` [`Db::call_unguarded`], for a write that may
+    /// change what deliveries use of an endpoint. When `changed` says so of its result, the
+    /// delivery reader's copies are forgotten on the writer thread once the commit is
+    /// known, before the caller hears of it: even a caller that has gone (a dropped request)
+    /// leaves no stale copy behind.
+    pub(crate) async fn call_on_endpoints<R, F>(
+        &self,
+        guarded: bool,
+        changed: fn(&R) -> bool,
+        f: F,
+    ) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
+    {
+        let after = Some((self.endpoints.clone(), changed));
+        match guarded {
+            true => {
+                self.submit(move |conn| (in_savepoint(conn, f), false), after)
+                    .await
+            }
+            false => self.submit(move |conn| unguarded(conn, f), after).await,
+        }
+    }
+
+    /// Queues `run` for the next group; resolves once the group's commit is known, after
+    /// forgetting the endpoint copies when `after` says so of `run`'s result.
+    async fn submit<R, F>(&self, run: F, after: AfterCommit<R>) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> (Result<R, StoreError>, bool) + Send + 'static,
@@ -397,8 +426,14 @@ impl Db {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn: &mut Connection| {
             let (result, partial) = run(conn);
+            let forget = after
+                .filter(|(_, changed)| result.as_ref().is_ok_and(changed))
+                .map(|(cache, _)| cache);
             Ran {
                 reply: Box::new(move |committed: Result<(), StoreError>| {
+                    if let Some(cache) = forget {
+                        cache.forget();
+                    }
                     let _ = tx.send(committed.and(result));
                 }),
                 partial,
@@ -449,6 +484,11 @@ impl Db {
         .map_err(StoreError::backend)?
     }
 
+    /// The copies of endpoints kept for deliveries ([`EndpointCache`]).
+    pub(crate) fn endpoint_cache(&self) -> &EndpointCache {
+        &self.endpoints
+    }
+
     /// Reads a value from the settings table.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();
@@ -495,6 +535,17 @@ impl From<SqlError> for StoreError {
             SqlError::Store(e) => e,
         }
     }
+}
+
+/// `f` without a savepoint, and whether it failed after changing rows ([`Db::call_unguarded`]).
+fn unguarded<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<R, SqlError>,
+) -> (Result<R, StoreError>, bool) {
+    let changes = conn.total_changes();
+    let result = f(conn).map_err(StoreError::from);
+    let partial = result.is_err() && conn.total_changes() != changes;
+    (result, partial)
 }
 
 /// `f` in a savepoint: released when it succeeds, rolled back when it fails or panics.

@@ -88,8 +88,9 @@ fn write_subscriptions(c: &Connection, e: &Endpoint) -> rusqlite::Result<()> {
 impl EndpointStore for SqliteEndpointStore {
     async fn create(&self, e: &Endpoint) -> StoreResult<()> {
         let e = e.clone();
+        // A new subscriber of its event types: the ingest's copies go.
         self.db
-            .call(move |c| {
+            .call_on_endpoints(true, |_| true, move |c| {
                 c.execute(
                     "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
                                             updated_at, disabled_reason, headers, secret_generation,
@@ -142,7 +143,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn update(&self, e: &Endpoint) -> StoreResult<()> {
         let e = e.clone();
         self.db
-            .call(move |c| {
+            .call_on_endpoints(true, |_| true, move |c| {
                 let changed = c
                     .execute(
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
@@ -187,7 +188,7 @@ impl EndpointStore for SqliteEndpointStore {
     ) -> StoreResult<()> {
         let (tenant, id, reason) = (tenant.clone(), id.clone(), reason.to_owned());
         self.db
-            .call(move |c| {
+            .call_on_endpoints(true, |_| true, move |c| {
                 let changed = c
                     .execute(
                         "UPDATE endpoints SET enabled = 0, disabled_reason = ?3, version = ?4, updated_at = ?5
@@ -210,38 +211,51 @@ impl EndpointStore for SqliteEndpointStore {
     ) -> StoreResult<bool> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .call(move |c| {
-                let changed = c.execute(
-                    "UPDATE endpoints SET failing_announced = ?3
+            .call_on_endpoints(
+                true,
+                |_| true,
+                move |c| {
+                    let changed = c.execute(
+                        "UPDATE endpoints SET failing_announced = ?3
                          WHERE tenant = ?1 AND id = ?2
                            AND (failing_announced IS NULL OR failing_announced < ?3)",
-                    params![tenant.as_str(), id.as_str(), ms(since)],
-                )?;
-                Ok(changed == 1)
-            })
+                        params![tenant.as_str(), id.as_str(), ms(since)],
+                    )?;
+                    Ok(changed == 1)
+                },
+            )
             .await
     }
 
     async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .call(move |c| {
-                let n = c.execute(
-                    "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
-                    params![tenant.as_str(), id.as_str()],
-                )?;
-                c.execute(
-                    "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
-                    params![tenant.as_str(), id.as_str()],
-                )?;
-                Ok(n > 0)
-            })
+            .call_on_endpoints(
+                true,
+                |_| true,
+                move |c| {
+                    let n = c.execute(
+                        "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
+                        params![tenant.as_str(), id.as_str()],
+                    )?;
+                    c.execute(
+                        "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
+                        params![tenant.as_str(), id.as_str()],
+                    )?;
+                    Ok(n > 0)
+                },
+            )
             .await
     }
 
     async fn subscribed(&self, tenant: &TenantId, event_type: &str) -> StoreResult<Vec<Endpoint>> {
-        let (tenant, event_type) = (tenant.clone(), event_type.to_owned());
-        self.db
+        let cache = self.db.endpoint_cache();
+        if let Some(endpoints) = cache.subscribers(tenant, event_type) {
+            return Ok(endpoints);
+        }
+        let (t, ty, epoch) = (tenant.clone(), event_type.to_owned(), cache.epoch());
+        let endpoints: Vec<Endpoint> = self
+            .db
             .lookup(move |c| {
                 let cols = COLUMNS
                     .split(", ")
@@ -253,9 +267,11 @@ impl EndpointStore for SqliteEndpointStore {
                          JOIN endpoints e ON e.tenant = s.tenant AND e.id = s.endpoint_id
                          WHERE s.tenant = ?1 AND s.event_type = ?2"
                 ))?;
-                let rows = s.query_map(params![tenant.as_str(), event_type], row_to_endpoint)?;
+                let rows = s.query_map(params![t.as_str(), ty], row_to_endpoint)?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
-            .await
+            .await?;
+        cache.keep_subscribers(epoch, tenant, event_type, &endpoints);
+        Ok(endpoints)
     }
 }

@@ -2,6 +2,7 @@
 //! task queue and the worker that drains it. Used by the all-in-one local binary.
 
 mod db;
+mod endpoint_cache;
 mod endpoints;
 mod log;
 mod mail;

@@ -90,8 +90,10 @@ impl DeliveryLog for SqliteDeliveryLog {
         );
         let (m, a) = (m.clone(), a.clone());
         // Unguarded: its one expected failure (a conflict) comes before it changes a row.
+        // A failure that starts the endpoint's failure streak makes the delivery reader's
+        // copy of it stale (`crate::endpoint_cache`).
         self.db
-            .call_unguarded(move |c| {
+            .call_on_endpoints(false, |began_failing: &bool| *began_failing, move |c| {
                 let msg = msg.as_str();
                 let first = a.number == 1;
                 // The first attempt creates the entry; a later one needs it pending with the
@@ -142,6 +144,13 @@ impl DeliveryLog for SqliteDeliveryLog {
                 })?;
                 let before = (!first).then_some(DeliveryStatus::Pending);
                 let d = Counters::change(before, Some(status_after), [ok]);
+                // Only a failure can start a streak; asked before the update, which is
+                // the hot path's and takes no `RETURNING` (its ephemeral table slowed the
+                // writer).
+                let began_failing = !ok
+                    && c.prepare_cached("SELECT failing_since IS NULL FROM endpoints WHERE tenant = ?1 AND id = ?2")
+                        .and_then(|mut s| s.query_row(params![t, ep], |r| r.get(0)).optional())?
+                        .unwrap_or(false);
                 c.prepare_cached(
                     "UPDATE endpoints SET delivered = delivered + ?3, failed_attempts = failed_attempts + ?4,
                             failed_messages = failed_messages + ?5, in_flight = in_flight + ?6,
@@ -168,9 +177,10 @@ impl DeliveryLog for SqliteDeliveryLog {
                     DeliveryStatus::Pending => reschedule_task(c, msg, ep, next.unwrap_or(last))?,
                     _ => remove_task(c, msg, ep)?,
                 }
-                Ok(())
+                Ok(began_failing)
             })
             .await
+            .map(drop)
     }
 
     async fn restart(&self, delivery: &DeliveryKey) -> StoreResult<bool> {

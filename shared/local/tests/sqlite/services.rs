@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use webhooks_core::catalog::Catalog;
-use webhooks_core::model::{DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, FailureKind};
+use webhooks_core::model::{
+    DeliveryStatus, DeliveryTask, Endpoint, EndpointIn, EndpointPatch, FailureKind,
+};
 use webhooks_core::ports::{
     EventPublisher, OutboundRequest, SendResult, StoreResult, WebhookSender,
 };
@@ -60,6 +62,7 @@ impl EventPublisher for Published {
 }
 
 struct World {
+    db: Db,
     stores: Stores,
     queue: SqliteTaskQueue,
     ingest: IngestService,
@@ -74,7 +77,8 @@ impl World {
     /// Retries are due at once (base 0), and an endpoint failing for `disable_after` is
     /// disabled.
     fn new(disable_after: Duration) -> Self {
-        let (stores, queue) = sqlite_stores(&Db::in_memory().unwrap());
+        let db = Db::in_memory().unwrap();
+        let (stores, queue) = sqlite_stores(&db);
         let catalog = Arc::new(Catalog::built_in());
         let (sender, events) = (
             Arc::new(Scripted::default()),
@@ -105,6 +109,7 @@ impl World {
         )
         .with_events(Some(publisher));
         Self {
+            db,
             ingest: IngestService::new(stores.clone(), catalog),
             stores,
             queue,
@@ -290,4 +295,126 @@ async fn an_endpoint_failing_for_the_window_is_disabled_and_sent_nothing_more() 
     let before = w.sender.sent.lock().unwrap().len();
     assert_eq!(w.step().await, DeliveryOutcome::Failed);
     assert_eq!(w.sender.sent.lock().unwrap().len(), before);
+}
+
+/// The delivery reader keeps a copy of a healthy endpoint, and every change made through the
+/// adapters reaches the next delivery at once: a new URL, the start of a failure streak, a
+/// disabling, a deletion. A change made behind the adapters' back shows which read was
+/// served from the copy.
+#[tokio::test]
+async fn deliveries_follow_every_endpoint_change_at_once() {
+    let w = &World::new(Duration::from_secs(3600));
+    let ep = w.endpoint().await;
+    let behind_the_back = move |url: &'static str| {
+        w.db.call(move |c| Ok(c.execute("UPDATE endpoints SET url = ?1", [url])?))
+    };
+    let last_url = || w.sender.sent.lock().unwrap().last().map(|r| r.url.clone());
+    let deliver = |answer: u16| async move {
+        w.publish().await;
+        w.script(&[Some(answer)]);
+        w.step().await
+    };
+    // Read once, then served from the copy.
+    deliver(204).await;
+    behind_the_back("http://behind.test/1").await.unwrap();
+    deliver(204).await;
+    assert_eq!(
+        last_url().as_deref(),
+        Some("http://receiver.test/hook"),
+        "the copy"
+    );
+
+    let patch = |p: EndpointPatch| w.admin.update_endpoint(&w.tenant, ep.id.as_str(), p);
+    patch(EndpointPatch {
+        url: Some("http://receiver.test/new".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    deliver(204).await;
+    assert_eq!(
+        last_url().as_deref(),
+        Some("http://receiver.test/new"),
+        "an update"
+    );
+
+    // A failure starts a streak: the next delivery reads the endpoint again.
+    assert!(matches!(deliver(500).await, DeliveryOutcome::RetryIn(_)));
+    behind_the_back("http://behind.test/2").await.unwrap();
+    w.script(&[Some(204)]);
+    assert_eq!(w.step().await, DeliveryOutcome::Delivered);
+    assert_eq!(
+        last_url().as_deref(),
+        Some("http://behind.test/2"),
+        "a streak"
+    );
+
+    patch(EndpointPatch {
+        enabled: Some(false),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let sent = w.sender.sent.lock().unwrap().len();
+    w.publish().await;
+    assert_eq!(w.step().await, DeliveryOutcome::Failed, "disabled");
+    assert_eq!(w.sender.sent.lock().unwrap().len(), sent);
+
+    patch(EndpointPatch {
+        enabled: Some(true),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    w.publish().await;
+    w.admin
+        .delete_endpoint(&w.tenant, ep.id.as_str())
+        .await
+        .unwrap();
+    assert!(
+        matches!(w.step().await, DeliveryOutcome::Skipped(_)),
+        "deleted"
+    );
+}
+
+/// The ingest keeps the subscribers of an event type, and every change made through the
+/// adapters reaches the next event at once: a new endpoint, other event types, a deletion.
+#[tokio::test]
+async fn the_ingest_follows_every_subscription_change_at_once() {
+    let w = World::new(Duration::from_secs(3600));
+    let fan_out = || async {
+        let raw = br#"{"tenant_id":"ENS_A","event_type":"INVOICE_VALIDATED","event_data":{"invoice_id":"FA-1"}}"#;
+        w.ingest.ingest_bytes(raw).await.unwrap().endpoints
+    };
+    let first = w.endpoint().await;
+    assert_eq!(fan_out().await, 1);
+    let second = w.endpoint().await;
+    assert_eq!(fan_out().await, 2, "a new endpoint");
+    // Behind the adapters' back: the copy still answers.
+    (w.db
+        .call(|c| Ok(c.execute("DELETE FROM subscriptions", [])?))
+        .await)
+        .unwrap();
+    assert_eq!(fan_out().await, 2, "the copy");
+    let other_types = EndpointPatch {
+        event_types: Some(vec!["CONTRACT_CREATED".into()]),
+        ..Default::default()
+    };
+    let patched = w
+        .admin
+        .update_endpoint(&w.tenant, second.id.as_str(), other_types);
+    patched.await.unwrap();
+    assert_eq!(fan_out().await, 0, "read again after an update");
+    let back = EndpointPatch {
+        event_types: Some(vec!["INVOICE_VALIDATED".into()]),
+        ..Default::default()
+    };
+    let patched = w.admin.update_endpoint(&w.tenant, first.id.as_str(), back);
+    patched.await.unwrap();
+    assert_eq!(fan_out().await, 1, "subscribed again");
+    w.admin
+        .delete_endpoint(&w.tenant, first.id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(fan_out().await, 0, "a deletion");
 }
