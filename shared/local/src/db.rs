@@ -106,7 +106,7 @@ pub struct Db {
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: Arc<AtomicUsize>,
     /// Shared by every adapter on this database: the writes that change an endpoint are
-    /// theirs, the copies the delivery reader's.
+    /// theirs, the copies the delivery reader's and the ingest's.
     endpoints: Arc<EndpointCache>,
 }
 
@@ -416,6 +416,15 @@ impl Db {
         }
     }
 
+    /// [`Db::call`] for an admin's write to an endpoint: the copies always go.
+    pub(crate) async fn call_changing_endpoint<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, SqlError> + Send + 'static,
+    {
+        self.call_on_endpoints(true, |_| true, f).await
+    }
+
     /// Queues `run` for the next group; resolves once the group's commit is known, after
     /// forgetting the endpoint copies when `after` says so of `run`'s result.
     async fn submit<R, F>(&self, run: F, after: AfterCommit<R>) -> Result<R, StoreError>
@@ -484,7 +493,7 @@ impl Db {
         .map_err(StoreError::backend)?
     }
 
-    /// The copies of endpoints kept for deliveries ([`EndpointCache`]).
+    /// The copies of endpoints kept for deliveries and the ingest ([`EndpointCache`]).
     pub(crate) fn endpoint_cache(&self) -> &EndpointCache {
         &self.endpoints
     }

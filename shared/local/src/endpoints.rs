@@ -90,7 +90,7 @@ impl EndpointStore for SqliteEndpointStore {
         let e = e.clone();
         // A new subscriber of its event types: the ingest's copies go.
         self.db
-            .call_on_endpoints(true, |_| true, move |c| {
+            .call_changing_endpoint(move |c| {
                 c.execute(
                     "INSERT INTO endpoints (tenant, id, url, description, event_types, enabled, version, created_at,
                                             updated_at, disabled_reason, headers, secret_generation,
@@ -143,7 +143,7 @@ impl EndpointStore for SqliteEndpointStore {
     async fn update(&self, e: &Endpoint) -> StoreResult<()> {
         let e = e.clone();
         self.db
-            .call_on_endpoints(true, |_| true, move |c| {
+            .call_changing_endpoint(move |c| {
                 let changed = c
                     .execute(
                         "UPDATE endpoints SET url = ?3, description = ?4, event_types = ?5, enabled = ?6,
@@ -188,7 +188,7 @@ impl EndpointStore for SqliteEndpointStore {
     ) -> StoreResult<()> {
         let (tenant, id, reason) = (tenant.clone(), id.clone(), reason.to_owned());
         self.db
-            .call_on_endpoints(true, |_| true, move |c| {
+            .call_changing_endpoint(move |c| {
                 let changed = c
                     .execute(
                         "UPDATE endpoints SET enabled = 0, disabled_reason = ?3, version = ?4, updated_at = ?5
@@ -211,40 +211,32 @@ impl EndpointStore for SqliteEndpointStore {
     ) -> StoreResult<bool> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .call_on_endpoints(
-                true,
-                |_| true,
-                move |c| {
-                    let changed = c.execute(
-                        "UPDATE endpoints SET failing_announced = ?3
+            .call_changing_endpoint(move |c| {
+                let changed = c.execute(
+                    "UPDATE endpoints SET failing_announced = ?3
                          WHERE tenant = ?1 AND id = ?2
                            AND (failing_announced IS NULL OR failing_announced < ?3)",
-                        params![tenant.as_str(), id.as_str(), ms(since)],
-                    )?;
-                    Ok(changed == 1)
-                },
-            )
+                    params![tenant.as_str(), id.as_str(), ms(since)],
+                )?;
+                Ok(changed == 1)
+            })
             .await
     }
 
     async fn delete(&self, tenant: &TenantId, id: &EndpointId) -> StoreResult<bool> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.db
-            .call_on_endpoints(
-                true,
-                |_| true,
-                move |c| {
-                    let n = c.execute(
-                        "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
-                        params![tenant.as_str(), id.as_str()],
-                    )?;
-                    c.execute(
-                        "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
-                        params![tenant.as_str(), id.as_str()],
-                    )?;
-                    Ok(n > 0)
-                },
-            )
+            .call_changing_endpoint(move |c| {
+                let n = c.execute(
+                    "DELETE FROM endpoints WHERE tenant = ?1 AND id = ?2",
+                    params![tenant.as_str(), id.as_str()],
+                )?;
+                c.execute(
+                    "DELETE FROM subscriptions WHERE tenant = ?1 AND endpoint_id = ?2",
+                    params![tenant.as_str(), id.as_str()],
+                )?;
+                Ok(n > 0)
+            })
             .await
     }
 
