@@ -8,7 +8,8 @@
 # Installs nginx and wrk (Debian) when missing, builds the release binary, and prints, per
 # fan-out: the receiver's ceiling (wrk straight at nginx), events accepted, deliveries, and
 # deliveries/s from the first event to the last delivery committed (the endpoints' delivered
-# counters, which move in the attempt's own transaction). Only 127.0.0.1 is used.
+# counters, which move in the attempt's own transaction), and the service's CPU time per delivery
+# (user and system, from the first event to the end). Only 127.0.0.1 is used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-15}"
@@ -66,13 +67,15 @@ end
 EOF
 
 requests_of() { grep -oE '^ +[0-9]+ requests' "$1" | grep -oE '[0-9]+'; }
+# The service's user and system CPU so far, in clock ticks (/proc/<pid>/stat, fields 14 and 15).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 non2xx_of() { grep -oE 'Non-2xx or 3xx responses: [0-9]+' "$1" | grep -oE '[0-9]+$' || echo 0; }
 
 TOKEN=none wrk -t2 -c"$connections" -d"${seconds}s" -s "$tmp/event.lua" "$hook" >"$tmp/ceiling.txt"
 ceiling=$(( $(requests_of "$tmp/ceiling.txt") / seconds ))
 echo "receiver ceiling (wrk straight at nginx, $connections connections): $ceiling requests/s"
-echo "| fan-out | events accepted | deliveries | all delivered (s) | deliveries/s | ratio to ceiling | peak RSS MiB |"
-echo "|---|---|---|---|---|---|---|"
+echo "| fan-out | events accepted | deliveries | all delivered (s) | deliveries/s | ratio to ceiling | service CPU µs/delivery | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|---|"
 
 for fanout in $fanouts; do
   port="$(free_port)"
@@ -90,6 +93,7 @@ for fanout in $fanouts; do
       -d "{\"url\":\"$hook\",\"event_types\":[\"INVOICE_VALIDATED\"]}" >/dev/null
   done
   start=$(date +%s.%N)
+  cpu_before=$(cpu_ticks "$server")
   TOKEN=bench-ingest-token-0123456789 wrk -t2 -c"$connections" -d"${seconds}s" -s "$tmp/event.lua" "$base/v1/events" >"$tmp/wrk.txt"
   accepted=$(requests_of "$tmp/wrk.txt")
   refused=$(non2xx_of "$tmp/wrk.txt")
@@ -121,8 +125,9 @@ EOF
   read -r delivered elapsed rate <<<"$result"
   accepted=$(( delivered / fanout ))
   rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server/status")
-  ratio=$(python3 -c "print(f'{$rate / $ceiling:.2f}')")
-  echo "| $fanout | $accepted | $delivered | $elapsed | $rate | $ratio | $rss |"
+  cpu=$(( $(cpu_ticks "$server") - cpu_before ))
+  read -r ratio cpu_us <<<"$(python3 -c "print(f'{$rate / $ceiling:.2f}', f'{$cpu / $(getconf CLK_TCK) / $delivered * 1e6:.0f}')")"
+  echo "| $fanout | $accepted | $delivered | $elapsed | $rate | $ratio | $cpu_us | $rss |"
   kill "$server"
   wait "$server" 2>/dev/null || true
 done

@@ -7,7 +7,7 @@ mod handler;
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;
 use webhooks_core::services::{DeliveryConfig, DeliveryService};
-use webhooks_outbound::ReqwestSender;
+use webhooks_outbound::HyperSender;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -16,7 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = webhooks_aws::sdk_config(config.aws.endpoint_url.as_deref()).await;
     let (stores, queue) = webhooks_aws::aws_stores(&sdk, &config.aws.names);
     // One HTTP client for the life of the instance: connections are reused across invocations.
-    let sender = Arc::new(ReqwestSender::new(
+    let sender = Arc::new(HyperSender::new(
         config.http_timeout,
         config.allow_private_targets,
         config.extra_ca_pem.as_deref(),

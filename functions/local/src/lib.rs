@@ -25,7 +25,7 @@ use webhooks_core::TenantId;
 use webhooks_local::{
     sqlite_stores, Db, IngestPublisher, SmtpMailer, SqliteNotificationStore, Worker, WorkerConfig,
 };
-use webhooks_outbound::ReqwestSender;
+use webhooks_outbound::HyperSender;
 
 /// Tenant of the generated development admin token.
 pub const DEV_TENANT: &str = "DEV";
@@ -175,7 +175,7 @@ pub async fn start(config: &Config) -> Result<LocalStack, StartError> {
         auth: Arc::new(auth),
         ui_dir: config.ui_dir.clone(),
     };
-    let sender = ReqwestSender::new(
+    let sender = HyperSender::new(
         config.http_timeout,
         config.allow_private_targets,
         config.extra_ca_pem.as_deref(),

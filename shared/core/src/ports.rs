@@ -1,5 +1,5 @@
 //! Ports: the traits the services need from the outside world, named by role. Adapters
-//! (SQLite locally, DynamoDB/SQS/Secrets Manager on AWS, reqwest for HTTP) implement them.
+//! (SQLite locally, DynamoDB/SQS/Secrets Manager on AWS, hyper for HTTP) implement them.
 //! Every storage call is scoped by tenant: an id from another tenant reads as absent.
 
 use crate::error::StoreError;

@@ -30,7 +30,7 @@ use webhooks_core::services::{
     DeliveryConfig, DeliveryOutcome, DeliveryService, IngestService, Stores,
 };
 use webhooks_core::TenantId;
-use webhooks_outbound::ReqwestSender;
+use webhooks_outbound::HyperSender;
 
 mod cost;
 
@@ -186,7 +186,7 @@ async fn run(events: usize, fill: usize, url_path: &str, max_attempts: u32) -> (
     functions.reset();
 
     let ingest = IngestService::new(stores.clone(), Arc::new(Catalog::built_in()));
-    let sender = Arc::new(ReqwestSender::new(Duration::from_secs(5), true, None, None).unwrap());
+    let sender = Arc::new(HyperSender::new(Duration::from_secs(5), true, None, None).unwrap());
     // Retries come back after 1 s (the shortest SQS delay) so the run stays short.
     let delivery = DeliveryService::new(
         stores.clone(),
