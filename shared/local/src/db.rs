@@ -393,7 +393,7 @@ impl Db {
 
     /// [`Db::call`], or without `guarded` [`Db::call_unguarded`], for a write that may
     /// change what deliveries use of an endpoint. When `changed` says so of its result, the
-    /// delivery reader's copies are forgotten on the writer thread once the commit is
+    /// endpoint copies (the delivery reader's and the ingest's) are forgotten on the writer thread once the commit is
     /// known, before the caller hears of it: even a caller that has gone (a dropped request)
     /// leaves no stale copy behind.
     pub(crate) async fn call_on_endpoints<R, F>(

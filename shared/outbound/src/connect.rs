@@ -88,8 +88,14 @@ impl Service<Name> for Resolver {
             }
             let mut all = lookup.addresses(host).await?;
             if public_only {
-                let first_reason = all.iter().find_map(|a| forbidden_reason(a.ip()));
-                all.retain(|a| forbidden_reason(a.ip()).is_none());
+                let mut first_reason = None;
+                all.retain(|a| match forbidden_reason(a.ip()) {
+                    Some(reason) => {
+                        first_reason.get_or_insert(reason);
+                        false
+                    }
+                    None => true,
+                });
                 if all.is_empty() {
                     return Err(Box::new(Blocked(first_reason.unwrap_or("no address"))) as _);
                 }

@@ -120,12 +120,11 @@ impl HyperSender {
         // (international names, numeric IPv4 forms), so literal addresses are all caught.
         let url =
             url::Url::parse(&req.url).map_err(|_| failure((FailureKind::Io, None), started))?;
-        if let Some(reason) = (!self.allow_private)
-            .then(|| literal_blocked(&url))
-            .flatten()
-        {
-            tracing::warn!(url = %req.url, reason, "blocked webhook target");
-            return Err(failure((FailureKind::Blocked, Some(reason)), started));
+        if !self.allow_private {
+            if let Some(reason) = literal_blocked(&url) {
+                tracing::warn!(url = %req.url, reason, "blocked webhook target");
+                return Err(failure((FailureKind::Blocked, Some(reason)), started));
+            }
         }
         let mut builder = http::Request::post(url.as_str())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
