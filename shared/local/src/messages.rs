@@ -36,6 +36,11 @@ impl SqliteMessageStore {
 impl MessageStore for SqliteMessageStore {
     async fn insert(&self, m: &Message) -> StoreResult<Inserted> {
         let m = m.clone();
+        // Taken before the placement: the first attempts are due from now, and a task is
+        // handed over only if due by the placement's time. Taken inside the write, which
+        // may wait behind others, they were nearly always later, so under load nearly
+        // every first attempt went to the table and was leased from there.
+        let at = now();
         let place = self.queue.as_ref().map(SqliteTaskQueue::placement);
         // Unguarded: the duplicate check comes before any change, and the writes after it
         // cannot conflict (ids are new, and one writer runs the check and the insert).
@@ -60,7 +65,6 @@ impl MessageStore for SqliteMessageStore {
                 }
                 let written = match &place {
                     Some(place) => {
-                        let at = now();
                         // With the message in hand, the first attempts need not read it.
                         let tasks = (m.endpoints.iter()).map(|ep| (DeliveryTask::first_of(&m, ep), at));
                         Some(write_tasks(c, place, tasks)?)
@@ -164,4 +168,47 @@ pub(crate) fn get_message(
         })
     })
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ready::Limits;
+    use std::time::Duration;
+
+    /// A new message's first attempts reach the open ready list in its own write, their
+    /// rows leased, even when that write waits behind another: none is left for the feeder.
+    #[tokio::test]
+    async fn first_attempts_are_handed_over_even_behind_a_busy_writer() {
+        let db = Db::in_memory().unwrap();
+        let queue = SqliteTaskQueue::new(db.clone());
+        queue.open_ready(Limits {
+            capacity: 8,
+            lease: Duration::from_secs(60),
+            wait: Duration::from_secs(10),
+        });
+        let store = SqliteMessageStore::with_queue(db.clone(), queue.clone());
+        let m = Message {
+            id: MessageId::generate(),
+            tenant: TenantId::parse("A").unwrap(),
+            event_type: "INVOICE_VALIDATED".into(),
+            event_id: None,
+            body: Bytes::from_static(b"{}"),
+            created_at: now(),
+            endpoints: vec![EndpointId::generate(), EndpointId::generate()],
+        };
+        let busy = db.call(|_| {
+            std::thread::sleep(Duration::from_millis(5));
+            Ok(())
+        });
+        let (busy, inserted) = tokio::join!(busy, store.insert(&m));
+        busy.unwrap();
+        assert_eq!(inserted.unwrap(), Inserted::Created { fanned_out: true });
+        let unleased = queue.lease(10, Duration::from_secs(60)).await.unwrap();
+        assert!(unleased.is_empty(), "left in the table: {unleased:?}");
+        for _ in &m.endpoints {
+            let task = tokio::time::timeout(Duration::from_secs(1), queue.next_ready());
+            assert_eq!(task.await.unwrap().message_id, m.id);
+        }
+    }
 }

@@ -5,7 +5,7 @@
 
 use crate::db::{ms, parse_col, Db};
 use crate::messages::get_message;
-use crate::ready::{Limits, ReadyList};
+use crate::ready::{Limits, ReadyList, Source};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
@@ -93,13 +93,14 @@ impl SqliteTaskQueue {
         self.ready.take().await
     }
 
-    /// Leases due tasks from the table into the ready list once it is below half full;
+    /// Leases due tasks from the table into the feeder's half of the ready list once that
+    /// half is down to half full;
     /// returns how many it asked for and how many it got (fewer: the table has no more due
     /// now). Leases are taken in slices, so one write stays short.
     pub(crate) async fn feed_ready(&self) -> StoreResult<(usize, usize)> {
         const SLICE: usize = 512;
         self.ready.wants_more().await;
-        let Some((room, limits)) = self.ready.room_for_feeder() else {
+        let Some((room, limits)) = self.ready.room(Source::Feeder) else {
             return Ok((0, 0));
         };
         let asked = room.min(SLICE);
@@ -107,7 +108,7 @@ impl SqliteTaskQueue {
         let tasks = self.lease(asked, limits.lease).await?;
         let tasks = self.with_payloads(tasks).await;
         let got = tasks.len();
-        self.ready.push(tasks, leased_at);
+        self.ready.push(tasks, leased_at, Source::Feeder);
         Ok((asked, got))
     }
 
@@ -302,7 +303,7 @@ impl SqliteTaskQueue {
     /// Where tasks written now go (see [`write_tasks`]).
     pub(crate) fn placement(&self) -> Placement {
         let (at, leased_at) = (now(), Instant::now());
-        let (room, lease_until) = match self.ready.room_for_enqueue() {
+        let (room, lease_until) = match self.ready.room(Source::Enqueue) {
             Some((room, l)) => (room, lease_end(at, l.lease)),
             None => (0, 0),
         };
@@ -317,7 +318,7 @@ impl SqliteTaskQueue {
     /// After the commit of [`write_tasks`] placed by `place`: lists the tasks handed over
     /// and wakes the feeder for those left in the table.
     pub(crate) fn written(&self, place: &Placement, w: Written) {
-        self.ready.push(w.handed, place.leased_at);
+        self.ready.push(w.handed, place.leased_at, Source::Enqueue);
         if w.in_table > 0 {
             self.wake.notify_one();
         }
@@ -412,7 +413,11 @@ mod tests {
         let tasks = [task(), task()];
         queue.enqueue(&tasks).await.unwrap();
         queue.open_ready(limits(8));
-        assert_eq!(queue.feed_ready().await.unwrap(), (8, 2));
+        assert_eq!(
+            queue.feed_ready().await.unwrap(),
+            (4, 2),
+            "the feeder's half"
+        );
         assert_eq!(queue.next_ready().await, tasks[0]);
         assert_eq!(queue.next_ready().await, tasks[1]);
         assert!(queue
@@ -455,7 +460,7 @@ mod tests {
         }
         queue.enqueue(&tasks).await.unwrap();
         queue.open_ready(limits(8));
-        assert_eq!(queue.feed_ready().await.unwrap(), (8, 4));
+        assert_eq!(queue.feed_ready().await.unwrap(), (4, 4));
         let mut listed = Vec::new();
         for _ in 0..4 {
             listed.push(queue.next_ready().await);
