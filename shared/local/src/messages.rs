@@ -36,10 +36,6 @@ impl SqliteMessageStore {
 impl MessageStore for SqliteMessageStore {
     async fn insert(&self, m: &Message) -> StoreResult<Inserted> {
         let m = m.clone();
-        // Taken before the placement: the first attempts are due from now, and a task is
-        // handed over only if due by the placement's time. Taken inside the write, which
-        // may wait behind others, they were nearly always later, so under load nearly
-        // every first attempt went to the table and was leased from there.
         let at = now();
         let place = self.queue.as_ref().map(SqliteTaskQueue::placement);
         // Unguarded: the duplicate check comes before any change, and the writes after it
@@ -173,7 +169,7 @@ pub(crate) fn get_message(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ready::Limits;
+    use crate::ready::tests::LIMITS;
     use std::time::Duration;
 
     /// A new message's first attempts reach the open ready list in its own write, their
@@ -182,11 +178,7 @@ mod tests {
     async fn first_attempts_are_handed_over_even_behind_a_busy_writer() {
         let db = Db::in_memory().unwrap();
         let queue = SqliteTaskQueue::new(db.clone());
-        queue.open_ready(Limits {
-            capacity: 8,
-            lease: Duration::from_secs(60),
-            wait: Duration::from_secs(10),
-        });
+        queue.open_ready(LIMITS);
         let store = SqliteMessageStore::with_queue(db.clone(), queue.clone());
         let m = Message {
             id: MessageId::generate(),

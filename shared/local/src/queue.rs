@@ -287,7 +287,6 @@ impl TaskQueue for SqliteTaskQueue {
 /// the list, their rows written already leased; otherwise in the table.
 #[derive(Clone, Copy)]
 pub(crate) struct Placement {
-    at: DateTime<Utc>,
     leased_at: Instant,
     room: usize,
     lease_until: i64,
@@ -308,7 +307,6 @@ impl SqliteTaskQueue {
             None => (0, 0),
         };
         Placement {
-            at,
             leased_at,
             room,
             lease_until,
@@ -327,7 +325,8 @@ impl SqliteTaskQueue {
 
 /// Writes `tasks` (each with its due time) placed by `place`, on a connection the caller
 /// holds. A task already queued for the same (message, endpoint) stays as it is: the queue
-/// holds at most one task per delivery.
+/// holds at most one task per delivery. Due is judged by the time of the write itself,
+/// which may have waited behind others since its caller took its tasks' due times.
 pub(crate) fn write_tasks(
     c: &Connection,
     place: &Placement,
@@ -337,9 +336,9 @@ pub(crate) fn write_tasks(
         "INSERT INTO tasks (message_id, endpoint_id, tenant, not_before, leased, attempt)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
     )?;
-    let (mut handed, mut in_table) = (Vec::new(), 0);
+    let (mut handed, mut in_table, at) = (Vec::new(), 0, now());
     for (t, due) in tasks {
-        let hand = handed.len() < place.room && due <= place.at;
+        let hand = handed.len() < place.room && due <= at;
         let (not_before, leased) = match hand {
             true => (place.lease_until, 1),
             false => (ms(due), 0),

@@ -163,7 +163,7 @@ pub(crate) mod tests {
         )
     }
 
-    const LIMITS: Limits = Limits {
+    pub(crate) const LIMITS: Limits = Limits {
         capacity: 4,
         lease: Duration::from_secs(60),
         wait: Duration::from_secs(10),
