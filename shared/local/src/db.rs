@@ -78,10 +78,10 @@ impl std::str::FromStr for Durability {
 /// Read-only connections opened beside the writer (file databases only).
 const READERS: usize = 4;
 /// Most write jobs committed together in one transaction. Not more: with 256 deliveries in
-/// flight, a group of 512 held every attempt's caller until all were written, so senders
-/// and writer took turns instead of overlapping; 128 gave 1-11 % more deliveries per
-/// second at fan-out 5 and a 2-4 MiB lower peak RSS, for the same writer CPU per delivery
-/// (docs/BENCHMARKS.md), and 64 gave less.
+/// flight, a group of 512 held nearly every attempt's caller until all were written, so
+/// senders and writer took turns instead of overlapping; 128 gave 3 % more deliveries per
+/// second at fan-out 5 on average and a lower peak RSS, for the same writer CPU per
+/// delivery (docs/BENCHMARKS.md, P1), and 64 gave less.
 const GROUP_COMMIT: usize = 128;
 
 /// A write job: runs on the writer connection inside the group's transaction and returns
