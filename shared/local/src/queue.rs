@@ -363,15 +363,7 @@ pub(crate) fn write_tasks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ready::tests::task;
-
-    fn limits(capacity: usize) -> Limits {
-        Limits {
-            capacity,
-            lease: Duration::from_secs(60),
-            wait: Duration::from_secs(10),
-        }
-    }
+    use crate::ready::tests::{task, LIMITS};
 
     /// An enqueue hands its tasks to the open ready list, their rows written leased, up to
     /// the enqueues' half of the list; the rest wait in the table. A process that stops
@@ -380,7 +372,7 @@ mod tests {
     async fn enqueued_tasks_reach_the_ready_list_leased_and_survive_a_stop() {
         let dir = tempfile::tempdir().unwrap();
         let queue = SqliteTaskQueue::new(Db::open(&dir.path().join("q.db")).unwrap());
-        queue.open_ready(limits(4));
+        queue.open_ready(LIMITS);
         let tasks = [task(), task(), task()];
         queue.enqueue(&tasks).await.unwrap();
         // Enqueued again: the queue holds one task per delivery, the list too.
@@ -411,7 +403,10 @@ mod tests {
         let queue = SqliteTaskQueue::new(Db::in_memory().unwrap());
         let tasks = [task(), task()];
         queue.enqueue(&tasks).await.unwrap();
-        queue.open_ready(limits(8));
+        queue.open_ready(Limits {
+            capacity: 8,
+            ..LIMITS
+        });
         assert_eq!(
             queue.feed_ready().await.unwrap(),
             (4, 2),
@@ -458,7 +453,10 @@ mod tests {
             tasks.extend(m.endpoints.iter().map(|e| DeliveryTask::first_of(m, e)));
         }
         queue.enqueue(&tasks).await.unwrap();
-        queue.open_ready(limits(8));
+        queue.open_ready(Limits {
+            capacity: 8,
+            ..LIMITS
+        });
         assert_eq!(queue.feed_ready().await.unwrap(), (4, 4));
         let mut listed = Vec::new();
         for _ in 0..4 {
