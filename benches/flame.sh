@@ -22,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 target/profiling/throughput --events "$events" --fanouts "$fanout" >"$tmp/bench.out" 2>&1 &
 bench=$!
 # The ceiling run comes first; the profile is of the stack's run alone.
-until grep -q "receiver ceiling" "$tmp/bench.out"; do
+until grep -q "running the stack" "$tmp/bench.out"; do
   kill -0 "$bench" 2>/dev/null || { cat "$tmp/bench.out"; exit 1; }
   sleep 0.05
 done

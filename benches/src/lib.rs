@@ -209,6 +209,16 @@ pub fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// Starts the process's peak RSS over, so that the next `peak_rss_mib` covers what runs from
+/// now on as if in a fresh process: the allocator first returns the memory it kept from
+/// earlier work (an earlier scenario's stack), then Linux resets the high-water mark
+/// (`clear_refs`) to the RSS left.
+pub fn reset_peak_rss() {
+    // SAFETY: `mi_collect` only walks mimalloc's own heaps; it takes no pointers.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// The `p`-th percentile (0–100) of sorted values.
 pub fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
