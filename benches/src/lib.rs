@@ -214,7 +214,7 @@ pub fn peak_rss_mib() -> f64 {
 /// earlier work (an earlier scenario's stack), then Linux resets the high-water mark
 /// (`clear_refs`) to the RSS left.
 pub fn reset_peak_rss() {
-    // SAFETY: `mi_collect` only walks mimalloc's own heaps; it takes no pointers.
+    // SAFETY: `mi_collect` takes no pointers; it frees pages mimalloc holds empty for reuse.
     unsafe { libmimalloc_sys::mi_collect(true) };
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }

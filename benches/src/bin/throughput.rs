@@ -1,8 +1,9 @@
 //! P1: sustained deliveries per second of the local stack, end to end — events ingested
 //! over HTTP, fanned out, signed, POSTed to a loopback receiver answering 2xx, attempts
 //! recorded in SQLite — with fan-out 1 and 5; against a ceiling measured by the same load
-//! generator hitting a receiver directly, right before and right after each scenario. Prints a table; writes a CSV of deliveries over
-//! time for the plot. Everything runs in this one process on this machine's 2 cores.
+//! generator hitting a receiver directly, right before and right after each scenario.
+//! Prints a table; writes a CSV of deliveries over time for the plot. Everything runs in
+//! this one process on this machine's 2 cores.
 //!
 //! Run: `cargo run --release -p webhooks-benches --bin throughput -- --events 20000`
 //! (`--fanouts 1` for one scenario, `--workers N` for the worker's concurrency).
@@ -80,8 +81,8 @@ async fn main() {
     let mut csv = String::from("scenario,seconds,deliveries\n");
 
     // The ceiling is measured right before and right after each scenario and the ratio taken
-    // to their mean: on this shared machine it moves by a third between minutes, so one
-    // figure from the start of the run made the later ratios drift with it.
+    // to their mean: on this shared machine it moved by a third between consecutive runs, so
+    // one figure from the start of the run let the later ratios drift with it.
     let ceiling = Ceiling::start(epoch, events, concurrency).await;
     println!("the receiver's ceiling: the same generator straight at it, {events} requests, {concurrency} in flight, before and after each scenario");
     println!("| fan-out | events | deliveries | all accepted (s) | all delivered (s) | deliveries/s | ceiling before · after, requests/s | ratio to ceiling | CPU cores used | SQLite writer µs/delivery | peak RSS MiB |");
