@@ -216,7 +216,9 @@ pub fn peak_rss_mib() -> f64 {
 pub fn reset_peak_rss() {
     // SAFETY: `mi_collect` takes no pointers; it frees pages mimalloc holds empty for reuse.
     unsafe { libmimalloc_sys::mi_collect(true) };
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    if let Err(e) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!("the peak RSS could not be reset ({e}): it includes what ran before");
+    }
 }
 
 /// The `p`-th percentile (0–100) of sorted values.

@@ -38,6 +38,7 @@ where
 struct Ceiling {
     rx: Receiver,
     http: reqwest::Client,
+    body: bytes::Bytes,
     requests: u64,
     concurrency: usize,
 }
@@ -52,6 +53,7 @@ impl Ceiling {
         Self {
             rx,
             http,
+            body: bytes::Bytes::from(vec![b'x'; 300]),
             requests,
             concurrency,
         }
@@ -59,10 +61,9 @@ impl Ceiling {
 
     /// Requests per second the receiver takes from the generator now.
     async fn measure(&self) -> f64 {
-        let body = bytes::Bytes::from(vec![b'x'; 300]);
         let t = Instant::now();
         closed_loop(self.requests, self.concurrency, |_| {
-            let (http, url, body) = (self.http.clone(), self.rx.url(), body.clone());
+            let (http, url, body) = (self.http.clone(), self.rx.url(), self.body.clone());
             async move {
                 http.post(url).body(body).send().await.unwrap();
             }
